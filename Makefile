@@ -1,0 +1,44 @@
+# Skolsupport — the two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test lint install clean translations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+
+## make run: create the venv, install, create the database with demo data, start web + SMTP + worker.
+run: $(VENV)/.installed-run
+	$(BIN)/support init
+	$(BIN)/support demo
+	$(BIN)/support serve
+
+## make test: ruff and the whole pytest suite (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,48 @@
+"""Skolsupport: the helpdesk and knowledge base of the city's school platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web application; `config` overrides the SUPPORT_* environment (tests pass their own)."""
+    from support import config as settings
+    from support.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from support.i18n import select_locale, select_timezone
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(settings.default_instance_dir()),
+    )
+    app.config.from_mapping(settings.defaults(Path(app.instance_path)))
+    app.config.from_prefixed_env("SUPPORT")
+    if config:
+        app.config.update(config)
+    settings.finalize(app.config)
+    app.instance_path = app.config["INSTANCE_DIR"]
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PROJECT_DIR / "translations"),
+    )
+
+    from support import models  # noqa: F401 - every model registered before migrations or queries
+    from support.web import register_web
+
+    register_web(app)
+    return app

@@ -1,0 +1,86 @@
+"""Sign-in, password and profile forms; every field has a label and a length limit."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from support.accounts.models import STAFF_ROLES, USER_GROUPS
+
+GROUP_LABELS = {
+    "pedagogue": _l("Pedagog"),
+    "guardian": _l("Vårdnadshavare"),
+    "student": _l("Elev"),
+    "administrator": _l("Administratör"),
+}
+ROLE_LABELS = {
+    "superuser": _l("Superanvändare"),
+    "agent": _l("Servicedesk (agent)"),
+    "kb_editor": _l("Redaktör för kunskapsbanken"),
+    "admin": _l("Administratör av supporttjänsten"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Ange din e-postadress.")), Length(max=254)])
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord.")), Length(max=200)])
+    remember = BooleanField(_l("Kom ihåg mig på den här enheten"), default=False)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(_l("Ange din e-postadress.")), Email(_l("Ange en giltig e-postadress.")),
+                    Length(max=254)],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett lösenord.")), Length(min=8, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Upprepa lösenordet"),
+        validators=[DataRequired(_l("Upprepa lösenordet.")), EqualTo("password", _l("Lösenorden är inte lika."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ditt namn.")), Length(max=200)])
+    phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
+    locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(_l("Ange en e-postadress.")), Email(_l("Ange en giltig e-postadress.")),
+                    Length(max=254)],
+    )
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn.")), Length(max=200)])
+    password = PasswordField(
+        _l("Lösenord (lämna tomt för inloggning enbart via e-postlänk eller inloggningstjänst)"),
+        validators=[Optional(), Length(min=8, max=200)],
+    )
+    group = SelectField(_l("Användargrupp"), choices=[("", "—")] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
+                        validators=[Optional()])
+    group_school = StringField(_l("Skola för gruppen (kortnamn, t.ex. ekbackaskolan)"),
+                               validators=[Optional(), Length(max=80)])
+    role = SelectField(_l("Roll"), choices=[("", "—")] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+                       validators=[Optional()])
+    role_school = StringField(_l("Skola för rollen (kortnamn)"), validators=[Optional(), Length(max=80)])
+
+
+class MembershipForm(FlaskForm):
+    kind = SelectField(_l("Typ"), choices=[("group", _l("Användargrupp")), ("role", _l("Roll"))])
+    name = SelectField(
+        _l("Grupp eller roll"),
+        choices=[(g, GROUP_LABELS[g]) for g in USER_GROUPS] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+    )
+    school = StringField(_l("Skola (kortnamn, valfritt)"), validators=[Optional(), Length(max=80)])
+
+
+class UserStatusForm(FlaskForm):
+    active = BooleanField(_l("Kontot är aktivt"))

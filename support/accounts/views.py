@@ -1,0 +1,112 @@
+"""Sign in and out, password reset by e-mail link, and the signed-in person's profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext
+from flask_login import current_user, login_required, login_user, logout_user
+
+from support.accounts import service
+from support.accounts.forms import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm
+from support.accounts.notifications import send_password_reset
+from support.extensions import db, limiter
+from support.i18n import LOCALE_SESSION_KEY
+from support.policy import can
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.start")
+
+
+def sign_in(user, remember: bool = False) -> None:
+    """Start a session for a user who has proved who they are (password today, single sign-on later)."""
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = service.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            sign_in(result.user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+        if result.error == "locked":
+            when = format_datetime(result.locked_until, "HH:mm")
+            form.form_errors.append(
+                gettext("För många misslyckade försök. Kontot är låst till kl. %(time)s. "
+                        "Du kan också återställa lösenordet.", time=when)
+            )
+        else:
+            form.form_errors.append(gettext("Fel e-postadress eller lösenord."))
+        form.password.data = ""
+        return render_template("accounts/login.html", form=form), 401 if result.error == "invalid" else 423
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(gettext("Du är utloggad."), "info")
+    return redirect(url_for("pages.start"))
+
+
+@bp.route("/glomt-losenord", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = service.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            send_password_reset(user, service.make_reset_token(user))
+            db.session.commit()
+        # The same answer whether or not the address exists, so the form cannot be used to probe for accounts.
+        flash(gettext("Om adressen finns hos oss har vi skickat en länk för att välja nytt lösenord. "
+                      "Länken gäller i en timme."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/aterstall-losenord/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = service.user_for_reset_token(token)
+    except service.ResetTokenError as error:
+        return render_template("accounts/reset_invalid.html", message=str(error)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        service.set_password(user, form.password.data)
+        user.failed_logins = 0
+        user.locked_until = None
+        db.session.commit()
+        flash(gettext("Lösenordet är bytt. Logga in med ditt nya lösenord."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+@login_required
+def profile():
+    if not can(current_user, "profile.edit", current_user):
+        return render_template("errors/error.html", code=403, message=gettext("Ingen behörighet.")), 403
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.phone = (form.phone.data or "").strip()
+        current_user.locale = form.locale.data
+        session[LOCALE_SESSION_KEY] = form.locale.data
+        db.session.commit()
+        flash(gettext("Profilen är sparad."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, user=current_user)

@@ -1,0 +1,17 @@
+"""Imports every model so that metadata, migrations and relationships see them all."""
+
+from support.accounts.models import ApiToken, ExternalIdentity, GroupMembership, RoleAssignment, User
+from support.orgs.models import Administration, School, SchoolFormLink
+from support.outbox.models import OutgoingMail
+
+__all__ = [
+    "Administration",
+    "ApiToken",
+    "ExternalIdentity",
+    "GroupMembership",
+    "OutgoingMail",
+    "RoleAssignment",
+    "School",
+    "SchoolFormLink",
+    "User",
+]

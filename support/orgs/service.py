@@ -1,0 +1,45 @@
+"""Looking up and creating administrations and schools."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+
+from support.extensions import db
+from support.orgs.models import Administration, School
+
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
+
+
+def slugify(name: str) -> str:
+    """School slugs are lowercase ASCII: å, ä → a, ö → o, spaces → '-' (Hässelbyskolan → hasselbyskolan)."""
+    text = name.lower().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def school_by_slug(slug: str) -> School | None:
+    return db.session.scalar(select(School).where(School.slug == slug))
+
+
+def get_or_create_administration(name: str, kind: str) -> Administration:
+    slug = slugify(name)
+    administration = db.session.scalar(select(Administration).where(Administration.slug == slug))
+    if administration is None:
+        administration = Administration(name=name, slug=slug, kind=kind)
+        db.session.add(administration)
+        db.session.flush()
+    return administration
+
+
+def get_or_create_school(name: str, administration: Administration, forms: list[str], address: str = "",
+                         slug: str | None = None) -> School:
+    slug = slug or slugify(name)
+    school = school_by_slug(slug)
+    if school is None:
+        school = School(name=name, slug=slug, administration=administration, address=address)
+        school.school_forms = forms
+        db.session.add(school)
+    return school

@@ -1,0 +1,56 @@
+"""Admin pages over the outbox: every mail that went, or would have gone, out; dead letters can be retried."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from support.extensions import db
+from support.outbox.models import OUTBOX_STATES, OutgoingMail
+from support.outbox.service import backlog, render_message, retry_dead
+from support.policy import can
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/utkorg")
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    if not can(current_user, "admin.outbox"):
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    state = request.args.get("status", "")
+    before = request.args.get("fore", type=int)
+    statement = select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(PAGE_SIZE + 1)
+    if state in OUTBOX_STATES:
+        statement = statement.where(OutgoingMail.state == state)
+    if before:
+        statement = statement.where(OutgoingMail.id < before)
+    rows = db.session.scalars(statement).all()
+    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return render_template("outbox/index.html", mails=rows[:PAGE_SIZE], state=state, counts=backlog(),
+                           next_before=next_before)
+
+
+@bp.get("/<int:mail_id>")
+def detail(mail_id: int):
+    mail = db.session.get(OutgoingMail, mail_id) or abort(404)
+    raw = render_message(mail).as_string()
+    return render_template("outbox/detail.html", mail=mail, raw=raw)
+
+
+@bp.post("/<int:mail_id>/forsok-igen")
+def retry(mail_id: int):
+    mail = db.session.get(OutgoingMail, mail_id) or abort(404)
+    if mail.state != "dead":
+        abort(400)
+    retry_dead(mail)
+    db.session.commit()
+    flash(gettext("Meddelandet är lagt i kön igen."), "success")
+    return redirect(url_for("outbox.detail", mail_id=mail.id))

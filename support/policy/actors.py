@@ -1,0 +1,33 @@
+"""Facts about the actor that every rule needs; the rules, not callers, interpret them."""
+
+from __future__ import annotations
+
+
+def is_authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def roles_of(user) -> set[str]:
+    if not is_authenticated(user):
+        return set()
+    return {r.role for r in user.roles if r.active}
+
+
+def groups_of(user) -> set[str]:
+    if not is_authenticated(user):
+        return set()
+    return {m.group for m in user.groups}
+
+
+def has_role(user, role: str) -> bool:
+    return role in roles_of(user)
+
+
+def is_admin(user) -> bool:
+    return has_role(user, "admin")
+
+
+def superuser_school_ids(user) -> set[int]:
+    if not is_authenticated(user):
+        return set()
+    return {r.school_id for r in user.roles if r.active and r.role == "superuser" and r.school_id}

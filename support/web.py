@@ -1,0 +1,128 @@
+"""Wires blueprints, the login loaders, error pages and template helpers into the app."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import format_datetime, get_locale, gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
+
+from support.extensions import db, login_manager
+from support.policy import can
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_web(app: Flask) -> None:
+    from support.accounts.admin_views import bp as admin_bp
+    from support.accounts.views import bp as accounts_bp
+    from support.outbox.views import bp as outbox_bp
+    from support.pages.views import bp as pages_bp
+
+    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp):
+        app.register_blueprint(blueprint)
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Logga in för att se sidan."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_token)
+
+    app.jinja_env.globals.update(can=can, current_user=current_user, get_locale=get_locale)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>").join(text.splitlines()) if text else ""
+
+    @app.context_processor
+    def inject_settings():
+        return {"config_public": {
+            "servicedesk_phone": app.config["SERVICEDESK_PHONE"],
+            "servicedesk_hours": app.config["SERVICEDESK_HOURS"],
+            "support_email": f"{app.config['SUPPORT_MAILBOX']}@{app.config['MAIL_DOMAIN']}",
+        }}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = gettext("Formuläret hade gått ut eller saknade säkerhetstoken. Ladda om sidan och försök igen.")
+        if wants_json():
+            return jsonify(error="csrf", message=message), 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    for code, text in (
+        (400, "Felaktig begäran."),
+        (403, "Du har inte behörighet till den här sidan."),
+        (404, "Sidan finns inte."),
+        (405, "Metoden är inte tillåten."),
+        (413, "Filen eller formuläret är för stort."),
+        (429, "För många försök. Vänta en stund och försök igen."),
+    ):
+        app.register_error_handler(code, _error_page(code, text))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        log.exception("database error on %s", request.path)
+        db.session.rollback()
+        message = gettext("Tjänsten kan inte nå databasen just nu. Försök igen om en stund.")
+        if wants_json():
+            return jsonify(error="database_unavailable", message=message), 503
+        return render_template("errors/error.html", code=503, message=message), 503
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        log.error("unhandled error on %s: %s", request.path, getattr(error, "original_exception", error))
+        db.session.rollback()
+        message = gettext("Något gick fel hos oss. Felet är loggat; försök igen om en stund.")
+        if wants_json():
+            return jsonify(error="internal", message=message), 500
+        return render_template("errors/error.html", code=500, message=message), 500
+
+
+def _error_page(code: int, text: str):
+    def handler(error):
+        message = gettext(text)
+        if wants_json():
+            return jsonify(error=str(code), message=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    return handler
+
+
+def _load_user(user_id: str):
+    from support.accounts.models import User
+
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def _load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    from support.accounts.service import user_for_api_token
+
+    user = user_for_api_token(header.removeprefix("Bearer ").strip())
+    if user is not None:
+        g.api_token_auth = True
+        db.session.commit()
+    return user

@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn: `gunicorn support.wsgi:app`."""
+
+from support import create_app
+
+app = create_app()
