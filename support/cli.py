@@ -46,6 +46,9 @@ def init_command():
         upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
     except OperationalError as error:
         raise database_error(error) from error
+    from kb.cli import on_init as kb_on_init
+
+    kb_on_init()
     click.echo("Databasen är uppdaterad till senaste schemat.")
 
 
@@ -152,6 +155,17 @@ def serve_command():
 
     click.echo("Skolsupport startar:")
     serve(current_app.config, set(cli.commands), [(user.email, user.description) for user in DEMO_USERS])
+
+
+def _add_area_commands() -> None:
+    from kb.cli import kb_cli
+    from support.tickets.cli import tickets_cli
+
+    cli.add_command(kb_cli)
+    cli.add_command(tickets_cli)
+
+
+_add_area_commands()
 
 
 def main():

@@ -82,7 +82,14 @@ def load_demo_users(password: str) -> int:
 
 def load_demo(password: str) -> dict[str, int]:
     """Everything `support demo` loads; each step is idempotent."""
+    from kb.demo import load_demo_articles
+    from support.tickets.demo import load_demo_tickets
+
     summary = load_demo_organisation()
     summary["users_created"] = load_demo_users(password)
+    db.session.commit()
+    summary.update(load_demo_articles())
+    db.session.commit()
+    summary.update(load_demo_tickets())
     db.session.commit()
     return summary

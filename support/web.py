@@ -22,12 +22,18 @@ def wants_json() -> bool:
 
 
 def register_web(app: Flask) -> None:
+    from kb.views import bp as kb_bp
     from support.accounts.admin_views import bp as admin_bp
     from support.accounts.views import bp as accounts_bp
+    from support.channels.api import bp as api_bp
+    from support.channels.phone import bp as phone_bp
+    from support.channels.web_form import bp as web_channel_bp
     from support.outbox.views import bp as outbox_bp
     from support.pages.views import bp as pages_bp
+    from support.tickets.views import bp as tickets_bp
 
-    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp):
+    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
     login_manager.login_view = "accounts.login"

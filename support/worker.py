@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 # Each job is "module:function"; the function takes no arguments, commits its own work and returns a summary.
 JOBS = [
     "support.outbox.service:deliver_pending",
+    "kb.jobs:run",
+    "support.tickets.jobs:run",
 ]
 
 

@@ -18,7 +18,6 @@ _AREA_MODULES = {
     "article": "support.policy.kb",
     "kb": "support.policy.kb",
     "ticket": "support.policy.tickets",
-    "network": "support.policy.network",
 }
 
 

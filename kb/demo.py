@@ -1,0 +1,5 @@
+"""Demo content of the knowledge base."""
+
+
+def load_demo_articles() -> dict[str, int]:
+    return {}

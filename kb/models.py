@@ -1,0 +1,1 @@
+"""Knowledge-base models (articles, revisions, feedback, search log)."""

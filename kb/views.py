@@ -1,0 +1,5 @@
+"""Knowledge-base pages under /kb."""
+
+from flask import Blueprint
+
+bp = Blueprint("kb", __name__, url_prefix="/kb")

@@ -1,0 +1,5 @@
+"""The phone channel: staff log a call as a ticket."""
+
+from flask import Blueprint
+
+bp = Blueprint("phone", __name__)
