@@ -1,3 +1,193 @@
-"""Access rules of this area; see support/policy/__init__.py."""
+"""Who may do what with tickets (DESIGN.md "Who may see what"); binding for every page, API call, list and count.
 
-RULES: dict = {}
+- Requesters (any user group, and contacts without an account) see only their own tickets — the ones they asked,
+  or follow after a merge — and never internal notes.
+- A superuser sees every ticket of their schools while it is at tier 1, and the ones they escalated themselves
+  (read and reply; acting on them again needs them back at tier 1), plus any ticket assigned to them.
+- An agent sees every ticket at tier 2 and 3, and any ticket assigned to them.
+- An administrator sees everything; `logs_access` tells callers to write each access to the audit log.
+
+`visible_tickets(user)` is the same rule as a SQL clause for `select(Ticket).where(visible_tickets(user))`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select, true
+
+from support.policy.actors import is_admin, is_authenticated, roles_of, superuser_school_ids
+
+
+def _tickets():
+    from support.tickets import models
+
+    return models
+
+
+def is_ticket_staff(user) -> bool:
+    """Superusers, agents and administrators work tickets (the workspace, internal notes, the phone channel)."""
+    return bool(roles_of(user) & {"superuser", "agent", "admin"})
+
+
+def _is_requester(user, ticket) -> bool:
+    if not is_authenticated(user) or ticket is None:
+        return False
+    return ticket.requester_id == user.id or any(link.user_id == user.id for link in ticket.participant_links)
+
+
+def _escalated_by(user, ticket) -> bool:
+    from support.extensions import db
+
+    models = _tickets()
+    return db.session.scalar(select(models.TicketEvent.id).where(
+        models.TicketEvent.ticket_id == ticket.id, models.TicketEvent.actor_id == user.id,
+        models.TicketEvent.kind == "escalated").limit(1)) is not None
+
+
+def _staff_may_act(user, ticket) -> bool:
+    """May work the ticket as staff: it is in one of their queues or assigned to them."""
+    if not is_authenticated(user) or ticket is None:
+        return False
+    roles = roles_of(user)
+    if "admin" in roles:
+        return True
+    if ticket.assignee_id == user.id and roles & {"agent", "superuser"}:
+        return True
+    if "agent" in roles and ticket.tier in (2, 3):
+        return True
+    return bool("superuser" in roles and ticket.tier == 1 and ticket.school_id in superuser_school_ids(user))
+
+
+def _staff_may_view(user, ticket) -> bool:
+    if _staff_may_act(user, ticket):
+        return True
+    return bool("superuser" in roles_of(user) and ticket.school_id in superuser_school_ids(user)
+                and _escalated_by(user, ticket))
+
+
+def _view(user, ticket) -> bool:
+    return _is_requester(user, ticket) or _staff_may_view(user, ticket)
+
+
+def _reply(user, ticket) -> bool:
+    return ticket is not None and ticket.merged_into_id is None and _view(user, ticket)
+
+
+def _note(user, ticket) -> bool:
+    return ticket is not None and ticket.merged_into_id is None and _staff_may_view(user, ticket)
+
+
+def _act(user, ticket) -> bool:
+    return ticket is not None and ticket.merged_into_id is None and _staff_may_act(user, ticket)
+
+
+def _escalate(user, ticket) -> bool:
+    return _act(user, ticket) and ticket.tier < 3
+
+
+def _deescalate(user, ticket) -> bool:
+    roles = roles_of(user)
+    return _act(user, ticket) and bool(roles & {"agent", "admin"}) and ticket.tier > 1
+
+
+def _own(user, ticket) -> bool:
+    return ticket is not None and ticket.merged_into_id is None and _is_requester(user, ticket)
+
+
+def _reopen(user, ticket) -> bool:
+    from support.tickets.service import can_reopen
+
+    return ticket is not None and (_own(user, ticket) or _act(user, ticket)) and can_reopen(ticket)
+
+
+def _rate(user, ticket) -> bool:
+    return _own(user, ticket) and ticket.state in ("resolved", "closed")
+
+
+def _resolve_own(user, ticket) -> bool:
+    return _own(user, ticket) and ticket.state in ("new", "open", "pending")
+
+
+def _create(user, _obj=None) -> bool:
+    return is_authenticated(user)
+
+
+def _staff(user, _obj=None) -> bool:
+    return is_ticket_staff(user)
+
+
+def _manage_canned(user, _obj=None) -> bool:
+    return bool(roles_of(user) & {"agent", "admin"})
+
+
+def _admin(user, _obj=None) -> bool:
+    return is_admin(user)
+
+
+def _attachment(user, attachment) -> bool:
+    """Download an attachment: the ticket must be visible, and files of internal notes need internal access."""
+    if attachment is None or attachment.is_dangerous:
+        return False
+    ticket = attachment.ticket
+    if not _view(user, ticket):
+        return False
+    if attachment.message is not None and attachment.message.kind == "internal":
+        return _staff_may_view(user, ticket)
+    return True
+
+
+RULES = {
+    "ticket.view": _view,
+    "ticket.reply": _reply,
+    "ticket.note": _note,
+    "ticket.view_internal": lambda user, ticket: ticket is not None and _staff_may_view(user, ticket),
+    "ticket.assign": _act,
+    "ticket.change_state": _act,
+    "ticket.set_priority": _act,
+    "ticket.set_school": _act,
+    "ticket.set_tags": _act,
+    "ticket.escalate": _escalate,
+    "ticket.deescalate": _deescalate,
+    "ticket.merge": _act,
+    "ticket.rate": _rate,
+    "ticket.reopen": _reopen,
+    "ticket.resolve_own": _resolve_own,
+    "ticket.attachment": _attachment,
+    "ticket.create": _create,
+    "ticket.log_call": _staff,
+    "ticket.workspace": _staff,
+    "ticket.canned": _staff,  # use canned responses
+    "ticket.manage_canned": _manage_canned,
+    "ticket.admin": _admin,  # routing rules, SLA targets, business hours
+}
+
+
+def logs_access(user, _ticket=None) -> bool:
+    """Administrators' every access to a ticket goes to the audit log (AccessLog)."""
+    return is_admin(user)
+
+
+def visible_tickets(user):
+    """A SQL clause selecting exactly the tickets `user` may view (the same rule as "ticket.view")."""
+    if not is_authenticated(user):
+        return false()
+    roles = roles_of(user)
+    if "admin" in roles:
+        return true()
+    models = _tickets()
+    ticket = models.Ticket
+    conditions = [
+        ticket.requester_id == user.id,
+        ticket.id.in_(select(models.TicketParticipant.ticket_id).where(
+            models.TicketParticipant.user_id == user.id)),
+    ]
+    if "agent" in roles:
+        conditions.append(ticket.tier.in_((2, 3)))
+    if roles & {"agent", "superuser"}:
+        conditions.append(ticket.assignee_id == user.id)
+    school_ids = superuser_school_ids(user) if "superuser" in roles else set()
+    if school_ids:
+        conditions.append(ticket.school_id.in_(sorted(school_ids)) & (ticket.tier == 1))
+        conditions.append(ticket.school_id.in_(sorted(school_ids)) & ticket.id.in_(
+            select(models.TicketEvent.ticket_id).where(
+                models.TicketEvent.actor_id == user.id, models.TicketEvent.kind == "escalated")))
+    return or_(*conditions)

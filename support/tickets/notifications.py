@@ -1,0 +1,170 @@
+"""E-mail about tickets, written to the outbox in the caller's transaction.
+
+Every mail carries `[#1234]` in the subject and threads on the ticket's `thread_message_id` (the Message-ID of the
+requester's receipt) through In-Reply-To/References, so replies can be mapped back to the ticket (see
+`service.ticket_for_message_ids`). Texts live in templates/mail/tickets/.
+
+Users may turn off the categories in OPTIONAL_CATEGORIES (the profile page renders the toggles from
+`preferences_for(user)`); the public replies to a requester and merge notices are essential and always sent.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from support.accounts.models import RoleAssignment, User
+from support.extensions import db
+from support.outbox.service import enqueue_mail, support_address
+from support.tickets.models import NotificationPreference
+
+REQUESTER_CATEGORIES = {
+    "requester_created": "Kvitto när jag har skickat ett ärende",
+    "requester_resolved": "Besked när mitt ärende är löst (med länk för att betygsätta hjälpen)",
+}
+STAFF_CATEGORIES = {
+    "queue_new": "Nya ärenden i mina köer",
+    "queue_escalated": "Ärenden som eskaleras till mina köer",
+    "assignee_reply": "Svar från anmälaren på ärenden jag handlägger",
+    "sla_breach": "Ärenden i mina köer som har passerat sin SLA-tid",
+}
+OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
+ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged")
+
+
+# --- preferences -----------------------------------------------------------------------------------------------
+
+def wants(user, category: str) -> bool:
+    """Does `user` want mail of `category`? Essential categories are always on."""
+    if user is None or not user.active or not user.email:
+        return False
+    if category not in OPTIONAL_CATEGORIES:
+        return True
+    row = db.session.scalar(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.category == category))
+    return row is None or row.enabled
+
+
+def set_preference(user, category: str, enabled: bool) -> None:
+    """Turn one optional category on or off for `user` (caller commits)."""
+    if category not in OPTIONAL_CATEGORIES:
+        raise ValueError(f"{category} cannot be turned off")
+    row = db.session.scalar(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.category == category))
+    if row is None:
+        row = NotificationPreference(user_id=user.id, category=category)
+        db.session.add(row)
+    row.enabled = bool(enabled)
+
+
+def preferences_for(user) -> list[tuple[str, str, bool]]:
+    """[(category, Swedish label, enabled)] of the categories relevant to `user` (staff ones only for staff)."""
+    from support.policy.tickets import is_ticket_staff
+
+    categories = dict(REQUESTER_CATEGORIES)
+    if is_ticket_staff(user):
+        categories.update(STAFF_CATEGORIES)
+    stored = {row.category: row.enabled for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    return [(key, label, stored.get(key, True)) for key, label in categories.items()]
+
+
+# --- recipients ------------------------------------------------------------------------------------------------
+
+def queue_members(ticket) -> list[User]:
+    """Who works the ticket's queue: the school's superusers at tier 1, the agents at tiers 2 and 3."""
+    if ticket.tier == 1:
+        from support.tickets.routing import school_superusers
+
+        return school_superusers(ticket.school_id)
+    return list(db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == "agent", RoleAssignment.active.is_(True), User.active.is_(True))
+        .order_by(User.name)
+    ).unique())
+
+
+def requesters(ticket) -> list[User]:
+    people = [ticket.requester, *ticket.participants]
+    return list({person.id: person for person in people if person is not None}.values())
+
+
+# --- sending ---------------------------------------------------------------------------------------------------
+
+def ticket_url(ticket, anchor: str = "") -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/arenden/{ticket.number}{anchor}"
+
+
+def local_time(moment) -> str:
+    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _send(ticket, people, category: str, template: str, subject: str, *, exclude=None, first: bool = False,
+          **context) -> int:
+    from support.tickets.service import PRIORITY_LABELS
+
+    sent = 0
+    excluded = getattr(exclude, "id", None)
+    for person in people:
+        if person is None or person.id == excluded or not wants(person, category):
+            continue
+        body = render_template(f"mail/tickets/{template}.txt", ticket=ticket, recipient=person,
+                               url=ticket_url(ticket), local_time=local_time,
+                               priority_label=PRIORITY_LABELS[ticket.priority], **context)
+        headers = {"Reply-To": support_address(), "X-Ticket-Number": str(ticket.number)}
+        message_id = None
+        if first and sent == 0:
+            message_id = ticket.thread_message_id  # the first mail starts the thread
+        else:
+            headers["In-Reply-To"] = ticket.thread_message_id
+            headers["References"] = ticket.thread_message_id
+        enqueue_mail(person.email, f"[#{ticket.number}] {subject}", body, category=f"ticket_{category}",
+                     ticket_id=ticket.id, headers=headers, message_id=message_id)
+        sent += 1
+    return sent
+
+
+def ticket_created(ticket, *, actor=None) -> None:
+    """The requester's receipt (number, expected response time) and the queue's notice."""
+    from support.tickets.sla import describe_minutes, targets
+
+    first_minutes = targets()[ticket.priority][0]
+    _send(ticket, [ticket.requester], "requester_created", "created", f"Vi har tagit emot ditt ärende: "
+          f"{ticket.subject}", first=True, expected=describe_minutes(first_minutes))
+    _send(ticket, queue_members(ticket), "queue_new", "queue_new", f"Nytt ärende: {ticket.subject}", exclude=actor)
+
+
+def public_reply(ticket, message) -> None:
+    """A public reply from staff goes to the requester(s); a requester's reply goes to the assignee."""
+    author = message.author
+    if author is not None and any(author.id == person.id for person in requesters(ticket)):
+        if ticket.assignee is not None:
+            _send(ticket, [ticket.assignee], "assignee_reply", "assignee_reply",
+                  f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
+        return
+    _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
+          exclude=author, message=message)
+
+
+def ticket_resolved(ticket, *, actor=None) -> None:
+    _send(ticket, requesters(ticket), "requester_resolved", "resolved", f"Ditt ärende är löst: {ticket.subject}",
+          exclude=actor, rating_url=ticket_url(ticket, "#betyg"))
+
+
+def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
+    _send(ticket, queue_members(ticket), "queue_escalated", "escalated", f"Eskalerat ärende: {ticket.subject}",
+          exclude=actor, reason=reason)
+
+
+def ticket_merged(source, into, *, actor=None) -> None:
+    _send(source, requesters(source), "requester_merged", "merged",
+          f"Ditt ärende har slagits ihop med #{into.number}", exclude=actor, into=into,
+          into_url=ticket_url(into))
+
+
+def sla_breached(ticket, which: str) -> None:
+    label = "första svar" if which == "first_response" else "lösning"
+    _send(ticket, queue_members(ticket) if ticket.assignee is None else [ticket.assignee], "sla_breach",
+          "sla_breach", f"SLA-tiden för {label} har passerats: {ticket.subject}", which=which, label=label)

@@ -1,0 +1,68 @@
+"""Ticket search over subject and messages, always through `visible_tickets(user)`.
+
+PostgreSQL: the database's full-text search, `to_tsvector('swedish', search_text) @@ websearch_to_tsquery(...)`,
+backed by a GIN expression index (migration 0003_tickets). SQLite (the embedded setup): every word must occur in
+`search_text` (LIKE). `search_text` is kept by the service (lower-cased subject + every message), so one row per
+ticket is searched. A query like `#1234` or `1234` also finds the ticket with that number.
+
+Requesters search only the subjects of their own tickets (their search must not find words of internal notes);
+staff search subject and every message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import and_, func, literal_column, or_, select
+
+from support.extensions import db
+from support.policy.tickets import is_ticket_staff, visible_tickets
+from support.tickets.models import Ticket
+from support.tickets.queues import PAGE_SIZE, paginate
+
+MAX_QUERY = 200
+_SWEDISH = literal_column("'swedish'::regconfig")
+
+
+def _terms(query: str) -> list[str]:
+    return [term for term in re.findall(r"[\wåäöÅÄÖéü@.-]+", query.lower()) if len(term) > 1][:10]
+
+
+def _like(column, term: str):
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def text_condition(query: str, *, staff: bool = True):
+    """The WHERE clause matching `query` on the current database."""
+    number = re.fullmatch(r"#?(\d{1,9})", query.strip())
+    if not staff:
+        terms = _terms(query)
+        subject_match = and_(*(_like(func.lower(Ticket.subject), term) for term in terms)) if terms else None
+        if number:
+            return or_(Ticket.number == int(number.group(1)), *( [subject_match] if subject_match is not None else []))
+        return subject_match
+    if db.engine.dialect.name == "postgresql":
+        match = func.to_tsvector(_SWEDISH, Ticket.search_text).bool_op("@@")(
+            func.websearch_to_tsquery(_SWEDISH, query))
+    else:
+        terms = _terms(query)
+        match = and_(*(_like(Ticket.search_text, term) for term in terms)) if terms else None
+    if number:
+        return or_(Ticket.number == int(number.group(1)), *([match] if match is not None else []))
+    return match
+
+
+def search_tickets(user, query: str, *, cursor: str | None = None, limit: int = PAGE_SIZE, sort: str = "updated",
+                   filters=None) -> tuple[list[Ticket], str | None]:
+    """Tickets `user` may see that match `query`, newest activity first (keyset-paginated like the queues)."""
+    query = (query or "").strip()[:MAX_QUERY]
+    condition = text_condition(query, staff=is_ticket_staff(user)) if query else None
+    if condition is None:
+        return [], None
+    statement = select(Ticket).where(condition, visible_tickets(user))
+    if filters is not None:
+        statement = statement.where(*filters.conditions())
+        if filters.state:
+            statement = statement.where(Ticket.state == filters.state)
+    return paginate(statement, sort, cursor, limit)

@@ -1,0 +1,731 @@
+"""The ticket service: the only code that creates or changes tickets. Every channel (web form, e-mail, phone,
+API) and the worker call these functions; views only parse input, ask the policy and render.
+
+Conventions:
+- Functions change the session and never commit; the caller commits (so a change, its history events and its
+  outbox mail are one transaction).
+- Functions that change an existing ticket first lock its row (`SELECT … FOR UPDATE` on PostgreSQL) and reload
+  it, so two agents changing one ticket at the same time both keep their change.
+- Every change writes a TicketEvent (the ticket's history).
+- Problems the user can fix raise TicketError (or AttachmentError) with a Swedish message.
+- The service does not decide access: callers ask `support.policy.can(...)` first.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from support.accounts.models import User
+from support.database import utcnow
+from support.extensions import db
+from support.outbox.service import new_message_id
+from support.tickets import attachments as attachment_store
+from support.tickets import notifications, routing, sla
+from support.tickets.attachments import AttachmentError, IncomingFile
+from support.tickets.models import (
+    CHANNELS,
+    PRIORITIES,
+    PRIORITY_RANK,
+    STATES,
+    SYSTEMS,
+    AccessLog,
+    Message,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketParticipant,
+    TicketPresence,
+    TicketTag,
+)
+from support.tickets.personal_numbers import contains_personal_number
+
+REOPEN_DAYS = 7
+AUTO_CLOSE_DAYS = 7
+PRESENCE_SECONDS = 45  # a heartbeat older than this no longer counts as "replying right now"
+MAX_SUBJECT = 200
+MAX_BODY = 50_000
+
+STATE_LABELS = {"new": "Ny", "open": "Öppen", "pending": "Väntar på dig", "resolved": "Löst", "closed": "Stängd"}
+STAFF_STATE_LABELS = {**STATE_LABELS, "pending": "Väntar på anmälaren"}
+PRIORITY_LABELS = {"low": "Låg", "normal": "Normal", "high": "Hög", "urgent": "Akut"}
+CHANNEL_LABELS = {"web": "Webb", "email": "E-post", "phone": "Telefon", "api": "API"}
+ALLOWED_TRANSITIONS = {
+    "new": {"open", "pending", "resolved", "closed"},
+    "open": {"pending", "resolved", "closed"},
+    "pending": {"open", "resolved", "closed"},
+    "resolved": {"open", "closed"},
+    "closed": {"open"},
+}
+
+__all__ = [
+    "AttachmentError", "IncomingFile", "TicketError", "active_repliers", "add_attachments", "assign",
+    "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact", "get_ticket_for",
+    "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
+    "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
+]
+
+
+class TicketError(ValueError):
+    """Something the user can fix; `str(error)` is a Swedish message."""
+
+
+# --- numbers, lookup -------------------------------------------------------------------------------------------
+
+def next_number() -> int:
+    """The next ticket number. The counter row stays locked until the caller's transaction ends, so numbers
+    are unique and gap-free under concurrency (on SQLite the database serialises writers anyway)."""
+    for _ in range(3):
+        value = db.session.execute(
+            update(TicketCounter).where(TicketCounter.name == "ticket")
+            .values(value=TicketCounter.value + 1).returning(TicketCounter.value)
+        ).scalar()
+        if value is not None:
+            return value
+        start = (db.session.scalar(select(func.max(Ticket.number))) or 1000) + 1
+        try:
+            with db.session.begin_nested():
+                db.session.add(TicketCounter(name="ticket", value=start))
+            return start
+        except IntegrityError:
+            continue  # another transaction created the row first; take a number from it
+    raise RuntimeError("could not take a ticket number")
+
+
+def ticket_by_number(number) -> Ticket | None:
+    """The ticket with this number (`1234` or `"#1234"`), without any access check."""
+    try:
+        value = int(str(number).lstrip("#"))
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.number == value))
+
+
+def get_ticket_for(user, number, *, action: str = "ticket.view", via: str = "web") -> Ticket | None:
+    """The ticket if `user` may do `action` to it, else None (the caller answers 404). An administrator's access
+    is written to the audit log (AccessLog) in the current transaction."""
+    from support.policy import can
+    from support.policy.tickets import logs_access
+
+    ticket = ticket_by_number(number)
+    if ticket is None or not can(user, action, ticket):
+        return None
+    if logs_access(user, ticket):
+        db.session.add(AccessLog(user_id=user.id, ticket_id=ticket.id, action=action, via=via))
+    return ticket
+
+
+def ticket_for_message_ids(message_ids) -> Ticket | None:
+    """Map an inbound mail's In-Reply-To/References to its ticket through the Message-IDs we sent or received."""
+    from support.outbox.models import OutgoingMail
+
+    ids = [mid.strip() for mid in message_ids if mid and mid.strip()]
+    if not ids:
+        return None
+    ticket = db.session.scalar(select(Ticket).where(Ticket.thread_message_id.in_(ids)))
+    if ticket is None:
+        ticket_id = db.session.scalar(select(OutgoingMail.ticket_id).where(
+            OutgoingMail.message_id.in_(ids), OutgoingMail.ticket_id.is_not(None)).limit(1))
+        if ticket_id is None:
+            ticket_id = db.session.scalar(select(Message.ticket_id).where(Message.email_message_id.in_(ids)).limit(1))
+        ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
+    while ticket is not None and ticket.merged_into is not None:
+        ticket = ticket.merged_into
+    return ticket
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Reload the ticket's row under a row lock, so concurrent changes queue up instead of overwriting."""
+    db.session.flush()
+    db.session.refresh(ticket, with_for_update=True)
+    return ticket
+
+
+def _event(ticket: Ticket, kind: str, *, by=None, old="", new="", detail="") -> TicketEvent:
+    event = TicketEvent(ticket=ticket, actor_id=getattr(by, "id", None), kind=kind,
+                        old_value=str(old if old is not None else "")[:255],
+                        new_value=str(new if new is not None else "")[:255], detail=detail or "",
+                        created_at=utcnow())
+    db.session.add(event)
+    return event
+
+
+def _touch(ticket: Ticket, now=None) -> None:
+    ticket.updated_at = now or utcnow()
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise TicketError("Skriv en kort rubrik för ärendet.")
+    if len(subject) > MAX_SUBJECT:
+        raise TicketError(f"Rubriken får vara högst {MAX_SUBJECT} tecken.")
+    return subject
+
+
+def _clean_body(body: str, *, what: str = "Beskriv vad det gäller.") -> str:
+    body = (body or "").strip()
+    if not body:
+        raise TicketError(what)
+    if len(body) > MAX_BODY:
+        raise TicketError(f"Texten får vara högst {MAX_BODY} tecken.")
+    return body
+
+
+def _flag_personal_numbers(ticket: Ticket, *texts: str) -> None:
+    if "personnummer" not in (ticket.flags or []) and any(contains_personal_number(t) for t in texts):
+        ticket.flags = [*(ticket.flags or []), "personnummer"]
+
+
+def _append_search_text(ticket: Ticket, text: str) -> None:
+    ticket.search_text = f"{ticket.search_text or ''}\n{text.lower()}".strip()[:1_000_000]
+
+
+def _is_requester(ticket: Ticket, user) -> bool:
+    if user is None:
+        return False
+    return user.id == ticket.requester_id or any(link.user_id == user.id for link in ticket.participant_links)
+
+
+def _prepare_files(files, ticket: Ticket | None = None):
+    incoming = [f if isinstance(f, IncomingFile) else attachment_store.from_upload(f) for f in files or ()]
+    existing = attachment_store.ticket_bytes(ticket) if ticket is not None else 0
+    return attachment_store.validate([f for f in incoming if f is not None], existing_bytes=existing)
+
+
+def _store_files(ticket: Ticket, checked, *, message=None, by=None) -> list:
+    stored = []
+    for file, inspection in checked:
+        stored.append(attachment_store.store(ticket, file, inspection, message=message, uploaded_by=by))
+        _event(ticket, "attachment", by=by, new=file.filename)
+    return stored
+
+
+# --- requesters without an account ---------------------------------------------------------------------------
+
+def find_or_create_contact(email: str, name: str = "") -> User:
+    """The user with this e-mail, or a new passwordless User for someone who has no account (an e-mail or phone
+    contact). They can claim the account later through "Glömt lösenord"."""
+    from support.accounts import service as accounts
+
+    email = accounts.normalize_email(email or "")
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise TicketError("Ange en giltig e-postadress.")
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        user = accounts.create_user(email, (name or "").strip() or email.split("@")[0], None)
+        db.session.flush()
+    return user
+
+
+def _guess_user_group(requester: User | None, school) -> str | None:
+    if requester is None:
+        return None
+    school_id = getattr(school, "id", None)
+    groups = [m for m in requester.groups if school_id is None or m.school_id == school_id]
+    order = ("pedagogue", "administrator", "guardian", "student")
+    for group in order:
+        if any(m.group == group for m in groups):
+            return group
+    return None
+
+
+# --- creating -------------------------------------------------------------------------------------------------
+
+def create_ticket(*, subject: str, body: str, channel: str, requester: User | None = None,
+                  contact_email: str | None = None, contact_name: str = "", school=None,
+                  user_group: str | None = None, system: str | None = None, school_form: str | None = None,
+                  priority: str = "normal", attachments=(), created_by: User | None = None,
+                  idempotency_key: str | None = None, message_id: str | None = None,
+                  body_format: str | None = None, tags=()) -> Ticket:
+    """Create a ticket with its first message, route it, set its SLA due times, and queue the notifications.
+
+    `requester` is the person the ticket is for; without one, `contact_email` (+ `contact_name`) finds or creates
+    a passwordless contact user. `created_by` is who typed it in (an agent logging a call); defaults to the
+    requester. The same `idempotency_key` (form token) or `message_id` (e-mail) returns the existing ticket
+    instead of a second one. `attachments` are IncomingFile or werkzeug FileStorage objects.
+    """
+    if idempotency_key:
+        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    if message_id:
+        existing = db.session.scalar(select(Ticket).where(Ticket.source_message_id == message_id))
+        if existing is not None:
+            return existing
+    if channel not in CHANNELS:
+        raise TicketError("Okänd kanal.")
+    if priority not in PRIORITIES:
+        raise TicketError("Okänd prioritet.")
+    system = system or "general"
+    if system not in SYSTEMS:
+        raise TicketError("Välj vilket system det gäller.")
+    subject = _clean_subject(subject)
+    body = _clean_body(body)
+    if requester is None:
+        if not contact_email:
+            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
+        requester = find_or_create_contact(contact_email, contact_name)
+    created_by = created_by or requester
+    self_service = created_by.id == requester.id and channel in ("web", "api")
+    if school is not None and self_service and school.id not in requester.school_ids:
+        raise TicketError("Välj en av dina egna skolor.")
+    if school is not None and school_form and school_form not in school.school_forms:
+        raise TicketError("Skolformen finns inte på den valda skolan.")
+    user_group = user_group or _guess_user_group(requester, school)
+    checked = _prepare_files(attachments)
+
+    now = utcnow()
+    route = routing.route(user_group=user_group, system=system, school_id=getattr(school, "id", None),
+                          channel=channel)
+    priority = route.priority or priority
+    ticket = Ticket(
+        subject=subject, requester=requester, channel=channel, school=school, user_group=user_group,
+        system=system, school_form=school_form, priority=priority, priority_rank=PRIORITY_RANK[priority],
+        state="new", tier=route.tier, created_by_id=created_by.id, created_at=now, updated_at=now,
+        idempotency_key=idempotency_key or None, source_message_id=message_id or None,
+        thread_message_id=new_message_id(), search_text=f"{subject}\n{body}".lower(), flags=[],
+    )
+    sla.apply_due_times(ticket)
+    _flag_personal_numbers(ticket, subject, body)
+    try:
+        with db.session.begin_nested():
+            ticket.number = next_number()
+            db.session.add(ticket)
+            db.session.flush()
+    except IntegrityError:
+        # A double submit raced us to the same key: hand back the ticket the other request created.
+        duplicate = db.session.scalar(select(Ticket).where(
+            (Ticket.idempotency_key == idempotency_key) if idempotency_key else
+            (Ticket.source_message_id == message_id)))
+        if duplicate is None:
+            raise
+        return duplicate
+    message = Message(ticket=ticket, author_id=created_by.id, kind="public", channel=channel, body=body,
+                      body_format=body_format or ("text" if channel == "email" else "markdown"),
+                      email_message_id=message_id, created_at=now)
+    db.session.add(message)
+    for tag in _clean_tags(tags):
+        ticket.tag_links.append(TicketTag(tag=tag))
+    _event(ticket, "created", by=created_by, new=channel,
+           detail=f"Nivå {ticket.tier}" + (" (skolan saknar aktiv superanvändare)" if route.fell_back else ""))
+    _store_files(ticket, checked, message=message, by=created_by)
+    db.session.flush()
+    notifications.ticket_created(ticket, actor=created_by if created_by.id != requester.id else None)
+    return ticket
+
+
+# --- conversation ---------------------------------------------------------------------------------------------
+
+def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, channel: str = "web",
+          attachments=(), body_format: str | None = None, email_message_id: str | None = None,
+          set_state: str | None = None) -> Message:
+    """Add a public reply or an internal note. A requester's reply reopens a pending or resolved ticket; a staff
+    member's first public reply stops the first-response clock. `set_state` (e.g. "pending", "resolved") lets
+    staff answer and change the state in one step."""
+    _lock(ticket)
+    body = _clean_body(body, what="Skriv ett meddelande.")
+    if ticket.merged_into_id is not None:
+        raise TicketError(f"Ärendet har slagits ihop med #{ticket.merged_into.number}. Svara där i stället.")
+    by_requester = _is_requester(ticket, author) and not internal
+    if by_requester and ticket.state == "closed":
+        raise TicketError("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp.")
+    checked = _prepare_files(attachments, ticket)
+    now = utcnow()
+    message = Message(ticket=ticket, author_id=author.id, kind="internal" if internal else "public",
+                      channel=channel, body=body,
+                      body_format=body_format or ("text" if channel == "email" else "markdown"),
+                      email_message_id=email_message_id, created_at=now)
+    db.session.add(message)
+    _store_files(ticket, checked, message=message, by=author)
+    _append_search_text(ticket, body)
+    _flag_personal_numbers(ticket, body)
+    _touch(ticket, now)
+    _event(ticket, "note" if internal else "reply", by=author)
+    if by_requester:
+        if ticket.state in ("pending", "resolved"):
+            _set_state(ticket, "open", by=author, now=now)
+    elif not internal:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            sla.refresh_next_due(ticket)
+        if ticket.state == "new":
+            _set_state(ticket, "open", by=author, now=now)
+    if set_state and set_state != ticket.state:
+        _set_state(ticket, set_state, by=author, now=now, notify=False)
+    db.session.flush()
+    if not internal:
+        notifications.public_reply(ticket, message)
+    if set_state == "resolved" and ticket.state == "resolved":
+        notifications.ticket_resolved(ticket, actor=author)
+    return message
+
+
+def add_attachments(ticket: Ticket, files, *, by: User, message: Message | None = None) -> list:
+    """Attach files to a ticket (optionally to one of its messages); raises AttachmentError."""
+    _lock(ticket)
+    checked = _prepare_files(files, ticket)
+    stored = _store_files(ticket, checked, message=message, by=by)
+    _touch(ticket)
+    return stored
+
+
+# --- state ----------------------------------------------------------------------------------------------------
+
+def _set_state(ticket: Ticket, state: str, *, by, now=None, notify: bool = True, detail: str = "") -> None:
+    if state not in STATES:
+        raise TicketError("Okänd status.")
+    old = ticket.state
+    if state == old:
+        return
+    if state not in ALLOWED_TRANSITIONS[old]:
+        raise TicketError(f"Ett ärende kan inte gå från {STAFF_STATE_LABELS[old].lower()} till "
+                          f"{STAFF_STATE_LABELS[state].lower()}.")
+    now = now or utcnow()
+    if old == "pending":
+        sla.resume(ticket, now)
+    if state == "pending":
+        sla.pause(ticket, now)
+    if state == "resolved":
+        ticket.resolved_at = now
+    elif state in ("new", "open", "pending"):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    if state == "closed":
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    ticket.state = state
+    _touch(ticket, now)
+    _event(ticket, "state", by=by, old=old, new=state, detail=detail)
+    if notify and state == "resolved":
+        db.session.flush()
+        notifications.ticket_resolved(ticket, actor=by)
+
+
+def change_state(ticket: Ticket, state: str, *, by: User) -> Ticket:
+    """Staff move a ticket between new → open → pending → resolved → closed (resolving notifies the requester)."""
+    _lock(ticket)
+    _set_state(ticket, state, by=by)
+    return ticket
+
+
+def requester_resolve(ticket: Ticket, *, by: User) -> Ticket:
+    """The requester marks their ticket solved."""
+    _lock(ticket)
+    if ticket.state in ("resolved", "closed"):
+        return ticket
+    _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av anmälaren")
+    return ticket
+
+
+def can_reopen(ticket: Ticket, now=None) -> bool:
+    """Within REOPEN_DAYS of resolution a requester may reopen the ticket."""
+    if ticket.state not in ("resolved", "closed") or ticket.resolved_at is None or ticket.merged_into_id:
+        return False
+    return (now or utcnow()) - ticket.resolved_at <= timedelta(days=REOPEN_DAYS)
+
+
+def reopen(ticket: Ticket, *, by: User) -> Ticket:
+    """Reopen a resolved (or auto-closed) ticket within 7 days of its resolution."""
+    _lock(ticket)
+    if not can_reopen(ticket):
+        raise TicketError(f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
+                          "Skicka ett nytt ärende i stället.")
+    old = ticket.state
+    ticket.state = "open"
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    _touch(ticket)
+    _event(ticket, "reopened", by=by, old=old, new="open")
+    return ticket
+
+
+def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
+    """The requester rates the help on a resolved ticket, 1–5 with an optional comment (can be changed)."""
+    _lock(ticket)
+    if ticket.state not in ("resolved", "closed"):
+        raise TicketError("Du kan betygsätta hjälpen när ärendet är löst.")
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise TicketError("Välj ett betyg från 1 till 5.")
+    old = ticket.rating_score
+    ticket.rating_score = score
+    ticket.rating_comment = (comment or "").strip()[:2000]
+    ticket.rated_at = utcnow()
+    _event(ticket, "rated", by=by, old=old or "", new=score, detail=ticket.rating_comment)
+    return ticket
+
+
+# --- triage -----------------------------------------------------------------------------------------------------
+
+def set_priority(ticket: Ticket, priority: str, *, by: User) -> Ticket:
+    """Change the priority; the SLA due times are recomputed from the new targets."""
+    _lock(ticket)
+    if priority not in PRIORITIES:
+        raise TicketError("Okänd prioritet.")
+    if priority == ticket.priority:
+        return ticket
+    old = ticket.priority
+    ticket.priority = priority
+    ticket.priority_rank = PRIORITY_RANK[priority]
+    sla.apply_due_times(ticket)
+    _touch(ticket)
+    _event(ticket, "priority", by=by, old=old, new=priority)
+    return ticket
+
+
+def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
+    """Give the ticket to someone (or to nobody: back to the queue). The assignee must be able to see it."""
+    from support.policy import can
+
+    _lock(ticket)
+    if assignee is not None and not can(assignee, "ticket.reply", ticket):
+        raise TicketError(f"{assignee.name} kan inte handlägga ärenden i den här kön.")
+    old = ticket.assignee
+    if getattr(old, "id", None) == getattr(assignee, "id", None):
+        return ticket
+    ticket.assignee = assignee
+    ticket.assignee_id = getattr(assignee, "id", None)
+    if ticket.state == "new" and assignee is not None:
+        _set_state(ticket, "open", by=by)
+    _touch(ticket)
+    _event(ticket, "assignee", by=by, old=getattr(old, "name", ""), new=getattr(assignee, "name", ""))
+    return ticket
+
+
+def set_tags(ticket: Ticket, tags, *, by: User) -> Ticket:
+    """Replace the ticket's tags (lower-case, trimmed, at most 40 characters each)."""
+    _lock(ticket)
+    wanted = _clean_tags(tags)
+    old = ticket.tags
+    if wanted == sorted(old):
+        return ticket
+    ticket.tag_links = [link for link in ticket.tag_links if link.tag in wanted]
+    for tag in wanted:
+        if tag not in old:
+            ticket.tag_links.append(TicketTag(tag=tag))
+    _touch(ticket)
+    _event(ticket, "tags", by=by, old=", ".join(old), new=", ".join(wanted))
+    return ticket
+
+
+def _clean_tags(tags) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    cleaned = {" ".join(str(tag).lower().split())[:40] for tag in tags or ()}
+    cleaned.discard("")
+    return sorted(cleaned)
+
+
+def set_school(ticket: Ticket, school, *, by: User) -> Ticket:
+    """Tie the ticket to another school (or none). A tier-1 ticket moved to a school without an active superuser
+    goes to tier 2."""
+    _lock(ticket)
+    if getattr(ticket.school, "id", None) == getattr(school, "id", None):
+        return ticket
+    old = ticket.school
+    ticket.school = school
+    ticket.school_id = getattr(school, "id", None)
+    if school is not None and ticket.school_form and ticket.school_form not in school.school_forms:
+        ticket.school_form = None
+    _touch(ticket)
+    _event(ticket, "school", by=by, old=getattr(old, "name", ""), new=getattr(school, "name", ""))
+    if ticket.tier == 1 and not routing.has_active_superuser(ticket.school_id):
+        _change_tier(ticket, 2, by=by, reason="Skolan saknar aktiv superanvändare", kind="tier")
+    return ticket
+
+
+def _change_tier(ticket: Ticket, tier: int, *, by, reason: str, kind: str) -> None:
+    old = ticket.tier
+    ticket.tier = tier
+    ticket.assignee = None
+    ticket.assignee_id = None
+    if ticket.state in ("resolved", "closed"):
+        _set_state(ticket, "open", by=by)
+    _touch(ticket)
+    _event(ticket, kind, by=by, old=old, new=tier, detail=reason)
+
+
+def escalate(ticket: Ticket, *, by: User, reason: str) -> Ticket:
+    """Move the ticket up one tier (1 → 2 → 3). A reason is required; the new queue is notified and the ticket
+    keeps its number and history. The superuser who escalates keeps seeing it."""
+    _lock(ticket)
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError("Ange varför ärendet eskaleras.")
+    if ticket.tier >= 3:
+        raise TicketError("Ärendet ligger redan på högsta nivån.")
+    _change_tier(ticket, ticket.tier + 1, by=by, reason=reason, kind="escalated")
+    db.session.flush()
+    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    return ticket
+
+
+def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
+    """Send the ticket back down to tier 1 at `school` (default: its own). The school needs an active
+    superuser. A reason is required; the school's queue is notified."""
+    _lock(ticket)
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError("Ange varför ärendet skickas tillbaka.")
+    school = school or ticket.school
+    if school is None:
+        raise TicketError("Välj vilken skola ärendet ska till.")
+    if not routing.has_active_superuser(school.id):
+        raise TicketError(f"{school.name} har ingen aktiv superanvändare. Ärendet kan inte skickas dit.")
+    if ticket.tier == 1 and ticket.school_id == school.id:
+        raise TicketError("Ärendet ligger redan hos skolans superanvändare.")
+    if ticket.school_id != school.id:
+        old_school = ticket.school
+        ticket.school = school
+        ticket.school_id = school.id
+        _event(ticket, "school", by=by, old=getattr(old_school, "name", ""), new=school.name)
+    _change_tier(ticket, 1, by=by, reason=reason, kind="deescalated")
+    db.session.flush()
+    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    return ticket
+
+
+def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=None) -> Ticket:
+    """Put the ticket at any tier: up goes through escalate, down to 1 through deescalate, 3 → 2 directly."""
+    if tier == ticket.tier and (tier != 1 or school is None or school.id == ticket.school_id):
+        return ticket
+    if tier == 1:
+        return deescalate(ticket, by=by, school=school, reason=reason)
+    if tier == ticket.tier + 1:
+        return escalate(ticket, by=by, reason=reason)
+    _lock(ticket)
+    if tier not in (2, 3):
+        raise TicketError("Nivån måste vara 1, 2 eller 3.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError("Ange varför ärendet flyttas.")
+    _change_tier(ticket, tier, by=by, reason=reason, kind="escalated" if tier > ticket.tier else "deescalated")
+    db.session.flush()
+    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    return ticket
+
+
+def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
+    """Merge `source` into `into`: messages and attachments move over (marked with the old number), the
+    requesters of `source` follow `into`, and `source` is closed and points to `into`. Returns `into`."""
+    if source.id == into.id:
+        raise TicketError("Ett ärende kan inte slås ihop med sig självt.")
+    first, second = sorted((source, into), key=lambda t: t.id)  # lock in a fixed order: no deadlock
+    _lock(first)
+    _lock(second)
+    if source.merged_into_id is not None:
+        raise TicketError(f"#{source.number} är redan ihopslaget med ett annat ärende.")
+    if into.merged_into_id is not None:
+        raise TicketError(f"#{into.number} är ihopslaget med ett annat ärende; välj det i stället.")
+    for message in list(source.messages):
+        message.ticket = into
+        message.merged_from_number = message.merged_from_number or source.number
+    for attachment in list(source.attachments):
+        attachment.ticket = into
+    followers = {source.requester_id, *(link.user_id for link in source.participant_links)}
+    present = {into.requester_id, *(link.user_id for link in into.participant_links)}
+    for user_id in sorted(followers - present):
+        into.participant_links.append(TicketParticipant(user_id=user_id))
+    for tag in source.tags:
+        if tag not in into.tags:
+            into.tag_links.append(TicketTag(tag=tag))
+    _append_search_text(into, source.search_text)
+    if "personnummer" in (source.flags or []):
+        into.flags = sorted({*(into.flags or []), "personnummer"})
+    now = utcnow()
+    old_state = source.state
+    source.merged_into = into
+    source.merged_into_id = into.id
+    source.state = "closed"
+    source.closed_at = now
+    source.resolved_at = source.resolved_at or now
+    source.pending_since = None
+    _touch(source, now)
+    _touch(into, now)
+    _event(source, "merged_into", by=by, old=old_state, new=f"#{into.number}")
+    _event(into, "merged", by=by, new=f"#{source.number}", detail=source.subject)
+    db.session.flush()
+    db.session.expire(into, ["messages", "attachments"])
+    db.session.expire(source, ["messages", "attachments"])
+    notifications.ticket_merged(source, into, actor=by)
+    return into
+
+
+# --- presence ---------------------------------------------------------------------------------------------------
+
+def note_viewing(ticket: Ticket, user: User, *, replying: bool = False) -> None:
+    """A heartbeat from someone who has the ticket open (`replying=True` while they type a reply)."""
+    row = db.session.scalar(select(TicketPresence).where(
+        TicketPresence.ticket_id == ticket.id, TicketPresence.user_id == user.id))
+    if row is None:
+        row = TicketPresence(ticket_id=ticket.id, user_id=user.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:
+            row = db.session.scalar(select(TicketPresence).where(
+                TicketPresence.ticket_id == ticket.id, TicketPresence.user_id == user.id))
+    row.replying = replying
+    row.last_seen_at = utcnow()
+
+
+def active_repliers(ticket: Ticket, *, excluding: User | None = None, replying_only: bool = True) -> list[User]:
+    """Other people replying to (or, with replying_only=False, looking at) the ticket right now."""
+    since = utcnow() - timedelta(seconds=PRESENCE_SECONDS)
+    query = select(TicketPresence).where(TicketPresence.ticket_id == ticket.id,
+                                         TicketPresence.last_seen_at >= since)
+    if replying_only:
+        query = query.where(TicketPresence.replying.is_(True))
+    if excluding is not None:
+        query = query.where(TicketPresence.user_id != excluding.id)
+    return [row.user for row in db.session.scalars(query)]
+
+
+def stop_viewing(ticket: Ticket, user: User) -> None:
+    row = db.session.scalar(select(TicketPresence).where(
+        TicketPresence.ticket_id == ticket.id, TicketPresence.user_id == user.id))
+    if row is not None:
+        db.session.delete(row)
+
+
+# --- lists for pages ---------------------------------------------------------------------------------------------
+
+def requester_other_tickets(ticket: Ticket, viewer, limit: int = 10) -> list[Ticket]:
+    """The requester's other tickets that `viewer` may see, newest first (for the ticket page's side panel)."""
+    from support.policy.tickets import visible_tickets
+
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.requester_id == ticket.requester_id, Ticket.id != ticket.id,
+                             visible_tickets(viewer))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def visible_messages(ticket: Ticket, viewer) -> list[Message]:
+    """The messages `viewer` may read: everything for staff who may see internal notes, public ones otherwise."""
+    from support.policy import can
+
+    if can(viewer, "ticket.view_internal", ticket):
+        return list(ticket.messages)
+    return [m for m in ticket.messages if m.kind == "public"]
+
+
+def visible_attachments(ticket: Ticket, viewer) -> list:
+    from support.policy import can
+
+    internal_ok = can(viewer, "ticket.view_internal", ticket)
+    return [a for a in ticket.attachments
+            if internal_ok or a.message is None or a.message.kind == "public"]
+
+
+def history(ticket: Ticket) -> list[TicketEvent]:
+    return list(ticket.events)

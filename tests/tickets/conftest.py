@@ -1,0 +1,55 @@
+"""Fixtures for the ticket tests: a small organisation with people in every role."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from support.extensions import db
+
+
+@pytest.fixture
+def org(factory):
+    """Two schools with superusers, one without; requesters of every group; two agents; an admin."""
+    ekbacka = factory.school("Ekbackaskolan", slug="ekbackaskolan")
+    hasselby = factory.school("Hässelbyskolan", slug="hasselbyskolan")
+    komvux = factory.school("Komvux Söder", forms=("adult",), slug="komvux-soder")
+    people = SimpleNamespace(
+        ekbacka=ekbacka, hasselby=hasselby, komvux=komvux,
+        guardian_a=factory.user("maria@example.com", "Maria Svensson", groups=["guardian:ekbackaskolan"]),
+        guardian_b=factory.user("johanna@example.com", "Johanna Falk", groups=["guardian:hasselbyskolan"]),
+        student=factory.user("elsa@example.com", "Elsa Johansson", groups=["student:ekbackaskolan"]),
+        teacher=factory.user("erik@example.com", "Erik Nilsson", groups=["pedagogue:ekbackaskolan"]),
+        teacher_hasselby=factory.user("lars@example.com", "Lars Persson", groups=["pedagogue:hasselbyskolan"]),
+        teacher_komvux=factory.user("helena@example.com", "Helena Sjöberg", groups=["pedagogue:komvux-soder"]),
+        superuser=factory.user("karin@example.com", "Karin Lindqvist", groups=["pedagogue:ekbackaskolan"],
+                               roles=["superuser:ekbackaskolan"]),
+        superuser_hasselby=factory.user("jonas@example.com", "Jonas Ek", groups=["pedagogue:hasselbyskolan"],
+                                        roles=["superuser:hasselbyskolan"]),
+        agent=factory.user("sofia@example.com", "Sofia Holm", roles=["agent"]),
+        agent2=factory.user("mikael@example.com", "Mikael Öberg", roles=["agent"]),
+        admin=factory.user("admin@example.com", "Johan Adler", roles=["admin"]),
+        editor=factory.user("petra@example.com", "Petra Wik", roles=["kb_editor"]),
+    )
+    db.session.commit()
+    return people
+
+
+@pytest.fixture
+def new_ticket(org):
+    """`new_ticket(requester, **fields)` creates and commits a ticket through the service."""
+    from support.tickets import service
+
+    def make(requester=None, **fields):
+        requester = requester or org.guardian_a
+        values = {"subject": "Kan inte logga in", "body": "Jag får ett felmeddelande när jag loggar in.",
+                  "channel": "web", "requester": requester, "system": "login"}
+        values.update(fields)
+        if "school" not in values and requester.school_ids:
+            values["school"] = db.session.get(type(org.ekbacka), sorted(requester.school_ids)[0])
+        ticket = service.create_ticket(**values)
+        db.session.commit()
+        return ticket
+
+    return make
