@@ -116,9 +116,11 @@ def _load_user(user_id: str):
     from support.accounts.models import User
 
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    # A deactivated account loses its open sessions at once, not at their next sign-in.
+    return user if user is not None and user.active else None
 
 
 def _load_user_from_token(req):

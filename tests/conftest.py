@@ -95,10 +95,20 @@ def app_config(migrated_database, tmp_path) -> dict:
     return _test_config(migrated_database, tmp_path / "instance")
 
 
+def _forget_previous_request() -> None:
+    """A test holds one app context across its requests; clear `g` so each request starts as in production
+    (Flask-Login caches the signed-in user and Flask-Babel the locale there)."""
+    from flask import g
+
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def app(app_config):
     Path(app_config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app = create_app(app_config)
+    app.before_request(_forget_previous_request)
     with app.app_context():
         yield app
         db.session.rollback()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 
 from support.accounts.models import User
 from support.outbox.service import enqueue_mail
 
 
 def send_password_reset(user: User, token: str) -> None:
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    # Built from PUBLIC_URL, never from the request's Host header, so a forged Host cannot redirect the link.
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
     body = render_template("mail/password_reset.txt", user=user, link=link)
     enqueue_mail(user.email, "Återställ ditt lösenord till Skolsupport", body, category="password_reset")

@@ -149,7 +149,17 @@ def deliver_pending(transport: Transport | None = None, limit: int | None = None
     for mail in rows:
         mail.attempts += 1
         try:
-            transport.send(render_message(mail), mail.to_addrs)
+            message = render_message(mail)
+        except (ValueError, TypeError) as error:
+            # A mail that cannot even be built will not get better by waiting: dead-letter it at once so it
+            # does not block the rest of the queue, and let an admin see why.
+            mail.state = "dead"
+            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+            counts["dead"] += 1
+            log.error("outbox: cannot build %s: %s", mail.message_id, error)
+            continue
+        try:
+            transport.send(message, mail.to_addrs)
         except (smtplib.SMTPException, OSError) as error:
             mail.last_error = f"{type(error).__name__}: {error}"[:2000]
             if mail.attempts >= max_attempts:
