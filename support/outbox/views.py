@@ -41,8 +41,8 @@ def index():
 @bp.get("/<int:mail_id>")
 def detail(mail_id: int):
     mail = db.session.get(OutgoingMail, mail_id) or abort(404)
-    raw = render_message(mail).as_string()
-    return render_template("outbox/detail.html", mail=mail, raw=raw)
+    message = render_message(mail)
+    return render_template("outbox/detail.html", mail=mail, headers=list(message.items()), raw=message.as_string())
 
 
 @bp.post("/<int:mail_id>/forsok-igen")
