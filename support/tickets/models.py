@@ -87,7 +87,7 @@ class Ticket(db.Model):
     # Message-ID of the first notification; every later mail about this ticket threads on it.
     thread_message_id: Mapped[str] = mapped_column(String(255), unique=True)
     # Subject + every message body, kept by the service for full-text search (see search.py).
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
     requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false, func, or_, select, true, tuple_
+from sqlalchemy.orm import joinedload, lazyload
 
 from support.database import utcnow
 from support.extensions import db
@@ -173,6 +174,17 @@ def queue_query(user, key: str, filters: QueueFilters | None = None, *, system: 
     return select(Ticket).where(*conditions)
 
 
+def list_options():
+    """Load what a ticket list shows (requester, assignee, school, tags) and nothing more."""
+    from support.accounts.models import User
+
+    return (
+        joinedload(Ticket.requester).lazyload(User.groups), joinedload(Ticket.requester).lazyload(User.roles),
+        joinedload(Ticket.assignee).lazyload(User.groups), joinedload(Ticket.assignee).lazyload(User.roles),
+        lazyload(Ticket.participant_links),
+    )
+
+
 def encode_cursor(values: list) -> str:
     encoded = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(encoded).encode()).decode().rstrip("=")
@@ -224,6 +236,7 @@ def paginate(query, sort: str, cursor: str | None, limit: int = PAGE_SIZE) -> tu
     if cursor:
         query = query.where(_after(columns, decode_cursor(cursor, sort)))
     query = query.order_by(*(column.desc() if descending else column.asc() for column, descending in columns))
+    query = query.options(*list_options())
     rows = list(db.session.scalars(query.limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:

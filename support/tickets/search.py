@@ -1,7 +1,8 @@
 """Ticket search over subject and messages, always through `visible_tickets(user)`.
 
-PostgreSQL: the database's full-text search, `to_tsvector('swedish', search_text) @@ websearch_to_tsquery(...)`,
-backed by a GIN expression index (migration 0003_tickets). SQLite (the embedded setup): every word must occur in
+PostgreSQL: the database's full-text search, `search_vector @@ websearch_to_tsquery('swedish', …)`, where
+`search_vector` is a stored generated column `to_tsvector('swedish', search_text)` with a GIN index (created by
+migration 0003_tickets on PostgreSQL only, so it is not mapped on the model). SQLite (the embedded setup): every word must occur in
 `search_text` (LIKE). `search_text` is kept by the service (lower-cased subject + every message), so one row per
 ticket is searched. A query like `#1234` or `1234` also finds the ticket with that number.
 
@@ -43,8 +44,7 @@ def text_condition(query: str, *, staff: bool = True):
             return or_(Ticket.number == int(number.group(1)), *( [subject_match] if subject_match is not None else []))
         return subject_match
     if db.engine.dialect.name == "postgresql":
-        match = func.to_tsvector(_SWEDISH, Ticket.search_text).bool_op("@@")(
-            func.websearch_to_tsquery(_SWEDISH, query))
+        match = literal_column("tickets.search_vector").bool_op("@@")(func.websearch_to_tsquery(_SWEDISH, query))
     else:
         terms = _terms(query)
         match = and_(*(_like(Ticket.search_text, term) for term in terms)) if terms else None

@@ -142,7 +142,8 @@ def ticket_for_message_ids(message_ids) -> Ticket | None:
 def _lock(ticket: Ticket) -> Ticket:
     """Reload the ticket's row under a row lock, so concurrent changes queue up instead of overwriting."""
     db.session.flush()
-    db.session.refresh(ticket, with_for_update=True)
+    db.session.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    db.session.refresh(ticket)
     return ticket
 
 
@@ -638,7 +639,7 @@ def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
     for tag in source.tags:
         if tag not in into.tags:
             into.tag_links.append(TicketTag(tag=tag))
-    _append_search_text(into, source.search_text)
+    _append_search_text(into, source.search_text or "")
     if "personnummer" in (source.flags or []):
         into.flags = sorted({*(into.flags or []), "personnummer"})
     now = utcnow()

@@ -1,0 +1,473 @@
+"""The ticket service: numbering, routing, states, escalation, merge, double submits, notifications."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from support.database import utcnow
+from support.extensions import db
+from support.outbox.models import OutgoingMail
+from support.tickets import notifications, routing, service, sla
+from support.tickets.models import Message, Ticket, TicketEvent
+
+
+def mails(category=None, to=None):
+    rows = db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)).all()
+    return [m for m in rows if (category is None or m.category == category) and (to is None or to in m.to_addrs)]
+
+
+def test_ticket_numbers_are_sequential_and_shown_with_a_hash(org, new_ticket):
+    first, second, third = new_ticket(), new_ticket(org.guardian_b), new_ticket(org.teacher)
+    assert [second.number - first.number, third.number - second.number] == [1, 1]
+    assert first.display_number == f"#{first.number}"
+
+
+def test_teacher_ticket_goes_to_the_school_superusers_at_tier_one(org, new_ticket):
+    ticket = new_ticket(org.teacher)
+    assert ticket.tier == 1 and ticket.school_id == org.ekbacka.id
+    assert routing.queue_key(ticket) == f"school:{org.ekbacka.id}"
+
+
+def test_guardian_and_student_tickets_go_to_the_service_desk(org, new_ticket):
+    assert new_ticket(org.guardian_a).tier == 2
+    assert new_ticket(org.student).tier == 2
+
+
+def test_school_without_active_superuser_routes_to_tier_two(org, new_ticket):
+    ticket = new_ticket(org.teacher_komvux)
+    assert ticket.tier == 2
+    assert "saknar aktiv superanvändare" in ticket.events[0].detail
+
+
+def test_inactive_superuser_does_not_count(org, new_ticket):
+    org.superuser.roles[0].active = False
+    db.session.commit()
+    assert new_ticket(org.teacher).tier == 2
+
+
+def test_email_ticket_without_school_goes_to_tier_two_with_a_passwordless_contact(org):
+    ticket = service.create_ticket(subject="Hjälp", body="Jag kommer inte in", channel="email",
+                                   contact_email="Okand@Example.org", contact_name="Okänd Person",
+                                   message_id="<abc@example.org>")
+    db.session.commit()
+    assert ticket.tier == 2 and ticket.requester.email == "okand@example.org"
+    assert ticket.requester.password_hash is None
+    assert ticket.messages[0].body_format == "text"
+
+
+def test_admin_routing_rule_overrides_the_defaults(org, new_ticket):
+    routing.create_rule(tier=3, user_group="guardian", system="schedule", priority="high",
+                        description="Schemafrågor från vårdnadshavare")
+    db.session.commit()
+    scheduled = new_ticket(org.guardian_a, system="schedule")
+    other = new_ticket(org.guardian_a, system="login")
+    assert (scheduled.tier, scheduled.priority) == (3, "high")
+    assert other.tier == 2
+
+
+def test_rule_sending_to_tier_one_still_needs_a_superuser(org, new_ticket):
+    routing.create_rule(tier=1, user_group="guardian")
+    db.session.commit()
+    assert new_ticket(org.guardian_a).tier == 1
+    assert new_ticket(org.teacher_komvux, user_group="guardian").tier == 2
+
+
+def test_self_service_ticket_must_be_about_one_of_the_requesters_schools(org):
+    with pytest.raises(service.TicketError, match="dina egna skolor"):
+        service.create_ticket(subject="Fel", body="Text", channel="web", requester=org.guardian_a,
+                              school=org.hasselby)
+
+
+def test_empty_subject_or_body_is_refused_with_a_swedish_message(org):
+    with pytest.raises(service.TicketError, match="rubrik"):
+        service.create_ticket(subject="  ", body="Text", channel="web", requester=org.guardian_a)
+    with pytest.raises(service.TicketError, match="Beskriv"):
+        service.create_ticket(subject="Rubrik", body="", channel="web", requester=org.guardian_a)
+
+
+def test_double_submit_with_the_same_key_creates_one_ticket(org, new_ticket):
+    first = new_ticket(idempotency_key="form-123")
+    second = new_ticket(idempotency_key="form-123")
+    assert first.id == second.id
+    assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 1
+
+
+def test_the_same_email_twice_creates_one_ticket(org):
+    values = dict(subject="Hej", body="Text", channel="email", contact_email="a@example.org",
+                  message_id="<same@example.org>")
+    first = service.create_ticket(**values)
+    second = service.create_ticket(**values)
+    assert first.id == second.id
+
+
+def test_every_change_is_written_to_the_history(org, new_ticket):
+    ticket = new_ticket()
+    service.set_priority(ticket, "high", by=org.agent)
+    service.assign(ticket, org.agent, by=org.agent)
+    service.set_tags(ticket, ["BankID", " app "], by=org.agent)
+    service.change_state(ticket, "pending", by=org.agent)
+    db.session.commit()
+    kinds = [(e.kind, e.old_value, e.new_value) for e in ticket.events]
+    assert ("created", "", "web") in kinds
+    assert ("priority", "normal", "high") in kinds
+    assert ("assignee", "", "Sofia Holm") in kinds
+    assert ("tags", "", "app, bankid") in kinds
+    assert ("state", "open", "pending") in kinds
+    assert all(e.actor_id == org.agent.id for e in ticket.events if e.kind != "created")
+
+
+def test_staff_reply_opens_a_new_ticket_and_stops_the_first_response_clock(org, new_ticket):
+    ticket = new_ticket()
+    service.reply(ticket, author=org.agent, body="Prova att logga ut och in igen.")
+    db.session.commit()
+    assert ticket.state == "open" and ticket.first_response_at is not None
+    assert ticket.sla_due_at == ticket.resolution_due
+
+
+def test_internal_note_does_not_count_as_a_response_nor_notify_the_requester(org, new_ticket):
+    ticket = new_ticket()
+    before = len(mails(to=org.guardian_a.email))
+    service.reply(ticket, author=org.agent, body="Kolla loggarna", internal=True)
+    db.session.commit()
+    assert ticket.first_response_at is None and ticket.state == "new"
+    assert len(mails(to=org.guardian_a.email)) == before
+
+
+def test_requester_reply_reopens_a_resolved_ticket(org, new_ticket):
+    ticket = new_ticket()
+    service.reply(ticket, author=org.agent, body="Löst?", set_state="resolved")
+    db.session.commit()
+    assert ticket.state == "resolved"
+    service.reply(ticket, author=org.guardian_a, body="Nej, det fungerar fortfarande inte.")
+    db.session.commit()
+    assert ticket.state == "open" and ticket.resolved_at is None
+
+
+def test_requester_reply_to_a_pending_ticket_restarts_the_clock_and_moves_due_times(org, new_ticket):
+    ticket = new_ticket()
+    service.change_state(ticket, "pending", by=org.agent)
+    ticket.pending_since = utcnow() - timedelta(days=3)
+    db.session.commit()
+    due_before = ticket.first_response_due
+    service.reply(ticket, author=org.guardian_a, body="Här är skärmbilden.")
+    db.session.commit()
+    assert ticket.state == "open" and ticket.pending_since is None
+    calendar = sla.business_calendar()
+    paused = sla.business_seconds_between(utcnow() - timedelta(days=3), utcnow(), calendar)
+    assert abs(ticket.sla_paused_seconds - paused) < 5
+    assert ticket.first_response_due >= due_before
+    expected = sla.add_business_seconds(ticket.created_at, sla.targets()["normal"][0] * 60 + ticket.sla_paused_seconds,
+                                        calendar)
+    assert ticket.first_response_due == expected
+
+
+def test_priority_change_recalculates_the_due_times(org, new_ticket):
+    ticket = new_ticket()
+    normal_due = ticket.first_response_due
+    service.set_priority(ticket, "urgent", by=org.agent)
+    db.session.commit()
+    calendar = sla.business_calendar()
+    assert ticket.first_response_due == sla.add_business_seconds(ticket.created_at, 30 * 60, calendar)
+    assert ticket.first_response_due < normal_due
+    assert ticket.priority_rank == 4
+
+
+def test_admin_sla_targets_are_used_for_new_tickets(org, new_ticket):
+    sla.set_target("normal", 60, 120)
+    db.session.commit()
+    ticket = new_ticket()
+    assert ticket.resolution_due == sla.add_business_seconds(ticket.created_at, 120 * 60, sla.business_calendar())
+
+
+def test_escalation_needs_a_reason(org, new_ticket):
+    ticket = new_ticket(org.teacher)
+    with pytest.raises(service.TicketError, match="varför"):
+        service.escalate(ticket, by=org.superuser, reason="  ")
+    assert ticket.tier == 1
+
+
+def test_escalation_moves_one_tier_up_keeps_number_and_notifies_the_new_queue(org, new_ticket):
+    ticket = new_ticket(org.teacher)
+    number = ticket.number
+    service.assign(ticket, org.superuser, by=org.superuser)
+    service.escalate(ticket, by=org.superuser, reason="Kräver behörighet i adminverktyget")
+    db.session.commit()
+    assert (ticket.tier, ticket.number, ticket.assignee_id) == (2, number, None)
+    escalated = mails("ticket_queue_escalated")
+    assert {a for m in escalated for a in m.to_addrs} == {org.agent.email, org.agent2.email}
+    assert "Kräver behörighet" in escalated[0].body_text
+    service.escalate(ticket, by=org.agent, reason="Fel i systemet")
+    db.session.commit()
+    assert ticket.tier == 3
+    with pytest.raises(service.TicketError):
+        service.escalate(ticket, by=org.agent, reason="Högre finns inte")
+
+
+def test_deescalation_sends_the_ticket_back_to_a_school_with_a_superuser(org, new_ticket):
+    ticket = new_ticket(org.guardian_a)
+    with pytest.raises(service.TicketError, match="ingen aktiv superanvändare"):
+        service.deescalate(ticket, by=org.agent, school=org.komvux, reason="Skolfråga")
+    service.deescalate(ticket, by=org.agent, school=org.hasselby, reason="Gäller Hässelbyskolan")
+    db.session.commit()
+    assert (ticket.tier, ticket.school_id) == (1, org.hasselby.id)
+    assert mails("ticket_queue_escalated", to=org.superuser_hasselby.email)
+
+
+def test_merge_carries_messages_and_requesters_and_points_to_the_survivor(org, new_ticket):
+    survivor = new_ticket(org.guardian_a, subject="BankID fungerar inte")
+    duplicate = new_ticket(org.guardian_b, subject="Kan inte logga in med BankID", school=org.hasselby)
+    service.reply(duplicate, author=org.guardian_b, body="Samma fel i dag")
+    db.session.commit()
+    service.merge(duplicate, into=survivor, by=org.agent)
+    db.session.commit()
+    db.session.expire_all()
+    assert duplicate.merged_into_id == survivor.id and duplicate.state == "closed"
+    bodies = [m.body for m in survivor.messages]
+    assert "Samma fel i dag" in bodies and len(bodies) == 3
+    assert {m.merged_from_number for m in survivor.messages} == {None, duplicate.number}
+    assert org.guardian_b in survivor.participants
+    assert mails("ticket_requester_merged", to=org.guardian_b.email)
+    with pytest.raises(service.TicketError):
+        service.merge(duplicate, into=survivor, by=org.agent)
+    with pytest.raises(service.TicketError):
+        service.merge(survivor, into=survivor, by=org.agent)
+
+
+def test_merged_ticket_requester_can_follow_the_survivor(org, new_ticket):
+    from support.policy import can
+
+    survivor = new_ticket(org.guardian_a)
+    duplicate = new_ticket(org.guardian_b, school=org.hasselby)
+    service.merge(duplicate, into=survivor, by=org.agent)
+    db.session.commit()
+    assert can(org.guardian_b, "ticket.view", survivor)
+    assert service.ticket_for_message_ids([duplicate.thread_message_id]).id == survivor.id
+
+
+def test_requester_can_resolve_reopen_within_seven_days_and_rate(org, new_ticket):
+    ticket = new_ticket()
+    service.requester_resolve(ticket, by=org.guardian_a)
+    service.rate(ticket, by=org.guardian_a, score=5, comment="Snabb hjälp!")
+    db.session.commit()
+    assert (ticket.state, ticket.rating_score) == ("resolved", 5)
+    service.reopen(ticket, by=org.guardian_a)
+    db.session.commit()
+    assert ticket.state == "open"
+
+
+def test_reopen_after_seven_days_is_refused(org, new_ticket):
+    ticket = new_ticket()
+    service.change_state(ticket, "resolved", by=org.agent)
+    ticket.resolved_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    with pytest.raises(service.TicketError, match="7 dagar"):
+        service.reopen(ticket, by=org.guardian_a)
+
+
+def test_rating_must_be_one_to_five_on_a_resolved_ticket(org, new_ticket):
+    ticket = new_ticket()
+    with pytest.raises(service.TicketError, match="löst"):
+        service.rate(ticket, by=org.guardian_a, score=4)
+    service.change_state(ticket, "resolved", by=org.agent)
+    with pytest.raises(service.TicketError, match="1 till 5"):
+        service.rate(ticket, by=org.guardian_a, score=9)
+
+
+def test_closed_ticket_refuses_a_requester_reply(org, new_ticket):
+    ticket = new_ticket()
+    service.change_state(ticket, "closed", by=org.agent)
+    with pytest.raises(service.TicketError, match="stängt"):
+        service.reply(ticket, author=org.guardian_a, body="Hallå?")
+
+
+def test_invalid_state_transition_is_refused(org, new_ticket):
+    ticket = new_ticket()
+    service.change_state(ticket, "resolved", by=org.agent)
+    with pytest.raises(service.TicketError):
+        service.change_state(ticket, "pending", by=org.agent)
+
+
+def test_assignee_must_be_able_to_work_the_ticket(org, new_ticket):
+    ticket = new_ticket(org.guardian_a)  # tier 2
+    with pytest.raises(service.TicketError):
+        service.assign(ticket, org.superuser_hasselby, by=org.agent)
+    service.assign(ticket, org.agent2, by=org.agent)
+    assert ticket.assignee_id == org.agent2.id
+
+
+def test_someone_else_replying_is_reported_until_the_heartbeat_is_old(org, new_ticket):
+    ticket = new_ticket()
+    service.note_viewing(ticket, org.agent, replying=True)
+    service.note_viewing(ticket, org.agent2)
+    db.session.commit()
+    assert service.active_repliers(ticket, excluding=org.agent2) == [org.agent]
+    assert service.active_repliers(ticket, excluding=org.agent) == []
+    assert len(service.active_repliers(ticket, excluding=org.admin, replying_only=False)) == 2
+    from support.tickets.models import TicketPresence
+
+    db.session.scalar(select(TicketPresence).where(TicketPresence.user_id == org.agent.id)).last_seen_at = \
+        utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert service.active_repliers(ticket, excluding=org.agent2) == []
+
+
+def test_personal_identity_number_flags_the_ticket(org, new_ticket):
+    ticket = new_ticket(body="Min son har personnummer 20120315-1236 och kommer inte in.")
+    clean = new_ticket(body="Ordernummer 20120315-1234 fungerar inte.")
+    assert "personnummer" in ticket.flags
+    assert "personnummer" not in clean.flags
+
+
+# --- notifications ---------------------------------------------------------------------------------------------
+
+def test_creation_sends_a_receipt_with_number_and_expected_time_and_tells_the_queue(org, new_ticket):
+    ticket = new_ticket(org.teacher)
+    receipt = mails("ticket_requester_created", to=org.teacher.email)[0]
+    assert receipt.subject.startswith(f"[#{ticket.number}]")
+    assert receipt.message_id == ticket.thread_message_id
+    assert f"#{ticket.number}" in receipt.body_text and "arbetsdag" in receipt.body_text
+    queue = mails("ticket_queue_new")
+    assert [m.to_addrs for m in queue] == [[org.superuser.email]]
+    assert queue[0].headers["In-Reply-To"] == ticket.thread_message_id
+    assert all(m.ticket_id == ticket.id for m in queue + [receipt])
+
+
+def test_public_reply_notifies_the_requester_threaded_on_the_first_mail(org, new_ticket):
+    ticket = new_ticket()
+    service.reply(ticket, author=org.agent, body="Vi tittar på det.")
+    db.session.commit()
+    reply = mails("ticket_requester_reply", to=org.guardian_a.email)[0]
+    assert reply.subject.startswith(f"[#{ticket.number}]")
+    assert reply.headers["References"] == ticket.thread_message_id
+    assert "Vi tittar på det." in reply.body_text
+    assert service.ticket_for_message_ids([reply.message_id]).id == ticket.id
+
+
+def test_requester_reply_notifies_the_assignee(org, new_ticket):
+    ticket = new_ticket()
+    service.assign(ticket, org.agent, by=org.agent)
+    service.reply(ticket, author=org.guardian_a, body="Tack, men ...")
+    db.session.commit()
+    assert mails("ticket_assignee_reply", to=org.agent.email)
+
+
+def test_resolution_mail_carries_the_rating_link(org, new_ticket):
+    ticket = new_ticket()
+    service.change_state(ticket, "resolved", by=org.agent)
+    db.session.commit()
+    mail = mails("ticket_requester_resolved", to=org.guardian_a.email)[0]
+    assert f"/arenden/{ticket.number}#betyg" in mail.body_text
+
+
+def test_opting_out_of_optional_mail_stops_it_but_not_replies(org, new_ticket):
+    notifications.set_preference(org.guardian_a, "requester_created", False)
+    notifications.set_preference(org.agent, "queue_new", False)
+    db.session.commit()
+    ticket = new_ticket()
+    assert not mails("ticket_requester_created", to=org.guardian_a.email)
+    assert not mails("ticket_queue_new", to=org.agent.email)
+    assert mails("ticket_queue_new", to=org.agent2.email)
+    service.reply(ticket, author=org.agent, body="Svar")
+    db.session.commit()
+    assert mails("ticket_requester_reply", to=org.guardian_a.email)
+    with pytest.raises(ValueError):
+        notifications.set_preference(org.guardian_a, "requester_reply", False)
+
+
+def test_preferences_list_staff_categories_only_for_staff(org):
+    guardian = {key for key, _label, _on in notifications.preferences_for(org.guardian_a)}
+    agent = {key for key, _label, _on in notifications.preferences_for(org.agent)}
+    assert "queue_new" not in guardian and "queue_new" in agent
+
+
+# --- concurrency (PostgreSQL) -----------------------------------------------------------------------------------
+
+def test_two_agents_changing_one_ticket_at_once_both_keep_their_change(app, org, new_ticket):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; row locks are tested on PostgreSQL (TEST_DATABASE_URL)")
+    ticket = new_ticket()
+    ticket_id, agent_id, agent2_id = ticket.id, org.agent.id, org.agent2.id
+    first_locked = threading.Event()
+    errors = []
+
+    def first_agent():
+        with app.app_context():
+            try:
+                from support.accounts.models import User
+
+                mine = db.session.get(Ticket, ticket_id)
+                service.set_priority(mine, "urgent", by=db.session.get(User, agent_id))
+                db.session.flush()
+                first_locked.set()
+                threading.Event().wait(0.5)  # hold the row lock while the other agent tries
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the main thread
+                errors.append(error)
+                first_locked.set()
+            finally:
+                db.session.remove()
+
+    def second_agent():
+        first_locked.wait(5)
+        with app.app_context():
+            try:
+                from support.accounts.models import User
+
+                mine = db.session.get(Ticket, ticket_id)
+                service.set_tags(mine, ["bankid"], by=db.session.get(User, agent2_id))
+                service.assign(mine, db.session.get(User, agent2_id), by=db.session.get(User, agent2_id))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=first_agent), threading.Thread(target=second_agent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    db.session.expire_all()
+    result = db.session.get(Ticket, ticket_id)
+    assert result.priority == "urgent" and result.tags == ["bankid"] and result.assignee_id == agent2_id
+    kinds = {e.kind for e in db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))}
+    assert {"priority", "tags", "assignee"} <= kinds
+
+
+def test_concurrent_ticket_creation_hands_out_unique_numbers(app, org):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; concurrent numbering is tested on PostgreSQL")
+    guardian_id = org.guardian_a.id
+    numbers, errors = [], []
+
+    def create(index):
+        with app.app_context():
+            try:
+                from support.accounts.models import User
+
+                ticket = service.create_ticket(subject=f"Ärende {index}", body="Text", channel="api",
+                                               requester=db.session.get(User, guardian_id))
+                db.session.commit()
+                numbers.append(ticket.number)
+            except Exception as error:  # noqa: BLE001
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert len(set(numbers)) == 8 and max(numbers) - min(numbers) == 7
+
+
+def test_message_rows_belong_to_the_ticket(org, new_ticket):
+    ticket = new_ticket()
+    assert db.session.scalar(select(Message.ticket_id)) == ticket.id
