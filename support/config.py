@@ -37,6 +37,7 @@ def defaults(instance_dir: Path) -> dict:
         "OUTBOX_BATCH_SIZE": 50,
         "WORKER_INTERVAL_SECONDS": 5,
         "PASSWORD_RESET_MAX_AGE": 3600,
+        "PASSWORD_HASH_METHOD": "scrypt",  # Werkzeug's default; tests use a cheap method to stay fast
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "LOGIN_RATE_LIMIT": "20 per minute",

@@ -65,6 +65,8 @@ def _test_config(database_url: str, instance_dir: Path) -> dict:
         "INSTANCE_DIR": str(instance_dir),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Hashing strength is Werkzeug's business; tests only need a real, quick hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "localhost",
         "PUBLIC_URL": "http://localhost",
     }

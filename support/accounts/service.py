@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -26,8 +27,12 @@ from support.extensions import db
 from support.orgs.models import School
 
 MIN_PASSWORD_LENGTH = 4  # the demo password is short; production accounts come from single sign-on
-# A real hash of a random string, compared against for unknown e-mails so their timing matches known ones.
-_UNKNOWN_USER_HASH = generate_password_hash(secrets.token_hex(8))
+
+
+@functools.cache
+def _unknown_user_hash(method: str) -> str:
+    """A real hash of a random string, checked for unknown e-mails so their timing matches known ones."""
+    return generate_password_hash(secrets.token_hex(8), method=method)
 
 
 class AccountError(ValueError):
@@ -126,7 +131,7 @@ def remove_membership(user: User, kind: str, membership_id: int) -> None:
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 @dataclass
@@ -142,7 +147,7 @@ def authenticate(email: str, password: str) -> LoginResult:
     user = find_user_by_email(email)
     now = utcnow()
     if user is None or not user.password_hash or not user.active:
-        check_password_hash(_UNKNOWN_USER_HASH, password)
+        check_password_hash(_unknown_user_hash(config["PASSWORD_HASH_METHOD"]), password)
         return LoginResult(error="invalid")
     if user.locked_until and user.locked_until > now:
         return LoginResult(error="locked", locked_until=user.locked_until)
