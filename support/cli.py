@@ -17,7 +17,12 @@ from support import create_app
 
 
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    from support.config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -128,8 +133,12 @@ def users_list(as_json: bool):
     from support.accounts.models import User
     from support.extensions import db
 
+    try:
+        users = db.session.scalars(select(User).order_by(User.email)).all()
+    except OperationalError as error:
+        raise database_error(error) from error
     rows = []
-    for user in db.session.scalars(select(User).order_by(User.email)):
+    for user in users:
         rows.append({
             "email": user.email,
             "name": user.name,
