@@ -35,10 +35,14 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+## make translations: extract the Swedish msgids, merge them into the English catalogue (keeping what is
+## translated) and compile it. Commit both translations/en/LC_MESSAGES/messages.po and .mo.
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d translations
+	@mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	@test -f translations/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i translations/messages.pot -d translations -l en
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -37,7 +38,8 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Logga in för att se sidan."
+    login_manager.login_message = _l("Logga in för att se sidan.")
+    login_manager.localize_callback = str  # the flash must hold plain text in the session, in the reader's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
@@ -74,12 +76,12 @@ def register_web(app: Flask) -> None:
         return render_template("errors/error.html", code=400, message=message), 400
 
     for code, text in (
-        (400, "Felaktig begäran."),
-        (403, "Du har inte behörighet till den här sidan."),
-        (404, "Sidan finns inte."),
-        (405, "Metoden är inte tillåten."),
-        (413, "Filen eller formuläret är för stort."),
-        (429, "För många försök. Vänta en stund och försök igen."),
+        (400, _l("Felaktig begäran.")),
+        (403, _l("Du har inte behörighet till den här sidan.")),
+        (404, _l("Sidan finns inte.")),
+        (405, _l("Metoden är inte tillåten.")),
+        (413, _l("Filen eller formuläret är för stort.")),
+        (429, _l("För många försök. Vänta en stund och försök igen.")),
     ):
         app.register_error_handler(code, _error_page(code, text))
 
@@ -102,9 +104,9 @@ def register_web(app: Flask) -> None:
         return render_template("errors/error.html", code=500, message=message), 500
 
 
-def _error_page(code: int, text: str):
+def _error_page(code: int, text):
     def handler(error):
-        message = gettext(text)
+        message = str(text)
         if wants_json():
             return jsonify(error=str(code), message=message), code
         return render_template("errors/error.html", code=code, message=message), code

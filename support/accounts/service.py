@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -188,12 +189,12 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired as error:
-        raise ResetTokenError("Länken har gått ut. Begär en ny länk för att återställa lösenordet.") from error
+        raise ResetTokenError(_l("Länken har gått ut. Begär en ny länk för att återställa lösenordet.")) from error
     except BadSignature as error:
-        raise ResetTokenError("Länken är ogiltig. Begär en ny länk för att återställa lösenordet.") from error
+        raise ResetTokenError(_l("Länken är ogiltig. Begär en ny länk för att återställa lösenordet.")) from error
     user = db.session.get(User, data.get("uid"))
     if user is None or not user.active or data.get("fp") != _password_fingerprint(user):
-        raise ResetTokenError("Länken har redan använts eller är ogiltig. Begär en ny länk.")
+        raise ResetTokenError(_l("Länken har redan använts eller är ogiltig. Begär en ny länk."))
     return user
 
 

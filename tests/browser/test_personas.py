@@ -70,7 +70,14 @@ def test_language_switch_turns_the_start_page_into_english_and_back(page):
     page.goto("/")
     page.get_by_role("button", name="In English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How can we help you?")
+    expect(page.get_by_role("link", name="I am a guardian")).to_be_visible()
+    page.get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_label("E-mail address")).to_be_visible()
     page.get_by_role("button", name="På svenska").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
+    page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hur kan vi hjälpa dig?")
 
 
