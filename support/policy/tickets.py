@@ -123,6 +123,14 @@ def _admin(user, _obj=None) -> bool:
     return is_admin(user)
 
 
+def _assignable(user, ticket) -> bool:
+    """May be pointed to the ticket: an agent or administrator, or a superuser of the ticket's school."""
+    if ticket is None or not is_authenticated(user):
+        return False
+    roles = roles_of(user)
+    return bool(roles & {"agent", "admin"}) or ticket.school_id in superuser_school_ids(user)
+
+
 def _attachment(user, attachment) -> bool:
     """Download an attachment: the ticket must be visible, and files of internal notes need internal access."""
     if attachment is None or attachment.is_dangerous:
@@ -141,6 +149,7 @@ RULES = {
     "ticket.note": _note,
     "ticket.view_internal": lambda user, ticket: ticket is not None and _staff_may_view(user, ticket),
     "ticket.assign": _act,
+    "ticket.assignable": _assignable,  # `obj` is the ticket; asked about the person being assigned
     "ticket.change_state": _act,
     "ticket.set_priority": _act,
     "ticket.set_school": _act,

@@ -27,6 +27,7 @@ SYSTEMS = ("login", "schedule", "attendance", "documentation", "assessment", "te
 
 # The partial-index predicate for "still in some queue"; kept as SQL text so it is the same on both databases.
 _ACTIVE_SQL = text("state IN ('new', 'open', 'pending')")
+_OPEN_SQL = text("state IN ('new', 'open')")  # the SLA clock runs
 
 
 class Ticket(db.Model):
@@ -43,6 +44,9 @@ class Ticket(db.Model):
               postgresql_where=_ACTIVE_SQL, sqlite_where=_ACTIVE_SQL),
         Index("ix_tickets_system_tier_due", "system", "tier", "sla_due_at", "id",
               postgresql_where=_ACTIVE_SQL, sqlite_where=_ACTIVE_SQL),
+        Index("ix_tickets_state_due", "state", "sla_due_at", "id", postgresql_where=_ACTIVE_SQL,
+              sqlite_where=_ACTIVE_SQL),
+        Index("ix_tickets_open_due", "sla_due_at", "id", postgresql_where=_OPEN_SQL, sqlite_where=_OPEN_SQL),
         Index("ix_tickets_state_updated", "state", "updated_at", "id"),
         Index("ix_tickets_requester_created", "requester_id", "created_at", "id"),
         Index("ix_tickets_created", "created_at", "id"),

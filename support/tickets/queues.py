@@ -28,6 +28,8 @@ from support.policy.tickets import visible_tickets
 from support.tickets.models import ACTIVE_STATES, CHANNELS, PRIORITIES, STATES, SYSTEMS, Ticket, TicketTag
 
 PAGE_SIZE = 50
+# Counts stop at this many: "1000+" tells a desk all it needs, and counting stays fast at a million tickets.
+COUNT_CAP = 1000
 BREACHING_SOON = timedelta(hours=4)
 
 SORTS = {
@@ -113,7 +115,11 @@ class QueuePage:
 class QueueInfo:
     key: str
     label: str
-    count: int
+    count: int  # capped at COUNT_CAP + 1; show `count_text`
+
+    @property
+    def count_text(self) -> str:
+        return format_count(self.count)
 
 
 def available_queues(user) -> list[str]:
@@ -256,9 +262,18 @@ def list_queue(user, key: str, *, filters: QueueFilters | None = None, sort: str
     return QueuePage(tickets=rows, next_cursor=next_cursor, queue=key, sort=sort, filters=filters)
 
 
-def count_queue(user, key: str, filters: QueueFilters | None = None, *, system: str | None = None) -> int:
-    query = queue_query(user, key, filters, system=system)
-    return db.session.scalar(select(func.count()).select_from(query.with_only_columns(Ticket.id).subquery()))
+def count_queue(user, key: str, filters: QueueFilters | None = None, *, system: str | None = None,
+                cap: int | None = COUNT_CAP) -> int:
+    """How many tickets the queue holds, up to `cap` (COUNT_CAP + 1 means "more than COUNT_CAP")."""
+    query = queue_query(user, key, filters, system=system).with_only_columns(Ticket.id)
+    if cap is not None:
+        query = query.limit(cap + 1)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def format_count(count: int) -> str:
+    """"1000+" for a capped count, else the number."""
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
 def queue_counts(user, filters: QueueFilters | None = None) -> list[QueueInfo]:

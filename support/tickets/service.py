@@ -488,7 +488,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
     from support.policy import can
 
     _lock(ticket)
-    if assignee is not None and not can(assignee, "ticket.reply", ticket):
+    if assignee is not None and not can(assignee, "ticket.assignable", ticket):
         raise TicketError(f"{assignee.name} kan inte handlägga ärenden i den här kön.")
     old = ticket.assignee
     if getattr(old, "id", None) == getattr(assignee, "id", None):

@@ -12,6 +12,11 @@ from support.extensions import db
 @pytest.fixture
 def org(factory):
     """Two schools with superusers, one without; requesters of every group; two agents; an admin."""
+    return build_org(factory)
+
+
+def build_org(factory):
+    """The `org` fixture's data set, for test packages outside tests/tickets."""
     ekbacka = factory.school("Ekbackaskolan", slug="ekbackaskolan")
     hasselby = factory.school("Hässelbyskolan", slug="hasselbyskolan")
     komvux = factory.school("Komvux Söder", forms=("adult",), slug="komvux-soder")
@@ -39,6 +44,10 @@ def org(factory):
 @pytest.fixture
 def new_ticket(org):
     """`new_ticket(requester, **fields)` creates and commits a ticket through the service."""
+    return ticket_maker(org)
+
+
+def ticket_maker(org):
     from support.tickets import service
 
     def make(requester=None, **fields):

@@ -130,6 +130,8 @@ def upgrade():
         batch_op.create_index('ix_tickets_school_tier_due', ['school_id', 'tier', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.create_index('ix_tickets_state_updated', ['state', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_system_tier_due', ['system', 'tier', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
+        batch_op.create_index('ix_tickets_state_due', ['state', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
+        batch_op.create_index('ix_tickets_open_due', ['sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open')"), sqlite_where=sa.text("state IN ('new', 'open')"))
         batch_op.create_index('ix_tickets_tier_due', ['tier', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
 
     op.create_table('ticket_access_log',
@@ -292,6 +294,8 @@ def downgrade():
 
     op.drop_table('ticket_access_log')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_state_due')
+        batch_op.drop_index('ix_tickets_open_due')
         batch_op.drop_index('ix_tickets_tier_due', postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.drop_index('ix_tickets_system_tier_due', postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.drop_index('ix_tickets_state_updated')
