@@ -139,3 +139,50 @@ def test_start_page_passes_axe_on_a_phone_and_in_english(phone_page, axe_check):
     axe_check(phone_page)
     phone_page.get_by_role("button", name="In English").click()
     axe_check(phone_page)
+
+
+def _reset_link_for(live_server, email: str) -> str:
+    import re
+
+    from sqlalchemy import select
+
+    from support.extensions import db
+    from support.outbox.models import OutgoingMail
+
+    with live_server.app.app_context():
+        mail = db.session.scalars(select(OutgoingMail).where(OutgoingMail.to_addrs.contains(email))
+                                  .order_by(OutgoingMail.id.desc())).first()
+        return re.search(r"http://\S+/aterstall-losenord/\S+", mail.body_text).group(0)
+
+
+def test_forgotten_password_end_to_end_with_the_mail_visible_to_admins(browser, page, live_server, login_page,
+                                                                       axe_check):
+    email = live_server.create_user(name="Glömsk Vårdnadshavare", groups=["guardian:ekbackaskolan"])
+    page.goto("/login")
+    page.get_by_role("link", name="Glömt lösenordet?").click()
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_role("button", name="Skicka länk").click()
+    expect(page.get_by_role("status")).to_contain_text("Om adressen finns hos oss")
+
+    link = _reset_link_for(live_server, email)
+    page.goto(link)
+    axe_check(page)
+    page.get_by_label("Nytt lösenord").fill("mitt-nya-losenord")
+    page.get_by_label("Upprepa lösenordet").fill("mitt-nya-losenord")
+    page.get_by_role("button", name="Spara lösenord").click()
+    expect(page.get_by_role("status")).to_contain_text("Lösenordet är bytt")
+    login_page(page, email, "mitt-nya-losenord")
+    expect(page.locator("main")).to_contain_text("Välkommen, Glömsk")
+
+    page.goto(link)
+    expect(page.locator("main")).to_contain_text("Länken har redan använts")
+    axe_check(page)
+
+    admin_context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    admin = admin_context.new_page()
+    login_page(admin, "admin@skolplattformen.example")
+    admin.goto("/admin/utkorg/")
+    admin.get_by_role("row").filter(has_text=email).get_by_role("link").first.click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Återställ ditt lösenord till Skolsupport")
+    axe_check(admin)
+    admin_context.close()
