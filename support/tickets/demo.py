@@ -1,5 +1,307 @@
-"""Demo tickets."""
+"""Demo tickets: about forty realistic tickets across the demo schools and people, in every channel, state and tier.
+
+Everything goes through the ticket service, so routing, SLA, history and notifications are what a real run would
+produce; afterwards the timestamps are moved into the past so the queues look lived-in. Idempotent: every demo
+ticket has the idempotency key `demo:<key>` and is skipped when it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from support.accounts.service import find_user_by_email
+from support.database import utcnow
+from support.extensions import db
+from support.orgs.service import school_by_slug
+from support.tickets import canned, service, sla
+from support.tickets.attachments import IncomingFile
+from support.tickets.models import CannedResponse, Ticket
+
+STAFF = "skolplattformen.example"
+STUDENT = "elev.skolplattformen.example"
+MARIA, AHMED, JOHANNA = "maria.svensson@example.com", "ahmed.hassan@example.com", "johanna.falk@example.com"
+ELSA, OMAR = f"elsa.johansson@{STUDENT}", f"omar.ali@{STUDENT}"
+ERIK, KARIN, JONAS = f"erik.nilsson@{STAFF}", f"karin.lindqvist@{STAFF}", f"jonas.ek@{STAFF}"
+LARS, AMINA, MATS = f"lars.persson@{STAFF}", f"amina.yusuf@{STAFF}", f"mats.strom@{STAFF}"
+HELENA, LENA, PETER = f"helena.sjoberg@{STAFF}", f"lena.berg@{STAFF}", f"peter.lund@{STAFF}"
+SOFIA, MIKAEL = f"sofia.holm@{STAFF}", f"mikael.oberg@{STAFF}"
+
+
+@dataclass
+class DemoTicket:
+    key: str
+    requester: str  # e-mail; unknown addresses become contacts without an account
+    school: str | None
+    system: str
+    subject: str
+    body: str
+    channel: str = "web"
+    priority: str = "normal"
+    days_ago: float = 1
+    created_by: str | None = None  # staff who logged a phone call
+    group: str | None = None
+    steps: list[tuple] = field(default_factory=list)  # (action, actor e-mail, *arguments)
+    tags: tuple[str, ...] = ()
+
+
+TICKETS = [
+    DemoTicket("bankid-maria", MARIA, "ekbackaskolan", "login", "Kan inte logga in med BankID",
+               "Hej! När jag försöker logga in med BankID i appen står det bara \"Något gick fel\". "
+               "Det fungerade förra veckan. Jag har en iPhone 13.", days_ago=0.2, tags=("bankid", "app")),
+    DemoTicket("franvaro-ahmed", AHMED, "solrosens-forskola", "attendance",
+               "Vistelsetider för sommaren går inte att spara",
+               "Jag försöker lägga in vistelsetider för juli men knappen Spara är grå.", days_ago=1.5,
+               steps=[("reply", SOFIA, "Hej Ahmed! Vistelsetider för sommaren öppnar den 1 maj. Prova gärna igen "
+                       "då, så hör vi av oss om det inte fungerar."), ("state", SOFIA, "pending")]),
+    DemoTicket("schema-johanna", JOHANNA, "hasselbyskolan", "schedule", "Fel schema för min son i appen",
+               "Appen visar schemat för klass 4B men min son går i 5B sedan augusti.", days_ago=3,
+               steps=[("assign", MIKAEL), ("note", MIKAEL, "Klassbytet är inte inlagt i Skola24. Kollar med "
+                                                         "skolans administratör."),
+                      ("reply", MIKAEL, "Tack! Vi har bett skolan uppdatera klasstillhörigheten. Det brukar synas "
+                                        "nästa dag."), ("state", MIKAEL, "resolved"),
+                      ("rate", JOHANNA, 5, "Snabbt och tydligt, tack!")]),
+    DemoTicket("elsa-losenord", ELSA, "ekbackaskolan", "login", "Glömt lösenordet",
+               "jag har glömt mitt lösenord och kommer inte in på teams", days_ago=0.5, tags=("lösenord",)),
+    DemoTicket("omar-teams", OMAR, "fjardens-gymnasium", "teams", "Kan inte öppna uppgifter i Teams",
+               "När jag klickar på en uppgift i Teams blir sidan vit. Det gäller bara kursen Svenska 2.",
+               days_ago=2, steps=[("reply", SOFIA, "Hej Omar! Prova att logga ut från Teams och rensa "
+                                                  "webbläsarens cache."),
+                                  ("reply", OMAR, "Det hjälpte inte tyvärr."),
+                                  ("escalate", SOFIA, "Felet gäller bara en kurs – troligen i kopplingen till "
+                                                      "Teams. Behöver systemförvaltningen.")]),
+    DemoTicket("erik-bedomning", ERIK, "ekbackaskolan", "assessment", "Kan inte publicera bedömning i Unikum",
+               "När jag publicerar en bedömning för 8A får jag felet \"Behörighet saknas\".", days_ago=0.8),
+    DemoTicket("erik-schema", ERIK, "ekbackaskolan", "schedule", "Vikarie syns inte i schemat",
+               "Vikarien som hade min klass i går syns inte i schemat och eleverna blev förvirrade.",
+               days_ago=4, steps=[("assign", KARIN), ("reply", KARIN, "Hej Erik! Vikarier läggs in av "
+                                                                      "schemaläggaren; jag har meddelat henne."),
+                                  ("state", KARIN, "resolved")]),
+    DemoTicket("peter-elevkonto", PETER, "ekbackaskolan", "login", "Ny elev saknar konto",
+               "Eleven började i 6B i måndags men har fortfarande inget elevkonto.", days_ago=2,
+               priority="high", group="administrator",
+               steps=[("assign", KARIN), ("escalate", KARIN, "Kontot skapas inte automatiskt från "
+                                                             "elevregistret – behöver Servicedesk."),
+                      ("assign", SOFIA), ("reply", SOFIA, "Vi har startat om synkroniseringen. Kontot skapas "
+                                                          "inom en timme.")]),
+    DemoTicket("lena-franvaro", LENA, "hasselbyskolan", "attendance", "Frånvarorapport visar fel summa",
+               "Rapporten över ogiltig frånvaro för åk 7 summerar inte rätt.", days_ago=6, group="administrator",
+               steps=[("assign", JONAS), ("note", JONAS, "Kan återskapa felet, gäller lektioner som flyttats."),
+                      ("escalate", JONAS, "Fel i rapporten, inte i inmatningen."),
+                      ("escalate", MIKAEL, "Bekräftat fel i Skola24-rapporten, behöver leverantören.")]),
+    DemoTicket("lars-guardian", LARS, "ekbackaskolan", "messages", "Får inga notiser om meddelanden",
+               "Jag får inga notiser i appen när skolan skickar meddelanden om min dotter.", days_ago=1,
+               group="guardian"),
+    DemoTicket("lars-teacher", LARS, "hasselbyskolan", "documentation", "Kan inte se elevdokumentationen",
+               "Jag är mentor för 3A men ser ingen dokumentation i PingPong.", days_ago=0.3, group="pedagogue"),
+    DemoTicket("amina-app", AMINA, "solrosens-forskola", "app", "Förskoleappen kraschar vid incheckning",
+               "Appen stängs när vi checkar in barn på morgonen, tre gånger i dag.", days_ago=0.1,
+               priority="urgent", tags=("app", "incheckning")),
+    DemoTicket("mats-betyg", MATS, "fjardens-gymnasium", "assessment", "Betygskatalogen går inte att signera",
+               "Inför terminsslutet kan ingen lärare signera betygskatalogen för Samhällskunskap 1b.",
+               days_ago=0.6, priority="high",
+               steps=[("escalate", MATS, "Gäller alla lärare på skolan – inte ett behörighetsproblem.")]),
+    DemoTicket("helena-komvux", HELENA, "komvux-soder", "login", "Tvåstegsverifiering fungerar inte",
+               "Jag har bytt telefon och får inte längre koderna för inloggningen.", days_ago=0.4),
+    DemoTicket("email-okand", "kalle.berg@example.org", None, "login", "Inloggning",
+               "Hej, jag kommer inte in på Skolplattformen. Vad ska jag göra? /Kalle", channel="email",
+               days_ago=1.2, steps=[("reply", MIKAEL, "Hej Kalle! Är du vårdnadshavare, elev eller anställd? "
+                                                      "Och vilken skola gäller det?"), ("state", MIKAEL, "pending")]),
+    DemoTicket("email-sjuk", "anna.lind@example.org", None, "attendance", "Sjukanmälan fungerar inte",
+               "Sjukanmälan i appen ger felkod 500 i morse. Min dotter går på Ekbackaskolan.", channel="email",
+               days_ago=0.15, priority="high"),
+    DemoTicket("phone-maria", MARIA, "ekbackaskolan", "messages", "Ringde om meddelande som inte kom fram",
+               "Maria ringde: ett meddelande från mentorn om utvecklingssamtal kom aldrig fram. Kontrollerat "
+               "att hon har rätt e-postadress. Lovade att återkomma.", channel="phone", created_by=SOFIA,
+               days_ago=0.9, steps=[("assign", SOFIA)]),
+    DemoTicket("phone-okand", "bertil.ek@example.org", None, "app", "Samtal: appen visar fel barn",
+               "Bertil ringde: appen visar ett barn han inte har vårdnad om. Allvarligt – sekretess.",
+               channel="phone", created_by=MIKAEL, priority="urgent", days_ago=0.05,
+               steps=[("note", MIKAEL, "Eskalerar direkt, möjlig sekretessincident."),
+                      ("escalate", MIKAEL, "Möjlig sekretessincident i vårdnadskopplingen.")]),
+    DemoTicket("api-integration", PETER, "ekbackaskolan", "general", "Export av elevlistor via API",
+               "Vi vill hämta elevlistor automatiskt till kökets system. Finns det ett API?", channel="api",
+               priority="low", days_ago=9, group="administrator",
+               steps=[("reply", KARIN, "Hej Peter! Det här behöver Servicedesk svara på."),
+                      ("escalate", KARIN, "Fråga om integration – inte skolans område."),
+                      ("reply", SOFIA, "Det finns inget öppet API för elevlistor i dag. Vi lägger in önskemålet."),
+                      ("state", SOFIA, "resolved"), ("state", SOFIA, "closed")]),
+    DemoTicket("johanna-personnummer", JOHANNA, "hasselbyskolan", "login", "Min son kan inte logga in",
+               "Hej, min son Leo (personnummer 20140612-1234) kommer inte in på sitt elevkonto.",
+               days_ago=0.7),
+    DemoTicket("maria-bilaga", MARIA, "ekbackaskolan", "startpage", "Startsidan visar fel skola",
+               "Se skärmbilden. Startsidan visar Hässelbyskolan fast mina barn går på Ekbackaskolan.",
+               days_ago=2.5, steps=[("reply", MIKAEL, "Tack för bilden! Vi har rättat kopplingen."),
+                                    ("resolve_own", MARIA)]),
+    DemoTicket("ahmed-dup1", AHMED, "solrosens-forskola", "app", "Appen loggar ut mig hela tiden",
+               "Varje gång jag öppnar appen måste jag logga in igen.", days_ago=1.1),
+    DemoTicket("ahmed-dup2", AHMED, "solrosens-forskola", "app", "Utloggad igen",
+               "Samma problem som i går, jag loggas ut hela tiden.", days_ago=0.4,
+               steps=[("merge_into", SOFIA, "ahmed-dup1")]),
+    DemoTicket("elsa-schema", ELSA, "ekbackaskolan", "schedule", "Schemat visar inga lektioner",
+               "mitt schema är tomt för nästa vecka", days_ago=5,
+               steps=[("reply", SOFIA, "Hej Elsa! Nästa veckas schema publiceras på fredag."),
+                      ("state", SOFIA, "resolved")]),
+    DemoTicket("omar-franvaro", OMAR, "fjardens-gymnasium", "attendance", "Felaktig frånvaro registrerad",
+               "Jag är registrerad som frånvarande på matten i tisdags men jag var där.", days_ago=12,
+               steps=[("reply", SOFIA, "Hej Omar! Frånvaro ändras av läraren. Prata med din mattelärare så "
+                                       "rättar hen det."), ("state", SOFIA, "resolved"), ("state", SOFIA, "closed")]),
+    DemoTicket("karin-own", KARIN, "ekbackaskolan", "teams", "Teams-möten går inte att boka från kalendern",
+               "Som superanvändare har jag fått flera frågor om detta – kan inte boka Teams-möten i kalendern.",
+               days_ago=1.8, group="pedagogue",
+               steps=[("escalate", KARIN, "Flera lärare på skolan har samma problem.")]),
+    DemoTicket("jonas-hasselby", JOHANNA, "hasselbyskolan", "documentation", "Kan inte läsa IUP-dokument",
+               "När jag öppnar dokumentet om min sons utvecklingsplan står det \"Åtkomst nekad\".", days_ago=3.5,
+               steps=[("reply", SOFIA, "Vi undersöker saken."), ("state", SOFIA, "pending")]),
+    DemoTicket("teacher-komvux-2", HELENA, "komvux-soder", "teams", "Klassteam saknas för ny kurs",
+               "Kursen SFI D startade i måndags men det finns inget klassteam i Teams.", days_ago=2.2,
+               steps=[("assign", MIKAEL), ("set_priority", MIKAEL, "high")]),
+    DemoTicket("erik-startsida", ERIK, "ekbackaskolan", "startpage", "Länk till Unikum saknas på startsidan",
+               "Länken till Unikum försvann från personalens startsida i dag.", priority="low", days_ago=7,
+               steps=[("assign", KARIN), ("reply", KARIN, "Hej Erik! Länken finns nu under Verktyg."),
+                      ("state", KARIN, "resolved")]),
+    DemoTicket("maria-rating", MARIA, "ekbackaskolan", "attendance", "Hur sjukanmäler jag mitt barn?",
+               "Jag hittar inte var man sjukanmäler i appen.", days_ago=10,
+               steps=[("reply", MIKAEL, "Hej Maria! Välj barnet, tryck på Frånvaro och sedan Anmäl frånvaro."),
+                      ("state", MIKAEL, "resolved"), ("rate", MARIA, 4, "Bra, men svårt att hitta själv.")]),
+    DemoTicket("amina-vistelse", AMINA, "solrosens-forskola", "attendance", "Vårdnadshavare ser inte schemat",
+               "Flera vårdnadshavare säger att de inte ser barnens vistelseschema i appen.", days_ago=1.4,
+               steps=[("assign", AMINA), ("note", AMINA, "Verkar gälla vårdnadshavare med skyddad identitet? "
+                                                         "Kontrollerar.")]),
+    DemoTicket("mats-teams", MATS, "fjardens-gymnasium", "teams", "Elever saknas i klassteam",
+               "Tre nya elever i NA1b finns inte med i klassteamet.", days_ago=0.25),
+    DemoTicket("lena-konto", LENA, "hasselbyskolan", "login", "Vikarie behöver tillfälligt konto",
+               "En vikarie börjar i morgon och behöver ett konto till Skolplattformen.", days_ago=0.2,
+               group="administrator", priority="high"),
+    DemoTicket("guardian-email-2", "sara.nyberg@example.org", None, "messages", "Fel e-postadress",
+               "Skolan skickar mejl till min gamla adress. Hur ändrar jag den?", channel="email", days_ago=4,
+               steps=[("reply", SOFIA, "Hej Sara! Du ändrar din e-postadress under Mina uppgifter i appen."),
+                      ("state", SOFIA, "resolved")]),
+    DemoTicket("student-app", ELSA, "ekbackaskolan", "app", "Appen på svenska fast jag valt engelska",
+               "jag har valt engelska men appen är fortfarande på svenska", priority="low", days_ago=6),
+    DemoTicket("teacher-lars-2", LARS, "hasselbyskolan", "assessment", "Matriser försvunna i Unikum",
+               "Alla mina bedömningsmatriser i Svenska åk 5 är borta sedan i går.", days_ago=0.9,
+               priority="high", group="pedagogue",
+               steps=[("assign", JONAS), ("reply", JONAS, "Hej Lars! Jag ser samma sak. Jag kollar med "
+                                                          "Servicedesk."),
+                      ("escalate", JONAS, "Matriser borta för flera lärare – misstänkt fel vid import.")]),
+    DemoTicket("phone-johanna", JOHANNA, "hasselbyskolan", "login", "Samtal: låst BankID-inloggning",
+               "Johanna ringde, hennes inloggning är spärrad efter flera försök. Förklarat att spärren släpper "
+               "efter 15 minuter.", channel="phone", created_by=MIKAEL, days_ago=8,
+               steps=[("state", MIKAEL, "resolved"), ("state", MIKAEL, "closed")]),
+    DemoTicket("api-ahmed", AHMED, "solrosens-forskola", "general", "Fråga om inskolning",
+               "Var hittar jag information om inskolningen i höst?", channel="api", priority="low", days_ago=0.6),
+    DemoTicket("omar-app", OMAR, "fjardens-gymnasium", "app", "Appen visar inte betygen",
+               "Jag ser inte mina betyg från förra terminen i appen.", days_ago=2.8,
+               steps=[("reply", MIKAEL, "Hej Omar! Betygen från förra terminen visas under Studieresultat."),
+                      ("reply", OMAR, "Hittade dem, tack!"), ("state", MIKAEL, "resolved")]),
+]
+
+CANNED = [
+    ("Hälsning och tack", None,
+     "Hej {{ requester.first_name }}!\n\nTack för att du hörde av dig om ärende #{{ ticket.number }}. "
+     "Vi tittar på det och återkommer så snart vi kan.\n\nVänliga hälsningar\n{{ agent.first_name }}, "
+     "Servicedesk Skolplattformen"),
+    ("BankID – starta om appen", "login",
+     "Hej {{ requester.first_name }}!\n\nProva att stänga BankID-appen helt, starta om telefonen och logga in "
+     "igen. Fungerar det fortfarande inte, svara på det här meddelandet så hjälper vi dig vidare."),
+    ("Frånvaro ändras av läraren", "attendance",
+     "Hej {{ requester.first_name }}!\n\nFrånvaro som registrerats på en lektion ändras av läraren som hade "
+     "lektionen. Kontakta läraren eller mentorn på {{ school.name }}, så rättar de det."),
+    ("Väntar på svar", None,
+     "Hej {{ requester.first_name }}!\n\nVi behöver lite mer information för att kunna hjälpa dig med ärende "
+     "#{{ ticket.number }}: vilken enhet och webbläsare använder du, och vad står det i felmeddelandet?"),
+]
+
+
+def _user(email: str):
+    return find_user_by_email(email)
+
+
+def _run_step(ticket: Ticket, step: tuple, by_key: dict[str, Ticket]) -> None:
+    action, actor_email, *args = step
+    actor = _user(actor_email)
+    if action == "reply":
+        service.reply(ticket, author=actor, body=args[0])
+    elif action == "note":
+        service.reply(ticket, author=actor, body=args[0], internal=True)
+    elif action == "state":
+        service.change_state(ticket, args[0], by=actor)
+    elif action == "assign":
+        service.assign(ticket, actor, by=actor)
+    elif action == "escalate":
+        service.escalate(ticket, by=actor, reason=args[0])
+    elif action == "rate":
+        service.rate(ticket, by=actor, score=args[0], comment=args[1])
+    elif action == "resolve_own":
+        service.requester_resolve(ticket, by=actor)
+    elif action == "set_priority":
+        service.set_priority(ticket, args[0], by=actor)
+    elif action == "merge_into":
+        service.merge(ticket, into=by_key[args[0]], by=actor)
+    else:
+        raise ValueError(f"unknown demo step {action}")
+
+
+def _age(ticket: Ticket, days_ago: float) -> None:
+    """Move a freshly made ticket's timeline `days_ago` into the past, keeping the order of everything."""
+    shift = timedelta(days=days_ago)
+    ticket.created_at -= shift
+    ticket.updated_at -= shift
+    for column in ("first_response_at", "resolved_at", "closed_at", "pending_since", "rated_at"):
+        if getattr(ticket, column) is not None:
+            setattr(ticket, column, getattr(ticket, column) - shift)
+    for message in ticket.messages:
+        message.created_at -= shift
+    for event in ticket.events:
+        event.created_at -= shift
+    sla.apply_due_times(ticket)
+    now = utcnow()
+    if ticket.state in ("new", "open"):
+        ticket.first_response_breached = ticket.first_response_at is None and ticket.first_response_due < now
+        ticket.resolution_breached = ticket.resolution_due < now
+
+
+def load_demo_canned_responses() -> int:
+    created = 0
+    for title, system, body in CANNED:
+        if db.session.scalar(select(CannedResponse.id).where(CannedResponse.title == title)) is None:
+            canned.create(title=title, body=body, system=system)
+            created += 1
+    return created
 
 
 def load_demo_tickets() -> dict[str, int]:
-    return {}
+    """Create the demo tickets that do not exist yet; returns how many were created."""
+    created = 0
+    by_key: dict[str, Ticket] = {}
+    for demo in TICKETS:
+        key = f"demo:{demo.key}"
+        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+        if existing is not None:
+            by_key[demo.key] = existing
+            continue
+        requester = _user(demo.requester)
+        attachments = []
+        if demo.key == "maria-bilaga":
+            attachments = [IncomingFile("skarmbild-startsidan.txt", "Startsidan: Hässelbyskolan (fel skola)\n"
+                                        .encode())]
+        ticket = service.create_ticket(
+            subject=demo.subject, body=demo.body, channel=demo.channel, requester=requester,
+            contact_email=None if requester else demo.requester,
+            contact_name=demo.requester.split("@")[0].replace(".", " ").title(),
+            school=school_by_slug(demo.school) if demo.school else None, system=demo.system,
+            priority=demo.priority, created_by=_user(demo.created_by) if demo.created_by else None,
+            idempotency_key=key, user_group=demo.group, tags=demo.tags, attachments=attachments,
+        )
+        for step in demo.steps:
+            _run_step(ticket, step, by_key)
+        db.session.flush()
+        _age(ticket, demo.days_ago)
+        by_key[demo.key] = ticket
+        created += 1
+    canned_created = load_demo_canned_responses()
+    db.session.flush()
+    return {"tickets_created": created, "canned_responses_created": canned_created}

@@ -27,7 +27,7 @@ def mark_breaches(now=None) -> int:
                 & Ticket.first_response_breached.is_(False),
                 (Ticket.resolution_due <= now) & Ticket.resolution_breached.is_(False),
             ),
-        ).order_by(Ticket.id).limit(BATCH).with_for_update(skip_locked=True)
+        ).order_by(Ticket.id).limit(BATCH).with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in rows:
         if ticket.first_response_at is None and ticket.first_response_due <= now \
@@ -49,7 +49,7 @@ def auto_close(now=None) -> int:
     now = now or utcnow()
     rows = db.session.scalars(
         select(Ticket).where(Ticket.state == "resolved", Ticket.resolved_at <= now - timedelta(days=AUTO_CLOSE_DAYS))
-        .order_by(Ticket.id).limit(BATCH).with_for_update(skip_locked=True)
+        .order_by(Ticket.id).limit(BATCH).with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in rows:
         ticket.state = "closed"
