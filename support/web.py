@@ -36,6 +36,8 @@ def register_web(app: Flask) -> None:
     for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
                       api_bp):
         app.register_blueprint(blueprint)
+    from support.tickets.admin_views import bp as tickets_admin_bp
+    app.register_blueprint(tickets_admin_bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Logga in för att se sidan.")

@@ -48,7 +48,7 @@ def _sample_context() -> dict:
 def render_text(body: str, context: dict) -> str:
     try:
         return _environment.from_string(body).render(**context)
-    except TemplateError as error:
+    except (TemplateError, OverflowError) as error:
         raise CannedResponseError(
             "Svarsmallen har en platshållare som inte finns eller är felskriven. Tillåtna: "
             + ", ".join("{{ " + p + " }}" for p in PLACEHOLDERS) + f" ({error})") from error
