@@ -99,10 +99,20 @@ def test_phone_visitor_can_reach_every_way_in_without_sideways_scrolling(phone_p
     assert width <= 390, f"the start page is {width}px wide on a 390px phone"
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/glomt-losenord"])
+@pytest.mark.parametrize("path", ["/", "/login", "/glomt-losenord", "/finns-inte", "/aterstall-losenord/trasig"])
 def test_public_pages_pass_axe(page, axe_check, path):
     page.goto(path)
     axe_check(page)
+
+
+def test_focus_is_visible_on_links_and_buttons(page):
+    page.goto("/login")
+    link = page.get_by_role("link", name="Glömt lösenordet?")
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    outline = link.evaluate("element => getComputedStyle(element).outlineStyle")
+    assert outline == "solid"
 
 
 def test_login_error_page_passes_axe(page, login_page, axe_check):

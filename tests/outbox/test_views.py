@@ -33,7 +33,8 @@ def test_admin_overview_counts_the_backlog(app, login_as):
     enqueue_mail("a@example.com", "Kö", "Text")
     db.session.commit()
     page = login_as("admin").get("/admin/").get_data(as_text=True)
-    assert "1" in page and "Utgående e-post" in page
+    assert "<dt>E-post i kö</dt><dd>1</dd>" in page
+    assert '<dt>Misslyckad e-post</dt><dd><a href="/admin/utkorg/?status=dead">1</a></dd>' in page
 
 
 def test_admin_retries_a_dead_letter_and_it_is_sent(app, login_as, tmp_path):
