@@ -32,7 +32,7 @@ def set_language():
             db.session.commit()
     target = request.form.get("next", "")
     # Only same-site paths, never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("pages.start")
     return redirect(target)
 
