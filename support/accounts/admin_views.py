@@ -102,6 +102,11 @@ def remove_membership(user_id: int, kind: str, membership_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if kind not in ("group", "role"):
         abort(404)
+    own_admin_role = [r.id for r in user.roles if r.role == "admin"] if user.id == current_user.id else []
+    if kind == "role" and membership_id in own_admin_role:
+        # Otherwise the last admin could lock everyone out of the admin area by one click.
+        flash(gettext("Du kan inte ta bort din egen administratörsroll."), "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
     try:
         service.remove_membership(user, kind, membership_id)
     except service.AccountError:

@@ -193,3 +193,12 @@ def test_admin_cannot_deactivate_themselves(login_as):
     assert "Du kan inte stänga av ditt eget konto." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, client.user.id).active is True
+
+
+def test_admin_cannot_remove_their_own_admin_role(login_as):
+    client = login_as("admin")
+    role_id = client.user.roles[0].id
+    response = client.post(f"/admin/anvandare/{client.user.id}/ta-bort/role/{role_id}", follow_redirects=True)
+    assert "Du kan inte ta bort din egen administratörsroll." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, client.user.id).has_role("admin")
