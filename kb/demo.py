@@ -1,5 +1,15 @@
-"""Demo content of the knowledge base."""
+"""Demo content of the knowledge base: the articles in kb/demo_corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEMO_CORPUS = Path(__file__).with_name("demo_corpus")
 
 
 def load_demo_articles() -> dict[str, int]:
-    return {}
+    """Import the demo articles (upsert by id, so running it again changes nothing)."""
+    from kb.importer import import_path
+
+    summary = import_path(DEMO_CORPUS)
+    return {"articles": summary.files}

@@ -1,5 +1,9 @@
-"""Knowledge-base work the worker does on each pass."""
+"""Knowledge-base work the worker does on each pass: index writes that failed after a commit are retried."""
+
+from __future__ import annotations
 
 
 def run() -> dict[str, int]:
-    return {}
+    from kb.service import apply_index_queue
+
+    return apply_index_queue()

@@ -23,6 +23,7 @@ def wants_json() -> bool:
 
 
 def register_web(app: Flask) -> None:
+    from kb.api import bp as kb_api_bp
     from kb.views import bp as kb_bp
     from support.accounts.admin_views import bp as admin_bp
     from support.accounts.views import bp as accounts_bp
@@ -34,7 +35,7 @@ def register_web(app: Flask) -> None:
     from support.tickets.views import bp as tickets_bp
 
     for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
-                      api_bp):
+                      api_bp, kb_api_bp):
         app.register_blueprint(blueprint)
     from support.tickets.admin_views import bp as tickets_admin_bp
     app.register_blueprint(tickets_admin_bp)

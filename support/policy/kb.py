@@ -1,3 +1,145 @@
-"""Access rules of this area; see support/policy/__init__.py."""
+"""Who may read and edit knowledge-base articles.
 
-RULES: dict = {}
+Binding rules (DESIGN.md): agents, admins and editors read every article; a superuser reads every public article
+plus internal articles written for superusers; anonymous visitors read every public article; a signed-in member
+of a user group reads the public articles of their groups. Outside the editor only published articles exist.
+The same decision is given three ways: `can(user, "article.read", article)`, an SQL filter
+(`visible_articles_filter`) and a search-index filter (`search_filter_for`); tests hold them to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_
+
+from support.policy.actors import groups_of, is_authenticated, roles_of
+
+USER_GROUPS = frozenset({"guardian", "student", "pedagogue", "administrator"})
+READ_EVERYTHING_ROLES = frozenset({"agent", "admin", "kb_editor"})
+EDITOR_ROLES = frozenset({"kb_editor", "admin"})
+
+
+@dataclass(frozen=True)
+class Readership:
+    """What one actor may read: every article, or public articles (of some audiences) plus some internal ones."""
+
+    everything: bool = False
+    public_audiences: frozenset[str] | None = None  # None: every public article
+    internal_audiences: frozenset[str] = frozenset()  # internal articles whose audiences meet this set
+
+    def may_read(self, visibility: str, audiences) -> bool:
+        if self.everything:
+            return True
+        audiences = set(audiences)
+        if visibility == "public":
+            return self.public_audiences is None or bool(audiences & self.public_audiences)
+        if visibility == "internal":
+            return bool(audiences & self.internal_audiences)
+        return False
+
+
+EVERYTHING = Readership(everything=True)
+ANONYMOUS = Readership()
+
+
+def readership_of(user) -> Readership:
+    if not is_authenticated(user):
+        return ANONYMOUS
+    roles = roles_of(user)
+    if roles & READ_EVERYTHING_ROLES:
+        return EVERYTHING
+    if "superuser" in roles:
+        return Readership(public_audiences=None, internal_audiences=frozenset({"superuser"}))
+    groups = groups_of(user) & USER_GROUPS
+    if not groups:
+        return ANONYMOUS  # signed in without a group: what anyone may read
+    return Readership(public_audiences=frozenset(groups))
+
+
+def readership_for_audience(audience: str | None) -> Readership:
+    """Read as a typical member of one audience key (the CLI's --audience; None or 'anonymous': not signed in)."""
+    if not audience or audience == "anonymous":
+        return ANONYMOUS
+    if audience in {"support", "agent", "admin", "kb_editor"}:
+        return EVERYTHING
+    if audience == "superuser":
+        return Readership(public_audiences=None, internal_audiences=frozenset({"superuser"}))
+    if audience in USER_GROUPS:
+        return Readership(public_audiences=frozenset({audience}))
+    raise ValueError(f"okänd målgrupp: {audience}")
+
+
+def can_edit_articles(user, _obj=None) -> bool:
+    return bool(roles_of(user) & EDITOR_ROLES)
+
+
+def can_read_article(user, article) -> bool:
+    if article is None:
+        return False
+    if article.status != "published":
+        return False
+    return readership_of(user).may_read(article.visibility, article.audiences)
+
+
+def can_see_revisions(user, article) -> bool:
+    """Revisions are editor material; readers never see them (a hidden article answers 404 there too)."""
+    return can_edit_articles(user)
+
+
+def sql_filter(readership: Readership):
+    """A WHERE clause over kb_articles for what `readership` may read (published only)."""
+    from kb.models import Article, ArticleAudience
+
+    def has_audience(audiences):
+        return Article.audience_links.any(ArticleAudience.audience.in_(sorted(audiences)))
+
+    published = Article.status == "published"
+    if readership.everything:
+        return published
+    allowed = []
+    if readership.public_audiences is None:
+        allowed.append(Article.visibility == "public")
+    elif readership.public_audiences:
+        allowed.append(and_(Article.visibility == "public", has_audience(readership.public_audiences)))
+    if readership.internal_audiences:
+        allowed.append(and_(Article.visibility == "internal", has_audience(readership.internal_audiences)))
+    if not allowed:
+        return false()
+    return and_(published, or_(*allowed))
+
+
+def visible_articles_filter(user):
+    """SQL filter of the articles `user` may read outside the editor."""
+    return sql_filter(readership_of(user))
+
+
+def index_filter(readership: Readership):
+    """The same decision as a filter of the search index (the policy re-checks every hit anyway)."""
+    from kb.search.index import VisibilityFilter
+
+    if readership.everything:
+        return VisibilityFilter.everything()
+    return VisibilityFilter(
+        audiences=readership.public_audiences,
+        include_internal=bool(readership.internal_audiences),
+        internal_audiences=readership.internal_audiences or None,
+    )
+
+
+def search_filter_for(user):
+    return index_filter(readership_of(user))
+
+
+RULES = {
+    "article.read": can_read_article,
+    "article.revisions": can_see_revisions,
+    "article.create": can_edit_articles,
+    "article.edit": can_edit_articles,
+    "article.publish": can_edit_articles,
+    "article.archive": can_edit_articles,
+    "kb.edit": can_edit_articles,
+    "kb.report": can_edit_articles,
+    "kb.synonyms": can_edit_articles,
+    "kb.upload": can_edit_articles,
+}

@@ -1,0 +1,262 @@
+"""The knowledge-base editor under /kb/redaktion: articles, revisions, review, synonyms, images and the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kb import service
+from kb.forms import ArticleForm, ImageForm, SynonymForm
+from kb.labels import STATUS_LABELS
+from kb.models import Article, ArticleImage, ArticleRevision
+from kb.render import BROKEN_LINK_CLASS
+from kb.views import bp
+from support.extensions import db
+from support.policy import can
+
+
+def _require(action: str, obj=None) -> None:
+    if not can(current_user, action, obj):
+        abort(404)
+
+
+def _article_or_404(article_id: str) -> Article:
+    _require("article.edit")
+    found = db.session.get(Article, article_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _data_from_form(form: ArticleForm, status: str) -> service.ArticleData:
+    return service.ArticleData(
+        id=form.id.data.strip(), title=form.title.data or "", summary=form.summary.data or "",
+        body=form.body.data or "", language=form.language.data, translation_of=(form.translation_of.data or "").strip()
+        or None, audiences=form.audiences.data or [], visibility=form.visibility.data or "public",
+        school_forms=form.school_forms.data or [], system=form.system.data,
+        tags=[t.strip() for t in (form.tags.data or "").split(",") if t.strip()], status=status,
+        review_by=form.review_by.data,
+    )
+
+
+def _show_service_errors(form: ArticleForm, error: service.ArticleError) -> None:
+    for key, message in error.errors.items():
+        target = getattr(form, key, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*target.errors, message] if isinstance(target.errors, list) else [message]
+        else:
+            form.form_errors.append(message)
+
+
+@bp.get("/redaktion/")
+@login_required
+def editor_list():
+    _require("kb.edit")
+    status = request.args.get("status") or None
+    articles = service.editor_articles(status=status if status in STATUS_LABELS else None,
+                                       system=request.args.get("system") or None,
+                                       audience=request.args.get("malgrupp") or None,
+                                       text=request.args.get("q") or None)
+    return render_template("kb/editor/list.html", articles=articles, status_labels=STATUS_LABELS,
+                           filters=request.args)
+
+
+@bp.route("/redaktion/ny", methods=["GET", "POST"])
+@login_required
+def editor_new():
+    _require("article.create")
+    form = ArticleForm()
+    if request.method == "GET":
+        form.review_by.data = (datetime.now(UTC) + timedelta(days=365)).date()
+        form.audiences.data = []
+    if form.validate_on_submit():
+        try:
+            article, _changed = service.save_article(_data_from_form(form, "draft"), current_user,
+                                                     form.note.data or "", create=True)
+            service.commit()
+        except service.ArticleError as error:
+            db.session.rollback()
+            _show_service_errors(form, error)
+        else:
+            flash(_("Utkastet är sparat."), "success")
+            return redirect(url_for("kb.editor_edit", article_id=article.id))
+    return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm())
+
+
+@bp.route("/redaktion/artikel/<article_id>", methods=["GET", "POST"])
+@login_required
+def editor_edit(article_id: str):
+    article = _article_or_404(article_id)
+    form = ArticleForm(obj=None if request.method == "POST" else article)
+    if request.method == "GET":
+        form.tags.data = ", ".join(article.tags or [])
+        form.audiences.data = list(article.audiences)
+        form.school_forms.data = list(article.school_forms or [])
+        form.translation_of.data = article.translation_of or ""
+        form.note.data = ""
+    form.id.data = article.id  # the id is the address; it does not change
+    if form.validate_on_submit():
+        try:
+            _saved, changed = service.save_article(_data_from_form(form, article.status), current_user,
+                                                   form.note.data or "", create=False)
+            service.commit()
+        except service.ArticleError as error:
+            db.session.rollback()
+            _show_service_errors(form, error)
+        else:
+            flash(_("Artikeln är sparad.") if changed else _("Inget var ändrat."), "success")
+            return redirect(url_for("kb.editor_edit", article_id=article.id))
+    rendered = service.render_article(article)
+    return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(),
+                           broken=rendered.broken_links, status_labels=STATUS_LABELS)
+
+
+@bp.post("/redaktion/artikel/<article_id>/status")
+@login_required
+def editor_status(article_id: str):
+    article = _article_or_404(article_id)
+    action = request.form.get("action", "")
+    if action in ("publish", "archive", "draft"):
+        _require({"publish": "article.publish", "archive": "article.archive", "draft": "article.edit"}[action],
+                 article)
+        status = {"publish": "published", "archive": "archived", "draft": "draft"}[action]
+        service.set_status(article, status, current_user)
+        service.commit()
+        flash({"publish": _("Artikeln är publicerad."), "archive": _("Artikeln är arkiverad."),
+               "draft": _("Artikeln är tillbaka som utkast.")}[action], "success")
+    elif action in ("review", "reviewed"):
+        service.mark_for_review(article, action == "review")
+        service.commit()
+        flash(_("Artikeln är markerad för granskning.") if action == "review"
+              else _("Granskningsmarkeringen är borttagen."), "success")
+    else:
+        abort(400)
+    return redirect(url_for("kb.editor_edit", article_id=article.id))
+
+
+@bp.post("/redaktion/forhandsvisning")
+@login_required
+def editor_preview():
+    """Server-side preview through the same renderer and sanitiser as the article page (kb.js fetches it)."""
+    _require("kb.edit")
+    rendered = service.render_article(request.form.get("body", ""))
+    return jsonify(html=rendered.html, broken_links=rendered.broken_links, broken_class=BROKEN_LINK_CLASS)
+
+
+@bp.get("/redaktion/artikel/<article_id>/forhandsvisning")
+@login_required
+def editor_view(article_id: str):
+    """How the article looks, whatever its status (drafts are never shown outside the editor)."""
+    article = _article_or_404(article_id)
+    rendered = service.render_article(article)
+    return render_template("kb/editor/preview.html", article=article, body_html=rendered.html,
+                           status_labels=STATUS_LABELS)
+
+
+@bp.get("/redaktion/artikel/<article_id>/versioner")
+@login_required
+def editor_revisions(article_id: str):
+    article = _article_or_404(article_id)
+    _require("article.revisions", article)
+    return render_template("kb/editor/revisions.html", article=article, revisions=article.revisions)
+
+
+def _revision_or_404(article: Article, number) -> ArticleRevision:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        abort(404)
+    found = db.session.scalar(select(ArticleRevision).where(ArticleRevision.article_id == article.id,
+                                                            ArticleRevision.number == number))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/redaktion/artikel/<article_id>/jamfor")
+@login_required
+def editor_diff(article_id: str):
+    article = _article_or_404(article_id)
+    _require("article.revisions", article)
+    old = _revision_or_404(article, request.args.get("fran"))
+    new = _revision_or_404(article, request.args.get("till"))
+    if old.number > new.number:
+        old, new = new, old
+    return render_template("kb/editor/diff.html", article=article, old=old, new=new,
+                           lines=service.diff_revisions(old, new))
+
+
+@bp.post("/redaktion/artikel/<article_id>/versioner/<int:number>/aterstall")
+@login_required
+def editor_restore(article_id: str, number: int):
+    article = _article_or_404(article_id)
+    revision = _revision_or_404(article, number)
+    if service.restore_revision(article, revision, current_user):
+        service.commit()
+        flash(_("Version %(number)s är återställd som en ny version.", number=number), "success")
+    else:
+        flash(_("Version %(number)s är redan den aktuella texten.", number=number), "info")
+    return redirect(url_for("kb.editor_revisions", article_id=article.id))
+
+
+@bp.get("/redaktion/granskning")
+@login_required
+def editor_review():
+    _require("kb.edit")
+    return render_template("kb/editor/review.html", due=service.due_for_review(), broken=service.broken_links(),
+                           status_labels=STATUS_LABELS)
+
+
+@bp.route("/redaktion/synonymer", methods=["GET", "POST"])
+@login_required
+def editor_synonyms():
+    _require("kb.synonyms")
+    form = SynonymForm()
+    if request.method == "GET":
+        form.text.data = service.current_synonyms_text()
+    errors = []
+    if form.validate_on_submit():
+        errors = service.save_synonyms(form.text.data or "", current_user)
+        if not errors:
+            flash(_("Synonymlistan är sparad och används i sökningen direkt."), "success")
+            return redirect(url_for("kb.editor_synonyms"))
+        form.text.errors = list(errors)
+    return render_template("kb/editor/synonyms.html", form=form)
+
+
+@bp.get("/redaktion/rapport")
+@login_required
+def editor_report():
+    _require("kb.report")
+    try:
+        days = min(max(int(request.args.get("dagar", 30)), 1), 3650)
+    except ValueError:
+        days = 30
+    report = service.editor_report(since=datetime.now(UTC) - timedelta(days=days))
+    return render_template("kb/editor/report.html", report=report, days=days)
+
+
+@bp.route("/redaktion/bilder", methods=["GET", "POST"])
+@login_required
+def editor_images():
+    _require("kb.upload")
+    form = ImageForm()
+    if form.validate_on_submit():
+        upload = form.image.data
+        try:
+            image = service.store_image(upload.filename or "", upload.read(), current_user)
+        except service.ImageError as error:
+            form.image.errors = [str(error)]
+        else:
+            flash(_("Bilden är uppladdad. Klistra in koden i artikeltexten: %(code)s",
+                    code=f"![Beskriv bilden](/kb/bild/{image.stored_name})"), "success")
+            back = request.form.get("next", "")
+            if back.startswith("/kb/redaktion/"):
+                return redirect(back)
+            return redirect(url_for("kb.editor_images"))
+    images = db.session.scalars(select(ArticleImage).order_by(ArticleImage.created_at.desc()).limit(100)).all()
+    return render_template("kb/editor/images.html", form=form, images=images)

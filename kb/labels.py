@@ -1,0 +1,54 @@
+"""Swedish names of the knowledge base's keys (systems, school forms, audiences) and the group URL segments."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+SYSTEM_LABELS = {
+    "login": _l("Inloggning och konto"),
+    "schedule": _l("Schema"),
+    "attendance": _l("Frånvaro och närvaro"),
+    "documentation": _l("Elevdokumentation"),
+    "assessment": _l("Planering och bedömning"),
+    "teams": _l("Teams och Office"),
+    "startpage": _l("Startsidor"),
+    "app": _l("Mobilappen"),
+    "messages": _l("Meddelanden och notiser"),
+    "general": _l("Allmänt om plattformen"),
+}
+
+SCHOOL_FORM_LABELS = {
+    "preschool": _l("Förskola"),
+    "compulsory": _l("Grundskola"),
+    "compulsory-adapted": _l("Anpassad grundskola"),
+    "upper-secondary": _l("Gymnasieskola"),
+    "upper-secondary-adapted": _l("Anpassad gymnasieskola"),
+    "adult": _l("Komvux"),
+    "adult-adapted": _l("Komvux som anpassad utbildning"),
+    "sfi": _l("Sfi"),
+    "vocational": _l("Yrkeshögskola"),
+}
+
+AUDIENCE_LABELS = {
+    "guardian": _l("Vårdnadshavare"),
+    "student": _l("Elev"),
+    "pedagogue": _l("Pedagog"),
+    "administrator": _l("Administratör"),
+    "superuser": _l("Superanvändare"),
+    "support": _l("Servicedesk"),
+}
+
+LANGUAGE_LABELS = {"sv": _l("Svenska"), "en": _l("Engelska")}
+
+STATUS_LABELS = {"draft": _l("Utkast"), "published": _l("Publicerad"), "archived": _l("Arkiverad")}
+
+# /kb/<slug> for each user group (the same slugs as the start page's "Jag är …" cards)
+GROUP_SLUGS = {"vardnadshavare": "guardian", "elev": "student", "pedagog": "pedagogue",
+               "administrator": "administrator"}
+SLUG_OF_GROUP = {group: slug for slug, group in GROUP_SLUGS.items()}
+GROUP_HEADINGS = {
+    "guardian": _l("Hjälp för vårdnadshavare"),
+    "student": _l("Hjälp för elever"),
+    "pedagogue": _l("Hjälp för pedagoger"),
+    "administrator": _l("Hjälp för administratörer"),
+}

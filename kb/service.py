@@ -1,0 +1,792 @@
+"""The knowledge base's rules: saving articles with revisions, keeping the index in step, search, feedback, reports.
+
+Views, the API, the CLI and the worker call these functions; none of them writes knowledge-base rows itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import case, delete, func, select, update
+
+from kb.models import (
+    AUDIENCES,
+    LANGUAGES,
+    STATUSES,
+    SYSTEMS,
+    USER_GROUP_AUDIENCES,
+    VISIBILITIES,
+    Article,
+    ArticleAudience,
+    ArticleFeedback,
+    ArticleImage,
+    ArticleRevision,
+    IndexQueueEntry,
+    SearchClick,
+    SearchLog,
+    SynonymList,
+)
+from kb.render import Rendered, linked_article_ids, render_markdown
+from support.database import utcnow
+from support.extensions import db
+from support.orgs.models import SCHOOL_FORMS
+from support.policy.kb import Readership, index_filter, readership_of, sql_filter
+
+log = logging.getLogger(__name__)
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")  # never stored: PostgreSQL refuses NUL
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+METADATA_FIELDS = ("language", "translation_of", "audiences", "visibility", "school_forms", "system", "tags",
+                   "status", "review_by")
+CONTENT_FIELDS = ("title", "summary", "body")
+# Above this many queued articles a full rebuild is cheaper than one index write per article.
+QUEUE_REBUILD_THRESHOLD = 25
+MAX_INDEX_ATTEMPTS_LOGGED = 5
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class ArticleError(ValueError):
+    """Input the editor can fix; `errors` maps a field name to a Swedish message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Article data and validation
+
+
+@dataclass
+class ArticleData:
+    id: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    language: str = "sv"
+    translation_of: str | None = None
+    audiences: list[str] = field(default_factory=list)
+    visibility: str = "public"
+    school_forms: list[str] = field(default_factory=list)
+    system: str = "general"
+    tags: list[str] = field(default_factory=list)
+    status: str = "draft"
+    review_by: date | None = None
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleData:
+        return cls(
+            id=article.id, title=article.title, summary=article.summary, body=article.body,
+            language=article.language, translation_of=article.translation_of, audiences=list(article.audiences),
+            visibility=article.visibility, school_forms=list(article.school_forms or []), system=article.system,
+            tags=list(article.tags or []), status=article.status, review_by=article.review_by,
+        )
+
+
+def check_article_data(data: ArticleData, known_ids: Iterable[str] = ()) -> dict[str, str]:
+    """Everything wrong with `data`, as Swedish messages per field; `known_ids` are ids about to exist too."""
+    errors: dict[str, str] = {}
+    if not ID_RE.match(data.id or "") or len(data.id) > 80:
+        errors["id"] = "Id får bara innehålla a–z, 0–9 och bindestreck (högst 80 tecken)."
+    if not (data.title or "").strip():
+        errors["title"] = "Rubrik saknas."
+    elif len(data.title) > 200:
+        errors["title"] = "Rubriken får vara högst 200 tecken."
+    if len(data.summary or "") > 600:
+        errors["summary"] = "Sammanfattningen får vara högst 600 tecken."
+    if not LANGUAGE_RE.match(data.language or ""):
+        errors["language"] = "Språk anges med en ISO 639-1-kod, till exempel sv eller en."
+    if not data.audiences:
+        errors["audiences"] = "Välj minst en målgrupp."
+    elif unknown := sorted(set(data.audiences) - set(AUDIENCES)):
+        errors["audiences"] = f"Okänd målgrupp: {', '.join(unknown)}. Tillåtna: {', '.join(AUDIENCES)}."
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = "Synlighet måste vara public eller internal."
+    if unknown := sorted(set(data.school_forms) - set(SCHOOL_FORMS)):
+        errors["school_forms"] = f"Okänd skolform: {', '.join(unknown)}."
+    if data.system not in SYSTEMS:
+        errors["system"] = f"Okänt system: {data.system}. Tillåtna: {', '.join(SYSTEMS)}."
+    if data.status not in STATUSES:
+        errors["status"] = "Status måste vara draft, published eller archived."
+    if data.translation_of:
+        if data.translation_of == data.id:
+            errors["translation_of"] = "En artikel kan inte vara en översättning av sig själv."
+        elif data.translation_of not in set(known_ids) and db.session.get(Article, data.translation_of) is None:
+            errors["translation_of"] = f"Originalartikeln {data.translation_of} finns inte."
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Saving, revisions, status
+
+
+def _snapshot_metadata(article: Article) -> dict:
+    return {
+        "language": article.language, "translation_of": article.translation_of,
+        "audiences": sorted(article.audiences), "visibility": article.visibility,
+        "school_forms": list(article.school_forms or []), "system": article.system, "tags": list(article.tags or []),
+        "status": article.status, "review_by": article.review_by.isoformat() if article.review_by else None,
+    }
+
+
+def _add_revision(article: Article, author, note: str) -> ArticleRevision:
+    number = (db.session.scalar(
+        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
+    ) or 0) + 1
+    revision = ArticleRevision(
+        article_id=article.id, number=number, title=article.title, summary=article.summary, body=article.body,
+        metadata_json=_snapshot_metadata(article), note=note[:300], author_id=getattr(author, "id", None),
+    )
+    db.session.add(revision)
+    return revision
+
+
+def _apply(article: Article, data: ArticleData) -> bool:
+    """Copy `data` onto `article`; True when anything changed."""
+    before = (article.title, article.summary, article.body, _snapshot_metadata(article) if article.id else None)
+    article.title = CONTROL_RE.sub("", data.title).strip()
+    article.summary = CONTROL_RE.sub("", data.summary or "").strip()
+    article.body = CONTROL_RE.sub("", (data.body or "").replace("\r\n", "\n"))
+    article.language = data.language
+    article.translation_of = data.translation_of or None
+    article.set_audiences(data.audiences)
+    article.visibility = data.visibility
+    article.school_forms = [f for f in SCHOOL_FORMS if f in set(data.school_forms)]
+    article.system = data.system
+    article.tags = [t.strip() for t in data.tags if t.strip()]
+    if data.status == "published" and article.status != "published":
+        article.published_at = utcnow()
+    article.status = data.status
+    article.review_by = data.review_by
+    after = (article.title, article.summary, article.body, _snapshot_metadata(article))
+    return before != after
+
+
+def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: datetime | None = None,
+                 create: bool | None = None) -> tuple[Article, bool]:
+    """Create or update an article from `data`; every change becomes a revision and is queued for the index.
+
+    Returns (article, changed). Raises ArticleError for input the editor must fix; the caller commits.
+    """
+    errors = check_article_data(data)
+    article = db.session.get(Article, data.id)
+    if create is True and article is not None:
+        errors["id"] = f"Det finns redan en artikel med id {data.id}."
+    if create is False and article is None:
+        errors["id"] = f"Artikeln {data.id} finns inte."
+    if errors:
+        raise ArticleError(errors)
+    is_new = article is None
+    if is_new:
+        article = Article(id=data.id, owner_id=getattr(author, "id", None), status="draft", view_count=0,
+                          school_forms=[], tags=[], language="sv", visibility="public", system="general",
+                          title="", summary="", body="")
+        db.session.add(article)
+    changed = _apply(article, data) or is_new
+    if not changed:
+        return article, False
+    article.updated_at = updated_at or utcnow()
+    if is_new and updated_at:
+        article.created_at = updated_at
+    db.session.flush()
+    _add_revision(article, author, note or ("Skapad" if is_new else "Ändrad"))
+    enqueue_index(article.id)
+    return article, True
+
+
+def set_status(article: Article, status: str, by, note: str = "") -> bool:
+    """Publish, archive or return an article to draft (a revision records who did it)."""
+    data = ArticleData.of(article)
+    data.status = status
+    labels = {"published": "Publicerad", "archived": "Arkiverad", "draft": "Till utkast"}
+    _saved, changed = save_article(data, by, note or labels.get(status, status))
+    return changed
+
+
+def mark_for_review(article: Article, needed: bool) -> None:
+    article.needs_review = needed
+
+
+def restore_revision(article: Article, revision: ArticleRevision, by) -> bool:
+    """Make an earlier revision the current text and metadata again (as a new revision; history is kept)."""
+    meta = revision.metadata_json or {}
+    data = ArticleData.of(article)
+    data.title, data.summary, data.body = revision.title, revision.summary, revision.body
+    for key in ("language", "audiences", "visibility", "school_forms", "system", "tags"):
+        if key in meta:
+            setattr(data, key, meta[key])
+    if meta.get("translation_of") and db.session.get(Article, meta["translation_of"]) is not None:
+        data.translation_of = meta["translation_of"]
+    data.review_by = date.fromisoformat(meta["review_by"]) if meta.get("review_by") else None
+    _saved, changed = save_article(data, by, f"Återställd från version {revision.number}")
+    return changed
+
+
+def revision_text(revision: ArticleRevision) -> list[str]:
+    meta = revision.metadata_json or {}
+    lines = [f"Rubrik: {revision.title}", f"Sammanfattning: {revision.summary}"]
+    for key in METADATA_FIELDS:
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        lines.append(f"{key}: {value if value not in (None, '') else '–'}")
+    lines.append("")
+    lines.extend((revision.body or "").splitlines())
+    return lines
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "same", "added", "removed", "skipped"
+    old_number: int | None
+    new_number: int | None
+    text: str
+
+
+def diff_revisions(old: ArticleRevision, new: ArticleRevision, context: int = 3) -> list[DiffLine]:
+    """A line diff of two revisions (metadata first, then the body), with unchanged stretches shortened."""
+    a, b = revision_text(old), revision_text(new)
+    lines: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if lines:
+            lines.append(DiffLine("skipped", None, None, ""))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines.extend(DiffLine("same", i + 1, j + 1, a[i]) for i, j in zip(range(i1, i2), range(j1, j2),
+                                                                                  strict=True))
+                continue
+            if tag in ("replace", "delete"):
+                lines.extend(DiffLine("removed", i + 1, None, a[i]) for i in range(i1, i2))
+            if tag in ("replace", "insert"):
+                lines.extend(DiffLine("added", None, j + 1, b[j]) for j in range(j1, j2))
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Index: one SearchIndex per app (process), the queue, rebuild and check
+
+
+def article_doc(article: Article):
+    from kb.search.index import ArticleDoc
+
+    return ArticleDoc(
+        id=article.id, title=article.title, summary=article.summary, body=article.body,
+        language=article.language, translation_of=article.translation_of, audiences=list(article.audiences),
+        visibility=article.visibility, school_forms=list(article.school_forms or []), system=article.system,
+        tags=list(article.tags or []), status=article.status,
+    )
+
+
+def current_synonyms_text() -> str:
+    row = db.session.scalar(select(SynonymList).order_by(SynonymList.id).limit(1))
+    if row is not None:
+        return row.text
+    from kb.search.synonyms import DEFAULT_PATH
+
+    return DEFAULT_PATH.read_text(encoding="utf-8")
+
+
+def get_index():
+    """This process's SearchIndex, following the editors' synonym list."""
+    from kb.search.index import SearchIndex
+    from kb.search.synonyms import Synonyms
+
+    app = current_app._get_current_object()
+    stamp = db.session.scalar(select(SynonymList.updated_at).order_by(SynonymList.id).limit(1))
+    cached = app.extensions.get("kb_index")
+    if cached is None:
+        index = SearchIndex(app.config["INDEX_DIR"], synonyms=Synonyms.from_text(current_synonyms_text()))
+        app.extensions["kb_index"] = (index, stamp)
+        return index
+    index, cached_stamp = cached
+    if cached_stamp != stamp:
+        index.set_synonyms(Synonyms.from_text(current_synonyms_text()))
+        app.extensions["kb_index"] = (index, stamp)
+    return index
+
+
+def enqueue_index(article_id: str) -> None:
+    db.session.add(IndexQueueEntry(article_id=article_id))
+
+
+def commit() -> dict[str, int]:
+    """Commit the session, then bring the index up to date with what was committed."""
+    db.session.commit()
+    return apply_index_queue()
+
+
+def apply_index_queue() -> dict[str, int]:
+    """Write queued articles to the index; a failed write stays queued for the worker to retry."""
+    entries = db.session.scalars(select(IndexQueueEntry).order_by(IndexQueueEntry.id)).all()
+    if not entries:
+        return {"indexed": 0, "failed": 0}
+    index = get_index()
+    article_ids = list(dict.fromkeys(entry.article_id for entry in entries))
+    try:
+        if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
+            rebuild_index()
+        else:
+            for article_id in article_ids:
+                article = db.session.get(Article, article_id)
+                if article is None or article.status != "published":
+                    index.delete(article_id)
+                else:
+                    index.upsert(article_doc(article))
+    except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
+        log.exception("kb: index update failed for %s", article_ids)
+        db.session.rollback()
+        db.session.execute(
+            update(IndexQueueEntry)
+            .where(IndexQueueEntry.id.in_([e.id for e in entries]))
+            .values(attempts=IndexQueueEntry.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
+        )
+        db.session.commit()
+        return {"indexed": 0, "failed": len(article_ids)}
+    db.session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id.in_([e.id for e in entries])))
+    db.session.commit()
+    return {"indexed": len(article_ids), "failed": 0}
+
+
+def published_docs() -> list:
+    articles = db.session.scalars(select(Article).where(Article.status == "published").order_by(Article.id))
+    return [article_doc(article) for article in articles]
+
+
+def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database's published articles."""
+    docs = published_docs()
+    return get_index().rebuild(docs, progress=progress)
+
+
+@dataclass
+class IndexDifferences:
+    missing: list[str]  # published in the database, absent from the index
+    stale: list[str]  # indexed with other content than the database holds
+    extra: list[str]  # in the index but not published in the database
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.stale or self.extra)
+
+
+def check_index() -> IndexDifferences:
+    index = get_index()
+    indexed = index.ids() if index.exists() else {}
+    wanted = {doc.id: doc.fingerprint() for doc in published_docs()}
+    return IndexDifferences(
+        missing=sorted(set(wanted) - set(indexed)),
+        stale=sorted(i for i in set(wanted) & set(indexed) if wanted[i] != indexed[i]),
+        extra=sorted(set(indexed) - set(wanted)),
+    )
+
+
+def ensure_index() -> str:
+    """Create the index when missing and rebuild it when it does not match the database (`support init`)."""
+    index = get_index()
+    if not index.exists():
+        index.create()
+        count = rebuild_index()
+        return f"skapat ({count} artiklar)"
+    if check_index():
+        count = rebuild_index()
+        return f"ombyggt ({count} artiklar)"
+    return "aktuellt"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading: visibility-checked queries
+
+
+def visible_article(readership: Readership, article_id: str) -> Article | None:
+    """The article if this reader may read it, else None (callers answer 404)."""
+    return db.session.scalar(select(Article).where(Article.id == article_id, sql_filter(readership)))
+
+
+def _for_audience(audience: str | None):
+    return Article.audience_links.any(ArticleAudience.audience == audience) if audience else None
+
+
+def _school_form_clause(school_form: str | None, articles: list[Article]) -> list[Article]:
+    if not school_form:
+        return articles
+    return [a for a in articles if not a.school_forms or school_form in a.school_forms]
+
+
+def browse_articles(readership: Readership, *, audience: str | None = None, system: str | None = None,
+                    school_form: str | None = None) -> list[Article]:
+    """Published articles this reader may read, narrowed to a group, system and school form, by title."""
+    query = select(Article).where(sql_filter(readership))
+    if audience:
+        query = query.where(_for_audience(audience))
+    if system:
+        query = query.where(Article.system == system)
+    return _school_form_clause(school_form, list(db.session.scalars(query.order_by(Article.title))))
+
+
+def system_counts(readership: Readership, audience: str | None = None) -> dict[str, int]:
+    query = select(Article.system, func.count()).where(sql_filter(readership))
+    if audience:
+        query = query.where(_for_audience(audience))
+    return dict(db.session.execute(query.group_by(Article.system)).all())
+
+
+def most_read(readership: Readership, audience: str | None = None, limit: int = 8) -> list[Article]:
+    query = select(Article).where(sql_filter(readership))
+    if audience:
+        query = query.where(_for_audience(audience))
+    return list(db.session.scalars(query.order_by(Article.view_count.desc(), Article.title).limit(limit)))
+
+
+def record_view(article: Article) -> None:
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+
+
+def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
+    """Readable articles on the same system or sharing tags, in the same language, best overlap first."""
+    candidates = db.session.scalars(
+        select(Article).where(sql_filter(readership), Article.id != article.id,
+                              Article.language == article.language)
+    ).all()
+    own_tags = {t.lower() for t in article.tags or []}
+    own_audiences = set(article.audiences)
+    translation_ids = {article.translation_of} | {t.id for t in article.translations}
+
+    def score(other: Article) -> float:
+        shared_tags = len(own_tags & {t.lower() for t in other.tags or []})
+        return shared_tags * 2 + (other.system == article.system) * 1.5 + bool(own_audiences & set(other.audiences))
+
+    ranked = sorted((a for a in candidates if a.id not in translation_ids), key=lambda a: (-score(a), a.title))
+    return [a for a in ranked if score(a) >= 2.5][:limit]
+
+
+def translations(article: Article, readership: Readership) -> list[Article]:
+    """The readable other-language versions of an article (its original, the original's translations)."""
+    root_id = article.translation_of or article.id
+    query = select(Article).where(
+        sql_filter(readership), Article.id != article.id,
+        (Article.id == root_id) | (Article.translation_of == root_id),
+    )
+    return list(db.session.scalars(query.order_by(Article.language)))
+
+
+def link_resolver(readership: Readership | None = None) -> Callable[[str], str | None]:
+    """kb: links resolve to an existing, not archived article; anything else is a broken link."""
+    from flask import url_for
+
+    cache: dict[str, str | None] = {}
+
+    def resolve(article_id: str) -> str | None:
+        if article_id not in cache:
+            status = db.session.scalar(select(Article.status).where(Article.id == article_id))
+            cache[article_id] = url_for("kb.article", article_id=article_id) \
+                if status in ("published", "draft") else None
+        return cache[article_id]
+
+    return resolve
+
+
+def render_article(article_or_text) -> Rendered:
+    text = article_or_text if isinstance(article_or_text, str) else article_or_text.body
+    return render_markdown(text, link_resolver())
+
+
+def broken_links() -> list[tuple[Article, list[str]]]:
+    """Articles (not archived) whose kb: links point nowhere, with the missing ids."""
+    existing = dict(db.session.execute(select(Article.id, Article.status)).all())
+    report = []
+    for article in db.session.scalars(select(Article).where(Article.status != "archived").order_by(Article.id)):
+        missing = [target for target in linked_article_ids(article.body)
+                   if existing.get(target) not in ("published", "draft")]
+        if missing:
+            report.append((article, missing))
+    return report
+
+
+def due_for_review(today: date | None = None) -> list[Article]:
+    today = today or datetime.now(UTC).date()
+    query = select(Article).where(Article.status != "archived",
+                                  (Article.review_by <= today) | Article.needs_review.is_(True))
+    return list(db.session.scalars(query.order_by(Article.review_by, Article.id)))
+
+
+def editor_articles(*, status: str | None = None, system: str | None = None, audience: str | None = None,
+                    text: str | None = None) -> list[Article]:
+    query = select(Article)
+    if status:
+        query = query.where(Article.status == status)
+    if system:
+        query = query.where(Article.system == system)
+    if audience:
+        query = query.where(_for_audience(audience))
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(func.lower(Article.title).like(pattern) | func.lower(Article.id).like(pattern))
+    return list(db.session.scalars(query.order_by(Article.updated_at.desc(), Article.id)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Search
+
+
+@dataclass
+class ArticleHit:
+    id: str
+    title: str
+    summary: str
+    score: float
+    snippet_html: str
+    language: str
+    system: str
+    rank: int  # 1-based position in the whole result list
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    hits: list[ArticleHit]
+    total: int
+    page: int
+    per_page: int
+    did_you_mean: str | None
+    search_id: int | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_articles(query: str, readership: Readership, *, audience: str | None = None,
+                    language: str | None = None, school_form: str | None = None, system: str | None = None,
+                    page: int = 1, per_page: int = 10, channel: str = "web", log_search: bool = True
+                    ) -> SearchOutcome:
+    """The one search behind the page, the API and the CLI: visible hits only, logged without personal data."""
+    query = CONTROL_RE.sub(" ", query or "").strip()
+    audience = audience if audience in USER_GROUP_AUDIENCES else None
+    language = language if language in LANGUAGES else None
+    school_form = school_form if school_form in SCHOOL_FORMS else None
+    system = system if system in SYSTEMS else None
+    page = max(1, min(int(page or 1), 1000))
+    if not query:
+        return SearchOutcome("", [], 0, page, per_page, None)
+    result = _with_current_index(lambda index: index.search(
+        query, allowed=index_filter(readership), language=language, school_form=school_form, system=system,
+        audience=audience, page=page, per_page=per_page,
+    ))
+    # The policy has the last word on every hit, whatever the index believes.
+    readable = {a.id for a in db.session.scalars(
+        select(Article).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership)))}
+    total = result.total - sum(1 for h in result.hits if h.id not in readable)
+    start = (page - 1) * per_page
+    hits = [ArticleHit(h.id, h.title, h.summary, h.score, h.snippet_html, h.language, h.system, start + n)
+            for n, h in enumerate((h for h in result.hits if h.id in readable), start=1)]
+    outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
+    if log_search:
+        entry = SearchLog(query=_normalise_for_log(result.normalized_query or query), audience=audience or "",
+                          school_form=school_form or "", system=system or "", language=language or "",
+                          channel=channel, hit_count=outcome.total, page=page)
+        db.session.add(entry)
+        db.session.commit()
+        outcome.search_id = entry.id
+    return outcome
+
+
+def _with_current_index(read):
+    """Run a read on the index; an index left in an old schema by an upgrade is rebuilt once, then read again."""
+    from kb.search.index import IndexOutdated
+
+    try:
+        return read(get_index())
+    except IndexOutdated:
+        log.warning("kb: the search index has an old schema; rebuilding it from the database")
+        rebuild_index()
+        return read(get_index())
+
+
+def _normalise_for_log(text: str) -> str:
+    return " ".join(text.lower().split())[:300]
+
+
+def suggest_titles(readership: Readership, prefix: str, limit: int = 8) -> list[tuple[str, str]]:
+    """Titles for the search box as the visitor types (readable articles only)."""
+    if len((prefix or "").strip()) < 2:
+        return []
+    pairs = _with_current_index(
+        lambda index: index.suggest_titles(prefix[:100], allowed=index_filter(readership), limit=limit))
+    readable = set(db.session.scalars(
+        select(Article.id).where(Article.id.in_([i for i, _t in pairs]), sql_filter(readership))))
+    return [(i, t) for i, t in pairs if i in readable]
+
+
+def suggest_articles(user, text: str, limit: int = 5) -> list[dict]:
+    """Articles that may answer a ticket about to be written (for the ticket form): id, title, summary, url."""
+    from flask import url_for
+
+    outcome = search_articles(text, readership_of(user), per_page=limit, log_search=False)
+    return [{"id": h.id, "title": h.title, "summary": h.summary,
+             "url": url_for("kb.article", article_id=h.id)} for h in outcome.hits]
+
+
+def record_click(search_id: int, article_id: str, rank: int) -> bool:
+    if db.session.get(SearchLog, search_id) is None or not 0 < rank <= 10000:
+        return False
+    db.session.add(SearchClick(search_id=search_id, article_id=article_id[:80], rank=rank))
+    db.session.commit()
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Feedback
+
+
+def visitor_key(user, anonymous_id: str | None) -> str | None:
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.id}"
+    return f"anon:{anonymous_id}" if anonymous_id else None
+
+
+def new_anonymous_id() -> str:
+    return uuid.uuid4().hex
+
+
+def feedback_of(article: Article, key: str | None) -> ArticleFeedback | None:
+    if not key:
+        return None
+    return db.session.scalar(select(ArticleFeedback).where(ArticleFeedback.article_id == article.id,
+                                                           ArticleFeedback.visitor_key == key))
+
+
+def record_feedback(article: Article, key: str, helpful: bool, comment: str = "") -> bool:
+    """One vote per visitor and article; a second vote changes the first. True when this was a new vote."""
+    existing = feedback_of(article, key)
+    comment = CONTROL_RE.sub("", comment or "").strip()[:2000]
+    if existing is not None:
+        existing.helpful = helpful
+        if comment:
+            existing.comment = comment
+        db.session.commit()
+        return False
+    db.session.add(ArticleFeedback(article_id=article.id, visitor_key=key, helpful=helpful, comment=comment))
+    db.session.commit()
+    return True
+
+
+def feedback_summary(article_id: str) -> tuple[int, int]:
+    yes = func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0))
+    row = db.session.execute(select(yes, func.count()).where(ArticleFeedback.article_id == article_id)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Synonyms
+
+
+def save_synonyms(text: str, by) -> list[str]:
+    """Store the editors' synonym list; returns the parse errors (nothing is saved when there are any)."""
+    from kb.search.synonyms import Synonyms
+
+    parsed = Synonyms.from_text(text)
+    if parsed.errors:
+        return parsed.errors
+    row = db.session.scalar(select(SynonymList).order_by(SynonymList.id).limit(1))
+    if row is None:
+        row = SynonymList()
+        db.session.add(row)
+    row.text = CONTROL_RE.sub("", text).replace("\r\n", "\n")
+    row.updated_at = utcnow()
+    row.updated_by_id = getattr(by, "id", None)
+    db.session.commit()
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Editor report
+
+
+@dataclass
+class EditorReport:
+    searches: int
+    top_queries: list[tuple[str, int, float]]  # query, searches, average hits
+    zero_hit_queries: list[tuple[str, int]]
+    unclicked_queries: list[tuple[str, int]]
+    least_helpful: list[tuple[Article, int, int]]  # article, helpful votes, all votes
+
+
+def editor_report(since: datetime | None = None, limit: int = 20) -> EditorReport:
+    conditions = [SearchLog.created_at >= since] if since else []
+    searches = db.session.scalar(select(func.count()).select_from(SearchLog).where(*conditions)) or 0
+    top = db.session.execute(
+        select(SearchLog.query, func.count(), func.avg(SearchLog.hit_count)).where(*conditions)
+        .group_by(SearchLog.query).order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
+    zero = db.session.execute(
+        select(SearchLog.query, func.count()).where(SearchLog.hit_count == 0, *conditions)
+        .group_by(SearchLog.query).order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
+    clicked = select(SearchClick.search_id)
+    unclicked = db.session.execute(
+        select(SearchLog.query, func.count()).where(SearchLog.hit_count > 0, *conditions)
+        .group_by(SearchLog.query)
+        .having(func.sum(case((SearchLog.id.in_(clicked), 1), else_=0)) == 0)
+        .order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
+    yes = func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0))
+    votes = db.session.execute(
+        select(ArticleFeedback.article_id, yes, func.count()).group_by(ArticleFeedback.article_id)).all()
+    ranked = sorted(votes, key=lambda row: (row[1] / row[2], -row[2]))[:limit]
+    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_([r[0] for r in ranked])))}
+    return EditorReport(
+        searches=searches,
+        top_queries=[(q, n, round(float(avg or 0), 1)) for q, n, avg in top],
+        zero_hit_queries=[(q, n) for q, n in zero],
+        unclicked_queries=[(q, n) for q, n in unclicked],
+        least_helpful=[(articles[i], int(y or 0), n) for i, y, n in ranked if i in articles],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Images
+
+
+class ImageError(ValueError):
+    pass
+
+
+def image_dir() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"]) / "kb-images"
+
+
+def store_image(filename: str, content: bytes, by) -> ArticleImage:
+    """Keep an uploaded image if its content really is PNG, JPEG, GIF or WebP and not too large."""
+    import filetype
+
+    if not content:
+        raise ImageError("Filen är tom.")
+    if len(content) > IMAGE_MAX_BYTES:
+        raise ImageError(f"Bilden är för stor (högst {IMAGE_MAX_BYTES // (1024 * 1024)} MB).")
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in IMAGE_TYPES:
+        raise ImageError("Filen är ingen bild i formatet PNG, JPEG, GIF eller WebP.")
+    stored_name = f"{uuid.uuid4().hex}.{IMAGE_TYPES[kind.mime]}"
+    folder = image_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored_name).write_bytes(content)
+    image = ArticleImage(stored_name=stored_name, original_name=(filename or "bild")[:255], content_type=kind.mime,
+                         size=len(content), uploaded_by_id=getattr(by, "id", None))
+    db.session.add(image)
+    db.session.commit()
+    return image
+
+
+def image_by_name(stored_name: str) -> ArticleImage | None:
+    return db.session.scalar(select(ArticleImage).where(ArticleImage.stored_name == stored_name))
+
+
+def midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(8, 0), tzinfo=UTC)

@@ -1,0 +1,138 @@
+/* Knowledge base, progressive enhancement only: title suggestions on the search box (ARIA 1.2 combobox)
+   and the editor's live preview. Everything works without this file. */
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  function setupCombobox(form) {
+    var input = form.querySelector("[role=combobox]");
+    var listbox = form.querySelector("[role=listbox]");
+    var status = form.querySelector("[data-kb-status]");
+    if (!input || !listbox || !window.fetch) { return; }
+    var url = input.getAttribute("data-suggest-url");
+    var items = [];
+    var active = -1;
+    var lastQuery = "";
+    var requestNumber = 0;
+
+    function close() {
+      listbox.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var options = listbox.querySelectorAll("[role=option]");
+      options.forEach(function (option, n) { option.setAttribute("aria-selected", n === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0 && options[index]) {
+        input.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function choose(index) {
+      var item = items[index];
+      if (item) { window.location.href = item.url; }
+    }
+
+    function render(suggestions) {
+      items = suggestions;
+      listbox.textContent = "";
+      suggestions.forEach(function (suggestion, n) {
+        var option = document.createElement("li");
+        option.id = "kb-q-option-" + n;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.textContent = suggestion.title;
+        option.addEventListener("mousedown", function (event) { event.preventDefault(); choose(n); });
+        listbox.appendChild(option);
+      });
+      if (suggestions.length) {
+        listbox.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        status.textContent = suggestions.length === 1 ? "1 förslag. Välj med pilarna." :
+          suggestions.length + " förslag. Välj med pilarna.";
+      } else {
+        close();
+        status.textContent = "";
+      }
+      active = -1;
+    }
+
+    var fetchSuggestions = debounce(function (query) {
+      var mine = ++requestNumber;
+      fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
+        .then(function (data) { if (mine === requestNumber && input.value.trim() === query) { render(data.suggestions || []); } })
+        .catch(function () { close(); });
+    }, 150);
+
+    input.addEventListener("input", function () {
+      var query = input.value.trim();
+      if (query === lastQuery) { return; }
+      lastQuery = query;
+      if (query.length < 2) { render([]); return; }
+      fetchSuggestions(query);
+    });
+
+    input.addEventListener("keydown", function (event) {
+      var open = !listbox.hidden && items.length > 0;
+      if (event.key === "ArrowDown") {
+        if (!open) { return; }
+        event.preventDefault();
+        highlight(active + 1 >= items.length ? 0 : active + 1);
+      } else if (event.key === "ArrowUp") {
+        if (!open) { return; }
+        event.preventDefault();
+        highlight(active <= 0 ? items.length - 1 : active - 1);
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) { event.preventDefault(); choose(active); }
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); } else { input.value = ""; lastQuery = ""; }
+      }
+    });
+
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  function setupPreview(section) {
+    var form = section.closest("form");
+    var textarea = form && form.querySelector("textarea[name=body]");
+    var target = section.querySelector("[data-preview]");
+    if (!textarea || !target || !window.fetch) { return; }
+    var url = section.getAttribute("data-preview-url");
+    var token = section.getAttribute("data-csrf");
+
+    var update = debounce(function () {
+      var body = new URLSearchParams();
+      body.set("body", textarea.value);
+      body.set("csrf_token", token);
+      fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": token, "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          // The server rendered and sanitised this HTML with the same code as the article page.
+          target.innerHTML = data.html;
+        })
+        .catch(function () { /* the preview is a convenience; saving still works */ });
+    }, 300);
+
+    textarea.addEventListener("input", update);
+    update();
+  }
+
+  document.querySelectorAll("[data-kb-search]").forEach(setupCombobox);
+  document.querySelectorAll("[data-preview-url]").forEach(setupPreview);
+})();

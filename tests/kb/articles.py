@@ -1,0 +1,18 @@
+"""Builds knowledge-base articles for tests through the service (so revisions and the index follow)."""
+
+from __future__ import annotations
+
+from kb import service
+
+
+def make_article(article_id: str, *, title: str | None = None, audiences=("guardian",), visibility="public",
+                 status="published", body: str = "Text om kalenderfunktionen.", system="schedule", tags=("kalender",),
+                 summary: str = "En sammanfattning.", language="sv", translation_of=None, school_forms=(),
+                 author=None):
+    article, _changed = service.save_article(service.ArticleData(
+        id=article_id, title=title or f"Kalender {article_id}", summary=summary, body=body, language=language,
+        translation_of=translation_of, audiences=list(audiences), visibility=visibility,
+        school_forms=list(school_forms), system=system, tags=list(tags), status=status,
+    ), author)
+    service.commit()
+    return article
