@@ -1,5 +1,117 @@
-"""The phone channel: staff log a call as a ticket."""
+"""The phone channel: an agent or superuser logs a call as a ticket (channel=phone).
 
-from flask import Blueprint
+The caller is found by name, e-mail or user id, or entered as a new contact (a passwordless user the service
+creates). The call's summary becomes the ticket's first message; a call solved on the phone is resolved at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from support.accounts.models import User
+from support.channels.web_form import my_open_tickets, school_group_choices
+from support.extensions import db
+from support.orgs.models import School
+from support.policy import can
+from support.tickets import forms
+from support.tickets.views import labels
 
 bp = Blueprint("phone", __name__)
+
+MAX_PEOPLE = 20
+
+
+def find_people(text: str) -> list[User]:
+    """People matching a name or e-mail fragment, or a user id; at most MAX_PEOPLE, active accounts first."""
+    text = text.strip()
+    if not text:
+        return []
+    conditions = []
+    if text.lstrip("#").isdigit():
+        conditions.append(User.id == int(text.lstrip("#")))
+    if len(text) >= 2:
+        pattern = f"%{text.lower()}%"
+        conditions.append(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
+    if not conditions:
+        return []
+    return list(db.session.scalars(
+        select(User).where(or_(*conditions)).order_by(User.active.desc(), User.name, User.id).limit(MAX_PEOPLE)))
+
+
+def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
+    """The caller's schools (with the group they call as), and the schools of the person logging the call."""
+    choices = [("", gettext("Ingen särskild skola"))]
+    seen = set()
+    if selected is not None:
+        for key, label in school_group_choices(selected):
+            choices.append((key, label))
+            seen.add(key.partition(":")[0])
+    for school_id in sorted(current_user.school_ids_for_role("superuser")):
+        if str(school_id) not in seen:
+            school = db.session.get(School, school_id)
+            if school is not None:
+                choices.append((f"{school.id}:", school.name))
+    return choices
+
+
+@bp.route("/arbetsyta/samtal", methods=["GET", "POST"])
+@login_required
+def log_call():
+    from support.tickets import routing, service
+    from support.tickets.attachments import AttachmentError
+
+    if not can(current_user, "ticket.log_call"):
+        abort(404)
+    person_query = (request.args.get("person") or "").strip()[:200]
+    people = find_people(person_query) if person_query else []
+    selected_id = request.form.get("requester_id") or request.args.get("vald") or ""
+    selected = db.session.get(User, int(selected_id)) if selected_id.isdigit() else None
+
+    form = forms.PhoneCallForm()
+    form.school.choices = call_school_choices(selected)
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+        if selected is None and person_query and not people and "@" in person_query:
+            form.contact_email.data = person_query
+    elif form.validate_on_submit():
+        school, user_group = None, None
+        if form.school.data:
+            school_id, _, user_group = form.school.data.partition(":")
+            school = db.session.get(School, int(school_id)) if school_id.isdigit() else None
+        body = form.summary.data
+        if selected is None and form.contact_phone.data:
+            body += "\n\n" + gettext("Telefon: %(phone)s", phone=form.contact_phone.data.strip())
+        try:
+            ticket = service.create_ticket(
+                subject=form.subject.data, body=body, channel="phone", requester=selected,
+                contact_email=None if selected else form.contact_email.data,
+                contact_name=(form.contact_name.data or "").strip(), school=school, user_group=user_group or None,
+                system=form.system.data, priority=form.priority.data, created_by=current_user,
+                idempotency_key=(form.idempotency_key.data or secrets.token_urlsafe(24))[:100],
+            )
+            if form.resolved_on_call.data and ticket.state != "resolved":
+                service.change_state(ticket, "resolved", by=current_user)
+        except (service.TicketError, AttachmentError) as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            if not can(current_user, "ticket.view", ticket):
+                # Routing put it in a queue the person who logged it does not work (e.g. the service desk).
+                flash(gettext("Samtalet är sparat som ärende %(number)s och har gått till %(queue)s.",
+                              number=ticket.display_number, queue=routing.queue_label(ticket)), "success")
+                return redirect(url_for("phone.log_call"))
+            flash(gettext("Samtalet är sparat som ärende %(number)s.", number=ticket.display_number), "success")
+            return redirect(url_for("tickets.ticket", number=ticket.number))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "tickets/phone.html", form=form, person_query=person_query, people=people, selected=selected,
+        other_tickets=[t for t in my_open_tickets(selected, limit=20) if can(current_user, "ticket.view", t)][:10]
+        if selected is not None else [],
+        labels=labels(True),
+    ), status

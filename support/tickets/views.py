@@ -1,5 +1,628 @@
-"""Ticket pages: /arenden and the support workspace."""
+"""Ticket pages: `/arenden/<number>` for everyone who may see the ticket, attachments, and the support workspace.
 
-from flask import Blueprint
+Views parse the request, ask the policy, call `support.tickets.service` and render. A ticket someone may not see
+answers 404 on every page and action, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from support.database import utcnow
+from support.extensions import db
+from support.policy import can
+from support.tickets import forms
+from support.tickets.models import Attachment, CannedResponse, Ticket
+from support.tickets.personal_numbers import mask_personal_numbers
 
 bp = Blueprint("tickets", __name__)
+
+PAGE_SIZE = 50
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3",
+                 "h4", "hr", "table", "thead", "tbody", "tr", "th", "td", "del"}
+
+
+# ----------------------------------------------------------------- presentation helpers shared by the templates
+
+def labels(staff: bool) -> dict:
+    return {
+        "states": forms.STAFF_STATE_LABELS if staff else forms.STATE_LABELS,
+        "priorities": forms.PRIORITY_LABELS,
+        "systems": forms.SYSTEM_LABELS,
+        "channels": forms.CHANNEL_LABELS,
+        "tiers": forms.TIER_LABELS,
+        "groups": forms.GROUP_LABELS,
+    }
+
+
+@bp.app_template_filter("mask")
+def mask_filter(text: str | None) -> str:
+    """Personal identity numbers never reach a screen in full."""
+    return mask_personal_numbers(text or "")
+
+
+@bp.app_template_filter("message_html")
+def message_html(message) -> Markup:
+    """Web messages are Markdown, rendered and sanitised; e-mail and phone text is shown escaped as written."""
+    body = mask_personal_numbers(message.body or "")
+    if message.body_format == "markdown":
+        html = markdown.markdown(body, extensions=["sane_lists"], output_format="html")
+        return Markup(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},  # noqa: S704 - nh3 sanitises
+                                link_rel="noopener noreferrer nofollow", url_schemes={"http", "https", "mailto"}))
+    return Markup('<p class="message-plain">') + escape(body) + Markup("</p>")
+
+
+@bp.app_context_processor
+def ticket_template_helpers():
+    return {"ticket_home_context": home_context, "ticket_notification_preferences": notification_preferences}
+
+
+def home_context() -> dict:
+    """What the signed-in start page shows about tickets (templates/tickets/_home.html)."""
+    user = current_user
+    context = {"workspace": [], "can_create": False, "open_tickets": [], "state_labels": forms.STATE_LABELS}
+    if not getattr(user, "is_authenticated", False):
+        return context
+    if can(user, "ticket.workspace"):
+        context["workspace"] = [item for item in queue_menu(user) if item["key"] in HOME_QUEUES]
+    if can(user, "ticket.create"):
+        from support.channels.web_form import my_open_tickets
+
+        context["can_create"] = True
+        context["open_tickets"] = my_open_tickets(user, limit=5)
+    return context
+
+
+def notification_preferences() -> list:
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    from support.tickets import notifications
+
+    return notifications.preferences_for(current_user)
+
+
+def limits() -> dict:
+    config = current_app.config
+    return {"file_mb": config["ATTACHMENT_MAX_FILE_BYTES"] // (1024 * 1024),
+            "total_mb": config["ATTACHMENT_MAX_TICKET_BYTES"] // (1024 * 1024)}
+
+
+def uploaded_files(field_name: str = "attachments") -> list:
+    from support.tickets.attachments import from_upload
+
+    return [f for f in (from_upload(storage) for storage in request.files.getlist(field_name)) if f is not None]
+
+
+# ----------------------------------------------------------------- finding a ticket (404 when hidden)
+
+def visible_ticket_or_404(number: int, action: str = "ticket.view") -> Ticket:
+    """The ticket if the signed-in person may do `action` to it; 404 otherwise, so nothing is revealed.
+    An administrator's access is written to the audit log by the service."""
+    from support.tickets import service
+
+    ticket = service.get_ticket_for(current_user, number, action=action)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def is_staff_view(ticket: Ticket) -> bool:
+    return can(current_user, "ticket.view_internal", ticket)
+
+
+def requester_author_name(ticket: Ticket):
+    """How a requester sees message authors: themselves as "Du", staff by first name or by team if configured."""
+    hide = current_app.config.get("TICKETS_HIDE_STAFF_NAMES", False)
+
+    def name(message) -> str:
+        author = message.author
+        if author is None:
+            return gettext("Servicedesk")
+        if author.id == current_user.id:
+            return gettext("Du")
+        if author.id == ticket.requester_id or any(p.id == author.id for p in ticket.participants):
+            return author.name
+        if hide:
+            return gettext("Support")
+        return gettext("%(name)s, support", name=author.name)
+
+    return name
+
+
+def staff_author_name(ticket: Ticket):
+    def name(message) -> str:
+        author = message.author
+        if author is None:
+            return gettext("Systemet")
+        if author.id == ticket.requester_id:
+            return gettext("%(name)s (frågeställare)", name=author.name)
+        return author.name
+
+    return name
+
+
+EVENT_TEXTS = {
+    "created": "skapade ärendet",
+    "state": "ändrade status",
+    "priority": "ändrade prioritet",
+    "assignee": "ändrade handläggare",
+    "tier": "ändrade nivå",
+    "school": "ändrade skola",
+    "escalated": "eskalerade",
+    "deescalated": "skickade tillbaka till skolan",
+    "merged": "slog ihop ett ärende hit",
+    "merged_into": "slog ihop med ett annat ärende",
+    "reply": "svarade",
+    "note": "skrev en intern anteckning",
+    "tags": "ändrade taggar",
+    "rated": "betygsatte hjälpen",
+    "reopened": "öppnade igen",
+    "sla_breach": "SLA-tiden passerades",
+    "auto_closed": "stängdes automatiskt",
+    "attachment": "bifogade en fil",
+}
+
+
+def event_text(event) -> str:
+    text = gettext(EVENT_TEXTS.get(event.kind, event.kind))
+    if event.old_value or event.new_value:
+        text += f": {event.old_value or '–'} → {event.new_value or '–'}"
+    return text
+
+
+# ----------------------------------------------------------------- the ticket page
+
+@bp.get("/arenden/<int:number>")
+@login_required
+def ticket(number: int):
+    ticket = visible_ticket_or_404(number)
+    if is_staff_view(ticket):
+        return render_staff_ticket(ticket)
+    return render_requester_ticket(ticket)
+
+
+def render_requester_ticket(ticket: Ticket, *, reply_form=None, rate_form=None, status: int = 200):
+
+    if reply_form is None and can(current_user, "ticket.reply", ticket):
+        reply_form = forms.ReplyForm(formdata=None)
+    if rate_form is None and ticket.rating_score is None and can(current_user, "ticket.rate", ticket):
+        rate_form = forms.RateForm(formdata=None)
+    return render_template(
+        "tickets/ticket_requester.html", ticket=ticket, labels=labels(False),
+        ticket_messages=ticket.public_messages, author_name=requester_author_name(ticket),
+        reply_form=reply_form if can(current_user, "ticket.reply", ticket) else None,
+        rate_form=rate_form,
+        can_resolve=can(current_user, "ticket.resolve_own", ticket), can_reopen=can(current_user, "ticket.reopen", ticket),
+        limits=limits(),
+    ), status
+
+
+def _staff_forms(ticket: Ticket, overrides: dict | None = None) -> dict:
+
+    overrides = overrides or {}
+    result: dict = {}
+    user = current_user
+    if can(user, "ticket.change_state", ticket):
+        result["state"] = overrides.get("state") or forms.StateForm(formdata=None, state=ticket.state)
+    if can(user, "ticket.set_priority", ticket):
+        result["priority"] = overrides.get("priority") or forms.PriorityForm(formdata=None, priority=ticket.priority)
+    if can(user, "ticket.assign", ticket):
+        form = overrides.get("assign") or forms.AssignForm(
+            formdata=None, assignee=str(ticket.assignee_id) if ticket.assignee_id else "")
+        form.assignee.choices = [("", gettext("Ingen"))] + [
+            (str(person.id), person.name) for person in possible_assignees(ticket)]
+        result["assign"] = form
+    if can(user, "ticket.set_tags", ticket):
+        result["tags"] = overrides.get("tags") or forms.TagsForm(formdata=None, tags=", ".join(ticket.tags))
+    if can(user, "ticket.escalate", ticket):
+        result["escalate"] = overrides.get("escalate") or forms.EscalateForm(formdata=None)
+    if can(user, "ticket.deescalate", ticket):
+        form = overrides.get("deescalate") or forms.DeescalateForm(
+            formdata=None, school=str(ticket.school_id) if ticket.school_id else "")
+        form.school.choices = school_choices(ticket)
+        result["deescalate"] = form
+    if can(user, "ticket.merge", ticket):
+        result["merge"] = overrides.get("merge") or forms.MergeForm(formdata=None)
+    return result
+
+
+def school_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The ticket's school and the requester's schools (a de-escalation goes to one of them)."""
+    schools = {}
+    if ticket.school is not None:
+        schools[ticket.school.id] = ticket.school
+    for membership in ticket.requester.groups:
+        if membership.school is not None:
+            schools[membership.school.id] = membership.school
+    return [("", gettext("Välj skola"))] + [(str(s.id), s.name) for s in sorted(schools.values(), key=lambda s: s.name)]
+
+
+def possible_assignees(ticket: Ticket) -> list:
+    """Who can take the ticket: the people of its queue, the present assignee and the person looking."""
+    from support.tickets import notifications
+
+    people = {person.id: person for person in notifications.queue_members(ticket)}
+    for person in (ticket.assignee, current_user):
+        if person is not None and can(person, "ticket.reply", ticket) and can(person, "ticket.workspace"):
+            people[person.id] = person
+    return sorted(people.values(), key=lambda person: person.name)
+
+
+def canned_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    from support.tickets import canned
+
+    if not can(current_user, "ticket.canned", ticket):
+        return [("", gettext("Välj standardsvar"))]
+    return [("", gettext("Välj standardsvar"))] + [(str(c.id), c.title) for c in canned.for_ticket(ticket)]
+
+
+def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200):
+    from support.tickets import routing, service
+
+    service.note_viewing(ticket, current_user, replying=False)
+    if reply_form is None:
+        reply_form = forms.StaffReplyForm(formdata=None)
+    reply_form.canned_id.choices = canned_choices(ticket)
+    if not can(current_user, "ticket.reply", ticket):
+        reply_form = None
+    queue = request.args.get("ko", "")
+    db.session.commit()
+    return render_template(
+        "tickets/ticket_staff.html", ticket=ticket, labels=labels(True), now=utcnow(),
+        ticket_messages=ticket.messages, author_name=staff_author_name(ticket), event_text=event_text,
+        reply_form=reply_form, forms=_staff_forms(ticket, overrides),
+        repliers=[p.name for p in service.active_repliers(ticket, excluding=current_user)],
+        other_tickets=service.requester_other_tickets(ticket, current_user),
+        school_superusers=routing.school_superusers(ticket.school_id),
+        suggested_articles=suggested_articles_for(ticket),
+        back_url=url_for("tickets.workspace", ko=queue or None),
+        neighbours=queue_neighbours(ticket, queue) if queue else {},
+        limits=limits(),
+    ), status
+
+
+def suggested_articles_for(ticket: Ticket) -> list[dict]:
+    """Knowledge-base articles for the ticket's subject, as the requester's group would find them."""
+    return article_suggestions(current_user, ticket.subject, limit=5)
+
+
+def article_suggestions(user, text: str, limit: int = 5) -> list[dict]:
+    """[{id, title, summary, url}] from the knowledge base; empty while the knowledge base has no suggester."""
+    try:
+        from kb.service import suggest_articles
+    except ImportError:
+        return []
+    result = []
+    for item in suggest_articles(user, text, limit=limit):
+        get = item.get if isinstance(item, dict) else lambda key, default="", item=item: getattr(item, key, default)
+        article_id = get("id", "")
+        result.append({"id": article_id, "title": get("title", article_id), "summary": get("summary", "") or "",
+                       "url": get("url", "") or f"/kb/artikel/{article_id}"})
+    return result
+
+
+# ----------------------------------------------------------------- attachments
+
+@bp.get("/arenden/<int:number>/bilagor/<int:attachment_id>")
+@login_required
+def download_attachment(number: int, attachment_id: int):
+    from support.tickets.attachments import download_attachment as send_attachment
+
+    ticket = visible_ticket_or_404(number)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id or not can(current_user, "ticket.attachment", attachment):
+        abort(404)
+    db.session.commit()  # the audit log row of an administrator's access
+    return send_attachment(attachment)
+
+
+# ----------------------------------------------------------------- staff actions
+
+def _service_error_types():
+    from support.tickets import service
+    from support.tickets.attachments import AttachmentError
+
+    return (service.TicketError, AttachmentError)
+
+
+@bp.post("/arenden/<int:number>/svar")
+@login_required
+def reply(number: int):
+    from support.tickets import canned, service
+
+    ticket = visible_ticket_or_404(number, "ticket.note")
+    form = forms.StaffReplyForm()
+    form.canned_id.choices = canned_choices(ticket)
+    if request.form.get("insert_canned"):
+        # Without JavaScript: put the chosen canned response into the text and show the form again.
+        response = db.session.get(CannedResponse, int(form.canned_id.data)) if form.canned_id.data.isdigit() else None
+        if response is not None and response.active:
+            try:
+                addition = canned.render(response, ticket, agent=current_user)
+            except canned.CannedResponseError as error:
+                form.canned_id.errors = [str(error)]
+            else:
+                form.body.data = f"{form.body.data}\n\n{addition}".strip() if form.body.data else addition
+        return render_staff_ticket(ticket, reply_form=form)
+    internal = form.kind.data == "internal"
+    if not internal and not can(current_user, "ticket.reply", ticket):
+        abort(404)
+    if not form.validate_on_submit():
+        return render_staff_ticket(ticket, reply_form=form, status=400)
+    try:
+        service.reply(ticket, author=current_user, body=form.body.data, internal=internal, channel="web",
+                      attachments=uploaded_files(),
+                      set_state=(form.state_after.data or None) if not internal else None)
+    except _service_error_types() as error:
+        db.session.rollback()
+        form.attachments.errors = [str(error)]
+        return render_staff_ticket(visible_ticket_or_404(number), reply_form=form, status=400)
+    db.session.commit()
+    flash(gettext("Anteckningen är sparad.") if internal else gettext("Svaret är skickat."), "success")
+    return redirect(url_for("tickets.ticket", number=number, ko=request.args.get("ko") or None))
+
+
+def _staff_action(number: int, action: str, form_class, key: str, apply):
+    """Validate one sidebar form, call the service through `apply(ticket, form)` and go back to the ticket."""
+    ticket = visible_ticket_or_404(number, action)
+    form = form_class()
+    if key == "assign":
+        form.assignee.choices = [("", "")] + [(str(p.id), p.name) for p in possible_assignees(ticket)]
+    if key == "deescalate":
+        form.school.choices = school_choices(ticket)
+    if form.validate_on_submit():
+        try:
+            message = apply(ticket, form)
+        except _service_error_types() as error:
+            db.session.rollback()
+            ticket = visible_ticket_or_404(number)
+            first_field = next(iter(f for f in form if f.name != "csrf_token"))
+            first_field.errors = [*first_field.errors, str(error)]
+            return render_staff_ticket(ticket, overrides={key: form}, status=400)
+        db.session.commit()
+        flash(message, "success")
+        if not can(current_user, "ticket.view", ticket):
+            # e.g. a superuser escalated the ticket away from their school and may no longer follow it
+            return redirect(url_for("tickets.workspace"))
+        return redirect(url_for("tickets.ticket", number=number))
+    return render_staff_ticket(ticket, overrides={key: form}, status=400)
+
+
+@bp.post("/arenden/<int:number>/status")
+@login_required
+def change_state(number: int):
+    from support.tickets import service
+
+    def apply(ticket, form):
+        service.change_state(ticket, form.state.data, by=current_user)
+        return gettext("Status är ändrad.")
+
+    return _staff_action(number, "ticket.change_state", forms.StateForm, "state", apply)
+
+
+@bp.post("/arenden/<int:number>/prioritet")
+@login_required
+def change_priority(number: int):
+    from support.tickets import service
+
+    def apply(ticket, form):
+        service.set_priority(ticket, form.priority.data, by=current_user)
+        return gettext("Prioriteten är ändrad. SLA-tiderna är omräknade.")
+
+    return _staff_action(number, "ticket.set_priority", forms.PriorityForm, "priority", apply)
+
+
+@bp.post("/arenden/<int:number>/handlaggare")
+@login_required
+def assign(number: int):
+    from support.accounts.models import User
+    from support.tickets import service
+
+    def apply(ticket, form):
+        assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        service.assign(ticket, assignee, by=current_user)
+        return gettext("Handläggaren är ändrad.")
+
+    return _staff_action(number, "ticket.assign", forms.AssignForm, "assign", apply)
+
+
+@bp.post("/arenden/<int:number>/taggar")
+@login_required
+def set_tags(number: int):
+    from support.tickets import service
+
+    def apply(ticket, form):
+        tags = [t.strip() for t in (form.tags.data or "").split(",") if t.strip()]
+        service.set_tags(ticket, tags, by=current_user)
+        return gettext("Taggarna är sparade.")
+
+    return _staff_action(number, "ticket.set_tags", forms.TagsForm, "tags", apply)
+
+
+@bp.post("/arenden/<int:number>/eskalera")
+@login_required
+def escalate(number: int):
+    from support.tickets import service
+
+    def apply(ticket, form):
+        service.escalate(ticket, by=current_user, reason=form.reason.data.strip())
+        return gettext("Ärendet är eskalerat till nivå %(tier)s.", tier=ticket.tier)
+
+    return _staff_action(number, "ticket.escalate", forms.EscalateForm, "escalate", apply)
+
+
+@bp.post("/arenden/<int:number>/till-skolan")
+@login_required
+def deescalate(number: int):
+    from support.orgs.models import School
+    from support.tickets import service
+
+    def apply(ticket, form):
+        school = db.session.get(School, int(form.school.data))
+        service.deescalate(ticket, by=current_user, school=school, reason=(form.reason.data or "").strip())
+        return gettext("Ärendet är skickat till superanvändarna på %(school)s.", school=school.name)
+
+    return _staff_action(number, "ticket.deescalate", forms.DeescalateForm, "deescalate", apply)
+
+
+@bp.post("/arenden/<int:number>/sla-ihop")
+@login_required
+def merge(number: int):
+    from support.tickets import service
+
+    def apply(ticket, form):
+        into = db.session.scalar(select(Ticket).where(Ticket.number == int(form.into_number.data)))
+        if into is None or not can(current_user, "ticket.merge", into):
+            raise service.TicketError(gettext("Det finns inget ärende med det numret som du kan slå ihop med."))
+        service.merge(ticket, into=into, by=current_user)
+        return gettext("Ärendet är sammanslaget med %(number)s.", number=into.display_number)
+
+    return _staff_action(number, "ticket.merge", forms.MergeForm, "merge", apply)
+
+
+@bp.get("/arenden/<int:number>/standardsvar/<int:canned_id>")
+@login_required
+def canned_text(number: int, canned_id: int):
+    from support.tickets import canned
+
+    ticket = visible_ticket_or_404(number, "ticket.note")
+    if not can(current_user, "ticket.canned", ticket):
+        abort(404)
+    response = db.session.get(CannedResponse, canned_id)
+    if response is None or not response.active:
+        abort(404)
+    try:
+        return jsonify(text=canned.render(response, ticket, agent=current_user))
+    except canned.CannedResponseError as error:
+        return jsonify(error="canned", message=str(error)), 400
+
+
+@bp.post("/arenden/<int:number>/narvaro")
+@login_required
+def presence(number: int):
+    from support.tickets import service
+
+    ticket = visible_ticket_or_404(number, "ticket.view_internal")
+    service.note_viewing(ticket, current_user, replying=request.form.get("replying") == "1")
+    people = service.active_repliers(ticket, excluding=current_user)
+    db.session.commit()
+    return jsonify(replying=[{"name": person.name} for person in people])
+
+
+# ----------------------------------------------------------------- the workspace
+
+HOME_QUEUES = ("mine", "unassigned", "my_schools", "tier2", "breaching")
+
+
+def queue_menu(user) -> list[dict]:
+    """[{key, label, count}] of the queues this person works, for the menu and the start page."""
+    from support.tickets import queues
+
+    return [{"key": info.key, "label": gettext(info.label), "count": info.count}
+            for info in queues.queue_counts(user)]
+
+
+def _choice(value: str | None, allowed) -> str | None:
+    return value if value in allowed else None
+
+
+def queue_neighbours(ticket: Ticket, queue: str) -> dict:
+    """Links to the previous and next ticket of the queue the agent came from (for `j` / `k`)."""
+    from support.tickets import queues
+
+    try:
+        page = queues.list_queue(current_user, queue, limit=200)
+    except queues.QueueError:
+        return {}
+    numbers = [t.number for t in page.tickets]
+    if ticket.number not in numbers:
+        return {}
+    index = numbers.index(ticket.number)
+    link = lambda number: url_for("tickets.ticket", number=number, ko=queue)  # noqa: E731
+    return {"prev": link(numbers[index - 1]) if index > 0 else None,
+            "next": link(numbers[index + 1]) if index + 1 < len(numbers) else None}
+
+
+@bp.get("/arbetsyta")
+@login_required
+def workspace():
+    from support.tickets import queues, search
+    from support.tickets.models import PRIORITIES, STATES, SYSTEMS
+
+    if not can(current_user, "ticket.workspace"):
+        abort(404)
+    menu = queue_menu(current_user)
+    keys = [item["key"] for item in menu]
+    q = (request.args.get("q") or "").strip()[:200]
+    queue = request.args.get("ko") if request.args.get("ko") in keys else (keys[0] if keys else "")
+    filters = queues.QueueFilters(
+        state=_choice(request.args.get("status"), STATES),
+        priority=_choice(request.args.get("prioritet"), PRIORITIES),
+        system=_choice(request.args.get("system"), SYSTEMS),
+    )
+    sort = _choice(request.args.get("sortering"), queues.SORTS) or "due"
+    cursor = request.args.get("efter") or None
+    tickets, next_cursor = [], None
+    if q:
+        try:
+            tickets, next_cursor = search.search_tickets(current_user, q, cursor=cursor, limit=PAGE_SIZE)
+        except queues.QueueError:
+            tickets, next_cursor = search.search_tickets(current_user, q, limit=PAGE_SIZE)
+    elif queue:
+        try:
+            page = queues.list_queue(current_user, queue, filters=filters, sort=sort, cursor=cursor,
+                                     limit=PAGE_SIZE)
+        except queues.QueueError:
+            page = queues.list_queue(current_user, queue, filters=filters, sort=sort, limit=PAGE_SIZE)
+        tickets, next_cursor = page.tickets, page.next_cursor
+    label = next((item["label"] for item in menu if item["key"] == queue), "")
+    if queue == "system" and filters.system:
+        label = f"{label}: {forms.SYSTEM_LABELS[filters.system]}"
+    next_url = None
+    if next_cursor:
+        args = {k: v for k, v in request.args.items() if k != "efter"}
+        next_url = url_for("tickets.workspace", **args, efter=next_cursor)
+    system_queues = []
+    if "system" in keys:
+        system_queues = [{"key": "system", "system": key, "label": forms.SYSTEM_LABELS[key], "count": count}
+                         for key, count in sorted(queues.system_counts(current_user).items())]
+    return render_template(
+        "tickets/workspace.html", labels=labels(True), now=utcnow(), q=q, queue=queue, queue_label=label,
+        queues=menu, system_queues=system_queues, filters=filters, sort=sort,
+        sort_options=[(key, gettext(text)) for key, text in queues.SORT_LABELS.items()],
+        tickets=tickets, next_url=next_url, can_log_calls=can(current_user, "ticket.log_call"),
+    )
+
+
+# ----------------------------------------------------------------- notification preferences (profile page)
+
+@bp.post("/profil/aviseringar", endpoint="notification_preferences")
+@login_required
+def save_notification_preferences():
+    from support.tickets import notifications
+
+    if not can(current_user, "profile.edit", current_user):
+        abort(404)
+    enabled = set(request.form.getlist("enabled"))
+    for key, _label, _enabled in notifications.preferences_for(current_user):
+        notifications.set_preference(current_user, key, key in enabled)
+    db.session.commit()
+    flash(gettext("Dina val för e-postaviseringar är sparade."), "success")
+    return redirect(url_for("accounts.profile"))
+

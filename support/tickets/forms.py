@@ -1,0 +1,198 @@
+"""Forms of the ticket pages: the requester's new-ticket form, replies, the workspace's actions and phone calls.
+
+Every field has a Swedish label and a length limit; choices that depend on the person (their schools, the agents)
+are filled in by the view.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+SYSTEM_LABELS = {
+    "login": _l("Inloggning och konto"),
+    "schedule": _l("Schema (Skola24)"),
+    "attendance": _l("Frånvaro och närvaro"),
+    "documentation": _l("Elevdokumentation (PingPong)"),
+    "assessment": _l("Planering och bedömning (Unikum)"),
+    "teams": _l("Microsoft Teams och Office 365"),
+    "startpage": _l("Startsidor"),
+    "app": _l("Skolplattformen-appen"),
+    "messages": _l("Meddelanden och notiser"),
+    "general": _l("Allmänt / vet inte"),
+}
+STATE_LABELS = {
+    "new": _l("Ny"),
+    "open": _l("Öppen"),
+    "pending": _l("Väntar på dig"),
+    "resolved": _l("Löst"),
+    "closed": _l("Stängd"),
+    "merged": _l("Sammanslagen"),
+}
+# Staff read "pending" from their side: the ticket waits for the requester.
+STAFF_STATE_LABELS = {**STATE_LABELS, "pending": _l("Väntar på frågeställaren")}
+PRIORITY_LABELS = {
+    "low": _l("Låg"),
+    "normal": _l("Normal"),
+    "high": _l("Hög"),
+    "urgent": _l("Akut"),
+}
+CHANNEL_LABELS = {
+    "web": _l("Webb"),
+    "email": _l("E-post"),
+    "phone": _l("Telefon"),
+    "api": _l("API"),
+}
+TIER_LABELS = {
+    1: _l("Nivå 1 – skolans superanvändare"),
+    2: _l("Nivå 2 – Servicedesk"),
+    3: _l("Nivå 3 – systemförvaltning"),
+}
+GROUP_LABELS = {
+    "pedagogue": _l("Pedagog"),
+    "guardian": _l("Vårdnadshavare"),
+    "student": _l("Elev"),
+    "administrator": _l("Administratör"),
+}
+
+SUBJECT_MAX = 150
+BODY_MAX = 20000
+
+
+def _system_choices():
+    return [("", _l("Välj vad det gäller"))] + list(SYSTEM_LABELS.items())
+
+
+class NewTicketForm(FlaskForm):
+    """The requester's form; `suggest` is the no-JavaScript step that lists knowledge-base articles first."""
+
+    system = SelectField(_l("Vad gäller det?"), choices=_system_choices(),
+                         validators=[DataRequired(_l("Välj vad frågan gäller."))])
+    school = SelectField(_l("Skola"), choices=[], validators=[Optional()])
+    subject = StringField(
+        _l("Rubrik"),
+        validators=[DataRequired(_l("Skriv en kort rubrik.")),
+                    Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))],
+    )
+    body = TextAreaField(
+        _l("Beskriv frågan"),
+        validators=[DataRequired(_l("Beskriv vad som hänt och vad du vill ha hjälp med.")),
+                    Length(max=BODY_MAX, message=_l("Beskrivningen får vara högst 20 000 tecken."))],
+    )
+    attachments = MultipleFileField(_l("Bifoga filer (valfritt)"))
+    idempotency_key = HiddenField()
+    article_id = HiddenField()
+    suggest = SubmitField(_l("Visa förslag"))
+    send = SubmitField(_l("Skicka ärendet"))
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Ditt svar"), validators=[
+        DataRequired(_l("Skriv ett meddelande.")),
+        Length(max=BODY_MAX, message=_l("Meddelandet får vara högst 20 000 tecken.")),
+    ])
+    attachments = MultipleFileField(_l("Bifoga filer (valfritt)"))
+
+
+class StaffReplyForm(ReplyForm):
+    body = TextAreaField(_l("Meddelande"), validators=[
+        DataRequired(_l("Skriv ett meddelande.")),
+        Length(max=BODY_MAX, message=_l("Meddelandet får vara högst 20 000 tecken.")),
+    ])
+    kind = RadioField(
+        _l("Typ av meddelande"),
+        choices=[("public", _l("Svar till frågeställaren")), ("internal", _l("Intern anteckning"))],
+        default="public",
+    )
+    canned_id = SelectField(_l("Standardsvar"), choices=[], validators=[Optional()])
+    state_after = SelectField(
+        _l("Status efter svaret"),
+        choices=[("", _l("Oförändrad")), ("pending", _l("Väntar på frågeställaren")), ("resolved", _l("Löst"))],
+        validators=[Optional()],
+    )
+
+
+class RateForm(FlaskForm):
+    score = RadioField(
+        _l("Hur nöjd är du med hjälpen?"),
+        choices=[("5", _l("5 – mycket nöjd")), ("4", "4"), ("3", "3"), ("2", "2"), ("1", _l("1 – inte alls nöjd"))],
+        validators=[DataRequired(_l("Välj ett betyg mellan 1 och 5."))],
+    )
+    comment = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
+
+
+class StateForm(FlaskForm):
+    state = SelectField(_l("Status"), choices=[(k, v) for k, v in STAFF_STATE_LABELS.items() if k != "merged"])
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()))
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Handläggare"), choices=[], validators=[Optional()])
+
+
+class EscalateForm(FlaskForm):
+    reason = TextAreaField(_l("Skäl till eskalering"), validators=[
+        DataRequired(_l("Ange varför ärendet eskaleras.")), Length(max=2000),
+    ])
+
+
+class DeescalateForm(FlaskForm):
+    school = SelectField(_l("Skola"), choices=[], validators=[DataRequired(_l("Välj skola."))])
+    reason = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    into_number = StringField(_l("Slå ihop med ärende nummer"), validators=[
+        DataRequired(_l("Ange numret på ärendet som ska finnas kvar."))])
+
+    def validate_into_number(self, field):
+        text = (field.data or "").strip().lstrip("#")
+        if not text.isdigit():
+            raise ValidationError(_l("Ange ett ärendenummer, till exempel 1234."))
+        field.data = text
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
+
+
+class PhoneCallForm(FlaskForm):
+    requester_id = HiddenField()
+    contact_name = StringField(_l("Namn på den som ringer"), validators=[Optional(), Length(max=200)])
+    contact_email = EmailField(_l("E-postadress för svar"), validators=[
+        Optional(), Email(_l("Ange en giltig e-postadress.")), Length(max=254)])
+    contact_phone = StringField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
+    school = SelectField(_l("Skola"), choices=[], validators=[Optional()])
+    system = SelectField(_l("Vad gäller samtalet?"), choices=_system_choices(),
+                         validators=[DataRequired(_l("Välj vad samtalet gäller."))])
+    priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()), default="normal")
+    subject = StringField(_l("Rubrik"), validators=[
+        DataRequired(_l("Skriv en kort rubrik.")),
+        Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))])
+    summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
+        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
+    resolved_on_call = BooleanField(_l("Löst under samtalet"))
+    idempotency_key = HiddenField()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.requester_id.data or "").strip() and not (self.contact_email.data or "").strip():
+            self.contact_email.errors = [*self.contact_email.errors,
+                                         _l("Välj en person i sökresultatet eller ange en e-postadress.")]
+            return False
+        return valid

@@ -1,0 +1,93 @@
+"""The phone channel: staff find the caller (or enter a new contact) and log the call as a ticket."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from support.accounts.models import User
+from support.extensions import db
+from support.tickets.models import Ticket
+from tests.tickets import conftest as ticket_fixtures
+
+# The organisation and ticket factory of the ticket tests.
+org = ticket_fixtures.org
+new_ticket = ticket_fixtures.new_ticket
+
+
+def _call(**values):
+    data = {"system": "login", "priority": "normal", "subject": "Ringde om BankID",
+            "summary": "Vårdnadshavaren kommer inte in med BankID sedan uppdateringen.", "idempotency_key": "samtal-1"}
+    data.update(values)
+    return data
+
+
+def test_agent_finds_a_caller_by_name_email_or_id(org, login_as):
+    client = login_as(org.agent)
+    for query in ("Maria", "maria@example", str(org.guardian_a.id)):
+        page = client.get(f"/arbetsyta/samtal?person={query}").get_data(as_text=True)
+        assert "Maria Svensson" in page, query
+        assert "Johanna Falk" not in page
+
+
+def test_agent_logs_a_call_for_a_known_person(org, login_as):
+    client = login_as(org.agent)
+    page = client.get(f"/arbetsyta/samtal?person=Maria&vald={org.guardian_a.id}").get_data(as_text=True)
+    assert "Ekbackaskolan – som vårdnadshavare" in page
+    response = client.post(f"/arbetsyta/samtal?vald={org.guardian_a.id}",
+                           data=_call(requester_id=str(org.guardian_a.id), school=f"{org.ekbacka.id}:guardian"))
+    assert response.status_code == 302
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.channel, ticket.requester_id, ticket.created_by_id) == ("phone", org.guardian_a.id, org.agent.id)
+    assert ticket.messages[0].body.startswith("Vårdnadshavaren kommer inte in")
+    assert ticket.messages[0].channel == "phone"
+    assert response.headers["Location"].endswith(f"/arenden/{ticket.number}")
+    # The requester sees the call in "Mina ärenden".
+    assert "Ringde om BankID" in login_as(org.guardian_a).get("/arenden").get_data(as_text=True)
+
+
+def test_agent_logs_a_call_from_a_new_contact(org, login_as):
+    client = login_as(org.agent)
+    page = client.get("/arbetsyta/samtal?person=ny.person@example.com").get_data(as_text=True)
+    assert "Ingen person matchar" in page
+    response = client.post("/arbetsyta/samtal", data=_call(contact_name="Ny Person",
+                                                           contact_email="ny.person@example.com",
+                                                           contact_phone="070-123 45 67"))
+    assert response.status_code == 302
+    contact = db.session.scalar(select(User).where(User.email == "ny.person@example.com"))
+    assert contact is not None and contact.password_hash is None
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.requester_id, ticket.channel, ticket.tier) == (contact.id, "phone", 2)
+    assert "070-123 45 67" in ticket.messages[0].body
+
+
+def test_call_without_a_person_or_email_shows_an_error_and_keeps_input(org, login_as):
+    response = login_as(org.agent).post("/arbetsyta/samtal", data=_call(contact_name="Okänd"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Välj en person i sökresultatet eller ange en e-postadress." in page
+    assert "sedan uppdateringen" in page
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_a_call_solved_on_the_phone_is_resolved_at_once(org, login_as):
+    login_as(org.agent).post("/arbetsyta/samtal",
+                             data=_call(requester_id=str(org.guardian_a.id), resolved_on_call="y"))
+    assert db.session.scalar(select(Ticket.state)) == "resolved"
+
+
+def test_double_submitted_call_creates_one_ticket(org, login_as):
+    client = login_as(org.agent)
+    client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.guardian_a.id)))
+    client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.guardian_a.id)))
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_superuser_logs_a_call_and_is_told_where_it_went(org, login_as):
+    client = login_as(org.superuser)
+    response = client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.teacher.id),
+                                                           school=f"{org.ekbacka.id}:pedagogue"))
+    assert response.status_code == 302
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.channel, ticket.school_id, ticket.created_by_id) == ("phone", org.ekbacka.id, org.superuser.id)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Samtalet är sparat som ärende {ticket.display_number}" in page

@@ -1,0 +1,189 @@
+"""The staff side of the ticket page: replies and notes, canned responses, state, priority, assignee, tiers,
+merging, tags, presence and the history."""
+
+from __future__ import annotations
+
+from support.extensions import db
+from support.tickets import canned, service
+
+
+def _reload(ticket):
+    db.session.expire_all()
+    return service.ticket_by_number(ticket.number)
+
+
+def test_agent_sees_internal_notes_history_and_sla(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    service.reply(ticket, author=org.agent2, body="Intern: kolla BankID-loggen", internal=True)
+    db.session.commit()
+    page = login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Intern: kolla BankID-loggen" in page
+    assert "Intern anteckning" in page
+    assert "Historik" in page
+    assert "skapade ärendet" in page
+    assert "Första svar senast" in page
+    assert 'aria-keyshortcuts="r"' in page
+
+
+def test_agent_replies_and_sets_pending_in_one_step(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    client = login_as(org.agent)
+    response = client.post(f"/arenden/{ticket.number}/svar",
+                           data={"kind": "public", "body": "Hej Maria! Vilken telefon har du?",
+                                 "state_after": "pending"})
+    assert response.status_code == 302
+    ticket = _reload(ticket)
+    assert ticket.state == "pending"
+    assert ticket.first_response_at is not None
+    assert ticket.messages[-1].kind == "public"
+
+
+def test_agent_writes_an_internal_note_the_requester_never_sees(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    login_as(org.agent).post(f"/arenden/{ticket.number}/svar", data={"kind": "internal", "body": "Känd bugg"})
+    assert _reload(ticket).messages[-1].kind == "internal"
+    page = login_as(org.guardian_a).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Känd bugg" not in page
+
+
+def test_empty_staff_reply_keeps_the_chosen_kind_and_shows_an_error(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response = login_as(org.agent).post(f"/arenden/{ticket.number}/svar", data={"kind": "internal", "body": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Skriv ett meddelande." in page
+    assert 'value="internal" checked' in page or 'checked value="internal"' in page or \
+        ('value="internal"' in page and "checked" in page)
+
+
+def test_canned_response_is_inserted_with_placeholders_filled(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response_row = canned.create(title="Hälsning", body="Hej {{ requester.first_name }}! Ärende {{ ticket.number }}.")
+    db.session.commit()
+    client = login_as(org.agent)
+    data = client.get(f"/arenden/{ticket.number}/standardsvar/{response_row.id}").get_json()
+    assert data["text"] == f"Hej Maria! Ärende {ticket.number}."
+    # Without JavaScript the same text lands in the reply box, after what was already typed.
+    page = client.post(f"/arenden/{ticket.number}/svar",
+                       data={"kind": "public", "body": "Redan skrivet", "canned_id": str(response_row.id),
+                             "insert_canned": "1"}).get_data(as_text=True)
+    assert f"Redan skrivet\n\nHej Maria! Ärende {ticket.number}." in page
+    assert len(_reload(ticket).messages) == 1
+
+
+def test_agent_changes_state_priority_assignee_and_tags(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    client = login_as(org.agent)
+    due_before = ticket.first_response_due
+    assert client.post(f"/arenden/{ticket.number}/prioritet", data={"priority": "urgent"}).status_code == 302
+    assert client.post(f"/arenden/{ticket.number}/handlaggare",
+                       data={"assignee": str(org.agent2.id)}).status_code == 302
+    assert client.post(f"/arenden/{ticket.number}/taggar", data={"tags": "BankID, app"}).status_code == 302
+    assert client.post(f"/arenden/{ticket.number}/status", data={"state": "pending"}).status_code == 302
+    ticket = _reload(ticket)
+    assert ticket.priority == "urgent"
+    assert ticket.first_response_due < due_before
+    assert ticket.assignee_id == org.agent2.id
+    assert ticket.tags == ["app", "bankid"]
+    assert ticket.state == "pending"
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "ändrade prioritet" in page
+
+
+def test_invalid_state_change_shows_the_services_message(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    client = login_as(org.agent)
+    client.post(f"/arenden/{ticket.number}/status", data={"state": "closed"})
+    response = client.post(f"/arenden/{ticket.number}/status", data={"state": "pending"})
+    assert response.status_code == 400
+    assert "kan inte gå från" in response.get_data(as_text=True)
+
+
+def test_escalation_needs_a_reason(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    client = login_as(org.superuser)
+    response = client.post(f"/arenden/{ticket.number}/eskalera", data={"reason": ""})
+    assert response.status_code == 400
+    assert "Ange varför ärendet eskaleras." in response.get_data(as_text=True)
+    assert _reload(ticket).tier == 1
+
+
+def test_superuser_escalates_to_the_service_desk_and_still_sees_it(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    client = login_as(org.superuser)
+    response = client.post(f"/arenden/{ticket.number}/eskalera", data={"reason": "Gäller hela skolan"})
+    assert response.status_code == 302
+    assert _reload(ticket).tier == 2
+    assert client.get(f"/arenden/{ticket.number}").status_code == 200
+    assert "Gäller hela skolan" in login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+
+
+def test_agent_deescalates_to_a_school_with_a_superuser(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="Osäker")
+    db.session.commit()
+    client = login_as(org.agent)
+    response = client.post(f"/arenden/{ticket.number}/till-skolan",
+                           data={"school": str(org.ekbacka.id), "reason": "Skolan kan lösa detta"})
+    assert response.status_code == 302
+    ticket = _reload(ticket)
+    assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
+
+
+def test_merge_moves_messages_and_points_to_the_survivor(org, new_ticket, login_as):
+    survivor = new_ticket(org.guardian_a, subject="Kan inte logga in")
+    duplicate = new_ticket(org.guardian_b, subject="Inloggningen krånglar", body="Samma fel här")
+    client = login_as(org.agent)
+    response = client.post(f"/arenden/{duplicate.number}/sla-ihop", data={"into_number": f"#{survivor.number}"})
+    assert response.status_code == 302
+    duplicate, survivor = _reload(duplicate), _reload(survivor)
+    assert duplicate.merged_into_id == survivor.id
+    assert "Samma fel här" in client.get(f"/arenden/{survivor.number}").get_data(as_text=True)
+    page = login_as(org.guardian_b).get(f"/arenden/{duplicate.number}").get_data(as_text=True)
+    assert "har slagits ihop med" in page
+    assert survivor.display_number in page
+
+
+def test_merge_with_an_unknown_number_shows_an_error(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response = login_as(org.agent).post(f"/arenden/{ticket.number}/sla-ihop", data={"into_number": "999999"})
+    assert response.status_code == 400
+    assert "Det finns inget ärende med det numret" in response.get_data(as_text=True)
+
+
+def test_merge_refuses_a_ticket_the_agent_cannot_see(org, new_ticket, login_as):
+    hidden = new_ticket(org.teacher)  # tier 1: the school's superusers only
+    ticket = new_ticket(org.guardian_a)
+    response = login_as(org.agent).post(f"/arenden/{ticket.number}/sla-ihop", data={"into_number": hidden.number})
+    assert response.status_code == 400
+    assert _reload(ticket).merged_into_id is None
+
+
+def test_someone_else_replying_right_now_is_shown(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    other = login_as(org.agent2)
+    other.post(f"/arenden/{ticket.number}/narvaro", data={"replying": "1"})
+    client = login_as(org.agent)
+    data = client.post(f"/arenden/{ticket.number}/narvaro", data={"replying": "0"}).get_json()
+    assert data == {"replying": [{"name": "Mikael Öberg"}]}
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Mikael Öberg skriver ett svar i det här ärendet just nu." in page
+
+
+def test_ticket_page_shows_other_tickets_school_and_superusers(org, new_ticket, login_as):
+    first = new_ticket(org.teacher, subject="Schemat saknar lektioner")
+    second = new_ticket(org.teacher, subject="Teams-mötet startar inte")
+    page = login_as(org.superuser).get(f"/arenden/{second.number}").get_data(as_text=True)
+    assert first.display_number in page
+    assert "Ekbackaskolan" in page
+    assert "Karin Lindqvist" in page
+
+
+def test_administrator_access_is_written_to_the_audit_log(org, new_ticket, login_as):
+    from sqlalchemy import select
+
+    from support.tickets.models import AccessLog
+
+    ticket = new_ticket(org.guardian_a)
+    assert login_as(org.admin).get(f"/arenden/{ticket.number}").status_code == 200
+    assert db.session.scalar(select(AccessLog.ticket_id).where(AccessLog.user_id == org.admin.id)) == ticket.id
