@@ -170,3 +170,23 @@ def test_start_page_shows_the_requesters_open_tickets(org, new_ticket, login_as)
     page = login_as(org.guardian_a).get("/").get_data(as_text=True)
     assert "Frånvaroanmälan fungerar inte" in page
     assert "Arbetsyta" not in page
+
+
+def test_notification_preferences_are_toggled_on_the_profile_page(org, login_as):
+    from support.tickets import notifications
+
+    client = login_as(org.guardian_a)
+    page = client.get("/profil").get_data(as_text=True)
+    assert "E-postaviseringar om ärenden" in page
+    assert 'value="requester_resolved" checked' in page
+    response = client.post("/profil/aviseringar", data={"enabled": ["requester_created"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert notifications.wants(org.guardian_a, "requester_created")
+    assert not notifications.wants(org.guardian_a, "requester_resolved")
+    assert 'value="requester_resolved" >' in client.get("/profil").get_data(as_text=True)
+
+
+def test_staff_get_their_queue_notifications_as_choices(org, login_as):
+    page = login_as(org.agent).get("/profil").get_data(as_text=True)
+    assert "Nya ärenden i mina köer" in page
