@@ -446,6 +446,13 @@ def most_read(readership: Readership, audience: str | None = None, limit: int = 
     return list(db.session.scalars(query.order_by(Article.view_count.desc(), Article.title).limit(limit)))
 
 
+def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
+    query = select(Article).where(sql_filter(readership))
+    if audience:
+        query = query.where(_for_audience(audience))
+    return list(db.session.scalars(query.order_by(Article.updated_at.desc(), Article.id).limit(limit)))
+
+
 def record_view(article: Article) -> None:
     db.session.execute(update(Article).where(Article.id == article.id)
                        .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))

@@ -83,6 +83,16 @@ def browse_system(group_slug: str, system: str):
                            school_form=school_form, articles=articles, heading=GROUP_HEADINGS[group])
 
 
+@bp.get("/<any(vardnadshavare, elev, pedagog, administrator):group_slug>/nytt.atom")
+def feed(group_slug: str):
+    """An Atom feed of the group's newest and recently changed articles (what this reader may read)."""
+    group = _group_or_404(group_slug)
+    articles = service.recently_updated(readership_of(current_user), audience=group, limit=20)
+    body = render_template("kb/feed.xml", group_slug=group_slug, heading=GROUP_HEADINGS[group], articles=articles,
+                           updated=max((a.updated_at for a in articles), default=None))
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
 @bp.get("/artikel/<article_id>")
 def article(article_id: str):
     readership = readership_of(current_user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 
@@ -187,3 +188,12 @@ def test_readership_of_a_signed_in_person_without_a_group_is_the_public_one(app,
     person = factory.user(groups=(), roles=())
     assert readership_of(person).public_audiences is None
     assert not readership_of(person).internal_audiences
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_group_feed_lists_only_readable_articles(articles, as_actor, actor):
+    response = as_actor(actor).get("/kb/vardnadshavare/nytt.atom")
+    assert response.mimetype == "application/atom+xml"
+    ElementTree.fromstring(response.data)  # noqa: S314 - our own output; checks it is well-formed XML
+    listed = {article_id for article_id in ARTICLES if f"/kb/artikel/{article_id}</id>" in response.get_data(True)}
+    assert listed == EXPECTED[actor] & {"for-guardians"}
