@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from kb import service
 from kb.views import search_params
-from support.extensions import csrf
+from support.extensions import csrf, limiter
 from support.policy.kb import readership_of
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb")
@@ -22,6 +22,7 @@ def _int_arg(name: str, default: int, upper: int) -> int:
 
 
 @bp.get("/search")
+@limiter.limit("120 per minute")
 def search():
     """The web search's hits as JSON (signed in by session or Bearer token; anonymous sees public articles)."""
     query = request.args.get("q", "").strip()
@@ -40,6 +41,7 @@ def search():
 
 
 @bp.get("/suggest")
+@limiter.limit("600 per minute")  # called while typing
 def suggest():
     """Titles for the search box while typing."""
     pairs = service.suggest_titles(readership_of(current_user), request.args.get("q", "")[:100],

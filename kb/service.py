@@ -317,12 +317,14 @@ def get_index():
 
 def enqueue_index(article_id: str) -> None:
     db.session.add(IndexQueueEntry(article_id=article_id))
+    db.session.info["kb_index_pending"] = True
 
 
 def commit() -> dict[str, int]:
-    """Commit the session, then bring the index up to date with what was committed."""
+    """Commit the session, then bring the index up to date with what this transaction changed."""
+    pending = db.session.info.pop("kb_index_pending", False)
     db.session.commit()
-    return apply_index_queue()
+    return apply_index_queue() if pending else {"indexed": 0, "failed": 0}
 
 
 def apply_index_queue() -> dict[str, int]:
@@ -454,8 +456,10 @@ def recently_updated(readership: Readership, audience: str | None = None, limit:
 
 
 def record_view(article: Article) -> None:
+    """Count one reading (the landing pages' "most read"); an atomic increment, safe with many readers."""
     db.session.execute(update(Article).where(Article.id == article.id)
                        .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:

@@ -21,6 +21,7 @@ from kb.labels import (
     SYSTEM_LABELS,
 )
 from kb.models import SYSTEMS
+from support.extensions import limiter
 from support.policy import can
 from support.policy.kb import readership_of
 
@@ -100,7 +101,6 @@ def article(article_id: str):
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
-    service.commit()
     rendered = service.render_article(found)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
@@ -119,6 +119,7 @@ def article(article_id: str):
 
 
 @bp.post("/artikel/<article_id>/feedback")
+@limiter.limit("30 per minute")
 def feedback(article_id: str):
     found = service.visible_article(readership_of(current_user), article_id)
     if found is None:

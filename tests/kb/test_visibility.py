@@ -197,3 +197,19 @@ def test_the_group_feed_lists_only_readable_articles(articles, as_actor, actor):
     ElementTree.fromstring(response.data)  # noqa: S314 - our own output; checks it is well-formed XML
     listed = {article_id for article_id in ARTICLES if f"/kb/artikel/{article_id}</id>" in response.get_data(True)}
     assert listed == EXPECTED[actor] & {"for-guardians"}
+
+
+def test_the_search_api_reads_with_the_identity_of_a_bearer_token(articles, app, client, factory):
+    from support.accounts.service import issue_api_token
+    from support.extensions import db
+
+    agent = factory.user(roles=("agent",))
+    token = issue_api_token(agent, "test")
+    db.session.commit()
+    data = client.get("/api/v1/kb/search?q=kalender", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {hit["id"] for hit in data["hits"]} == EXPECTED["agent"]
+
+
+def test_the_search_api_explains_a_missing_query_in_json(app, client):
+    response = client.get("/api/v1/kb/search")
+    assert response.status_code == 400 and "message" in response.get_json()
