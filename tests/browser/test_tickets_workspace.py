@@ -1,0 +1,90 @@
+"""Staff in a real browser: a superuser escalates, an agent works the tier-2 queue and logs a phone call."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
+
+
+def create_ticket(live_server, requester_email: str, subject: str, **fields) -> int:
+    """A ticket made through the service, as the web form would; returns its number."""
+    from support.accounts.service import find_user_by_email
+    from support.extensions import db
+    from support.tickets import service
+
+    with live_server.app.app_context():
+        requester = find_user_by_email(requester_email)
+        school = next((m.school for m in requester.groups if m.school is not None), None)
+        ticket = service.create_ticket(subject=subject, body=fields.pop("body", "Beskrivning av felet."),
+                                       channel="web", requester=requester, school=school,
+                                       system=fields.pop("system", "login"), **fields)
+        db.session.commit()
+        return ticket.number
+
+
+def test_superuser_escalates_a_ticket_with_a_reason(page, live_server, login_page, axe_check):
+    teacher = live_server.create_user(name="Tea Lärare", groups=["pedagogue:ekbackaskolan"])
+    superuser = live_server.create_user(name="Stig Superanvändare", groups=["pedagogue:ekbackaskolan"],
+                                        roles=["superuser:ekbackaskolan"])
+    number = create_ticket(live_server, teacher, "Betygen syns inte i Unikum", system="assessment")
+    login_page(page, superuser)
+    page.goto(f"/arenden/{number}")
+    page.get_by_role("button", name="Eskalera till nivå 2").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ange varför ärendet eskaleras.")
+    axe_check(page)
+    page.get_by_label("Skäl till eskalering").fill("Gäller alla elever i årskurs 9, inte bara en.")
+    page.get_by_role("button", name="Eskalera till nivå 2").click()
+    expect(page.locator(".flash-success")).to_contain_text("Ärendet är eskalerat till nivå 2.")
+    expect(page.locator(".history")).to_contain_text("eskalerade")
+
+
+def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check):
+    guardian = live_server.create_user(name="Gun Vårdnadshavare", groups=["guardian:ekbackaskolan"])
+    agent = live_server.create_user(name="Agnes Agent", roles=["agent"])
+    number = create_ticket(live_server, guardian, "BankID-inloggningen hänger sig", priority="high")
+    login_page(page, agent)
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Arbetsyta").click()
+    page.get_by_role("navigation", name="Köer").get_by_role("link", name=re.compile("Servicedesk")).click()
+    expect(page.locator("main")).to_contain_text("BankID-inloggningen hänger sig")
+    axe_check(page)
+
+    page.locator("body").press("/")  # keyboard shortcut: search
+    expect(page.get_by_label("Sök bland ärenden (nummer, rubrik eller text)")).to_be_focused()
+    page.keyboard.type(f"#{number}")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="BankID-inloggningen hänger sig").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"#{number}")
+    axe_check(page)
+
+    page.get_by_label("Handläggare").select_option(label="Agnes Agent")
+    page.get_by_role("button", name="Tilldela").click()
+    expect(page.locator(".flash-success")).to_contain_text("Handläggaren är ändrad.")
+    page.locator("body").press("n")  # keyboard shortcut: internal note
+    page.keyboard.type("Kollar loggarna hos leverantören.")
+    page.get_by_role("button", name="Skicka", exact=True).click()
+    expect(page.locator(".message-internal")).to_contain_text("Kollar loggarna hos leverantören.")
+    page.goto("/arbetsyta?ko=mine")
+    expect(page.locator("main")).to_contain_text("BankID-inloggningen hänger sig")
+
+
+def test_agent_logs_a_phone_call(page, live_server, login_page, axe_check):
+    caller = live_server.create_user(name="Ruth Ringer", groups=["guardian:hasselbyskolan"])
+    agent = live_server.create_user(name="Albin Agent", roles=["agent"])
+    login_page(page, agent)
+    page.goto("/arbetsyta/samtal")
+    axe_check(page)
+    page.get_by_label("Namn, e-postadress eller användar-id").fill("Ruth Ringer")
+    page.get_by_role("button", name="Sök person").click()
+    page.get_by_role("link", name="Välj Ruth Ringer").click()
+    expect(page.locator("main")).to_contain_text(caller)
+    page.get_by_label("Vad gäller samtalet?").select_option(label="Meddelanden och notiser")
+    page.get_by_label("Rubrik").fill("Får inga notiser om meddelanden")
+    page.get_by_label("Sammanfattning av samtalet").fill("Ringde 10.15. Notiserna slutade komma efter uppdatering.")
+    axe_check(page)
+    page.get_by_role("button", name="Spara samtalet som ärende").click()
+    expect(page.locator(".flash-success")).to_contain_text("Samtalet är sparat som ärende")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Får inga notiser om meddelanden")
+    expect(page.locator(".message-list")).to_contain_text("via telefon")
