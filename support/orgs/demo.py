@@ -89,29 +89,36 @@ def load_demo_organisation(seed: int = 2026) -> dict[str, int]:
     def address(place: str) -> str:
         return f"{rng.choice(NATURE)}{rng.choice(STREETS)} {rng.randint(1, 120)}, {place}"
 
+    generated: list[School] = []
+
+    def add(name: str, administration, forms: list[str], place: str) -> None:
+        # Names are unique by construction (see unique_name), so no lookup per school is needed.
+        school = School(name=name, slug=slugify(name), administration=administration, address=address(place))
+        school.school_forms = forms
+        generated.append(school)
+
     for index in range(TARGET_PRESCHOOLS):
         district, place = district_places[index % len(district_places)]
-        forms = ["preschool"]
-        get_or_create_school(unique_name(PRESCHOOL_PATTERNS, place), administrations[district], forms, address(place))
+        add(unique_name(PRESCHOOL_PATTERNS, place), administrations[district], ["preschool"], place)
     for index in range(TARGET_COMPULSORY):
-        district, place = district_places[index % len(district_places)]
+        _district, place = district_places[index % len(district_places)]
         forms = ["compulsory"] + (["compulsory-adapted"] if rng.random() < 0.15 else [])
-        get_or_create_school(unique_name(COMPULSORY_PATTERNS, place), administrations[EDUCATION], forms,
-                             address(place))
+        add(unique_name(COMPULSORY_PATTERNS, place), administrations[EDUCATION], forms, place)
     for index in range(TARGET_UPPER_SECONDARY):
         _district, place = district_places[index % len(district_places)]
         forms = ["upper-secondary"] + (["upper-secondary-adapted"] if rng.random() < 0.2 else [])
-        get_or_create_school(unique_name(UPPER_SECONDARY_PATTERNS, place), administrations[EDUCATION], forms,
-                             address(place))
+        add(unique_name(UPPER_SECONDARY_PATTERNS, place), administrations[EDUCATION], forms, place)
     for index in range(TARGET_ADULT):
         _district, place = district_places[(index * 3) % len(district_places)]
         forms = rng.choice([["adult"], ["adult", "sfi"], ["sfi"], ["adult", "adult-adapted"]])
-        get_or_create_school(unique_name(ADULT_PATTERNS, place), administrations[LABOUR_MARKET], forms,
-                             address(place))
+        add(unique_name(ADULT_PATTERNS, place), administrations[LABOUR_MARKET], forms, place)
     for index in range(TARGET_VOCATIONAL):
         _district, place = district_places[(index * 7) % len(district_places)]
-        get_or_create_school(f"Yrkeshögskolan {place}", administrations[LABOUR_MARKET], ["vocational"],
-                             address(place))
+        name = f"Yrkeshögskolan {place}"
+        if slugify(name) not in used:
+            used.add(slugify(name))
+            add(name, administrations[LABOUR_MARKET], ["vocational"], place)
+    db.session.add_all(generated)
     db.session.flush()
     return {"administrations": len(administrations),
             "schools": db.session.scalar(select(func.count()).select_from(School))}
