@@ -67,7 +67,9 @@ def build_app(url: str):
     from support import create_app
 
     separator = "&" if "?" in url else "?"
-    return create_app({"DATABASE_URL": f"{url}{separator}options=-csearch_path%3D{SCHEMA}",
+    # jit=off: PostgreSQL's JIT compiles for expensive-looking plans and costs 100–300 ms per query, which never
+    # pays off for short OLTP queries; docs/decisions.md recommends it off for production too.
+    return create_app({"DATABASE_URL": f"{url}{separator}options=-csearch_path%3D{SCHEMA}%20-cjit%3Doff",
                        "INSTANCE_DIR": str(Path(tempfile.gettempdir()) / "bench-tickets-instance"), "TESTING": True})
 
 
@@ -163,10 +165,23 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def measure(app, runs: int) -> list[tuple[str, float, float, int]]:
+def database_ms(statement) -> float:
+    """The server's own execution time of `statement` (EXPLAIN ANALYZE), without Python and network time."""
+    from support.extensions import db
+
+    compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    connection = db.session.connection()
+    plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}", compiled.params).scalar()
+    return plan[0]["Execution Time"]
+
+
+def measure(app, runs: int) -> list[tuple[str, float, float, int, float]]:
+    from sqlalchemy import func, select
+
     from support.accounts.models import User
     from support.extensions import db
     from support.tickets import queues, search
+    from support.tickets.models import Ticket
 
     results = []
     with app.app_context():
@@ -184,9 +199,12 @@ def measure(app, runs: int) -> list[tuple[str, float, float, int]]:
                                                                       "filters": queues.QueueFilters(priority="high")}),
         ]
         for label, user, key, options in cases:
-            timings, rows = [], 0
+            timings, server, rows = [], [], 0
             cursor = None
             for _ in range(runs):
+                server.append(database_ms(queues.paged_statement(
+                    queues.queue_query(user, key, options.get("filters"), system=options.get("system")),
+                    options.get("sort", "due"), cursor)))
                 started = time.perf_counter()
                 page = queues.list_queue(user, key, sort=options.get("sort", "due"), cursor=cursor,
                                          filters=options.get("filters"), system=options.get("system"))
@@ -194,35 +212,44 @@ def measure(app, runs: int) -> list[tuple[str, float, float, int]]:
                 rows = len(page.tickets)
                 cursor = page.next_cursor  # walk forward page by page, like someone scrolling the queue
                 db.session.expunge_all()
-            results.append((label, statistics.median(timings), percentile(timings, 0.95), rows))
+            results.append((label, statistics.median(timings), percentile(timings, 0.95), rows,
+                            percentile(server, 0.95)))
         for label, user, key in (("count tier 2 (agent)", agent, "tier2"),
                                  ("count my schools (superuser)", superuser, "my_schools")):
-            timings = []
+            timings, server = [], []
             for _ in range(runs):
+                server.append(database_ms(select(func.count()).select_from(
+                    queues.queue_query(user, key).with_only_columns(Ticket.id).limit(queues.COUNT_CAP + 1)
+                    .subquery())))
                 started = time.perf_counter()
                 count = queues.count_queue(user, key)
                 timings.append((time.perf_counter() - started) * 1000)
-            results.append((label, statistics.median(timings), percentile(timings, 0.95), count))
+            results.append((label, statistics.median(timings), percentile(timings, 0.95), count,
+                            percentile(server, 0.95)))
         terms = ["bankid", "sjukanmälan vikarie", "lösenord inloggning", "\"felmeddelande sidan\"", "betyg prov",
                  "kalender notis"]
-        timings = []
-        rows = 0
+        timings, server, rows = [], [], 0
         for index in range(runs):
+            server.append(database_ms(queues.paged_statement(
+                search.search_statement(agent, terms[index % len(terms)]), "newest", None)))
             started = time.perf_counter()
             found, _ = search.search_tickets(agent, terms[index % len(terms)])
             timings.append((time.perf_counter() - started) * 1000)
             rows = max(rows, len(found))
             db.session.expunge_all()
-        results.append(("search (agent, full text)", statistics.median(timings), percentile(timings, 0.95), rows))
-        timings, rows = [], 0
+        results.append(("search (agent, full text)", statistics.median(timings), percentile(timings, 0.95), rows,
+                        percentile(server, 0.95)))
+        timings, server, rows = [], [], 0
         for index in range(runs):
+            server.append(database_ms(queues.paged_statement(
+                search.search_statement(superuser, terms[index % len(terms)]), "newest", None)))
             started = time.perf_counter()
             found, _ = search.search_tickets(superuser, terms[index % len(terms)])
             timings.append((time.perf_counter() - started) * 1000)
             rows = max(rows, len(found))
             db.session.expunge_all()
         results.append(("search (superuser, full text)", statistics.median(timings), percentile(timings, 0.95),
-                        rows))
+                        rows, percentile(server, 0.95)))
     return results
 
 
@@ -260,10 +287,13 @@ def main() -> None:
     app = build_app(url)
     results = measure(app, args.runs)
     print()
-    print(f"{'query':45} {'median ms':>10} {'p95 ms':>10} {'rows':>8}")
-    for label, median, p95, rows in results:
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'query (page of 50)':42} {'median ms':>10} {'p95 ms':>9} {'db p95 ms':>10} {'rows':>6}")
+    for label, median, p95, rows, server_p95 in results:
         flag = "" if p95 < 100 else "  (over 100 ms)"
-        print(f"{label:45} {median:10.1f} {p95:10.1f} {rows:8}{flag}")
+        print(f"{label:42} {median:10.1f} {p95:9.1f} {server_p95:10.2f} {rows:6}{flag}")
+    print("p95/median: whole call through the service (ORM, Python, network); db p95: PostgreSQL's own execution "
+          "time (EXPLAIN ANALYZE)")
     if not args.keep:
         with psycopg.connect(plain_url) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")

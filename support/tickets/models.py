@@ -50,6 +50,9 @@ class Ticket(db.Model):
         Index("ix_tickets_state_updated", "state", "updated_at", "id"),
         Index("ix_tickets_requester_created", "requester_id", "created_at", "id"),
         Index("ix_tickets_created", "created_at", "id"),
+        # Every ticket of a school / of an assignee, whatever its state (search for superusers, reports).
+        Index("ix_tickets_school", "school_id", "created_at"),
+        Index("ix_tickets_assignee", "assignee_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -234,16 +234,21 @@ def _after(columns, values):
     return or_(*alternatives)
 
 
-def paginate(query, sort: str, cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Ticket], str | None]:
-    """Apply ORDER BY + keyset to `query`; returns (rows, cursor of the next page or None)."""
+def paged_statement(query, sort: str, cursor: str | None, limit: int = PAGE_SIZE):
+    """`query` with the keyset condition, ORDER BY and LIMIT (one row more than a page, to know if more follow)."""
     if sort not in SORTS:
         raise QueueError(f"Okänd sortering: {sort}")
     columns = SORTS[sort]
     if cursor:
         query = query.where(_after(columns, decode_cursor(cursor, sort)))
     query = query.order_by(*(column.desc() if descending else column.asc() for column, descending in columns))
-    query = query.options(*list_options())
-    rows = list(db.session.scalars(query.limit(limit + 1)).unique())
+    return query.options(*list_options()).limit(limit + 1)
+
+
+def paginate(query, sort: str, cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Ticket], str | None]:
+    """Apply ORDER BY + keyset to `query`; returns (rows, cursor of the next page or None)."""
+    columns = SORTS.get(sort)
+    rows = list(db.session.scalars(paged_statement(query, sort, cursor, limit)).unique())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -132,6 +132,8 @@ def upgrade():
         batch_op.create_index('ix_tickets_system_tier_due', ['system', 'tier', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.create_index('ix_tickets_state_due', ['state', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.create_index('ix_tickets_open_due', ['sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open')"), sqlite_where=sa.text("state IN ('new', 'open')"))
+        batch_op.create_index('ix_tickets_school', ['school_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_assignee', ['assignee_id', 'created_at'], unique=False)
         batch_op.create_index('ix_tickets_tier_due', ['tier', 'sla_due_at', 'id'], unique=False, postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
 
     op.create_table('ticket_access_log',
@@ -296,6 +298,8 @@ def downgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_state_due')
         batch_op.drop_index('ix_tickets_open_due')
+        batch_op.drop_index('ix_tickets_school')
+        batch_op.drop_index('ix_tickets_assignee')
         batch_op.drop_index('ix_tickets_tier_due', postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.drop_index('ix_tickets_system_tier_due', postgresql_where=sa.text("state IN ('new', 'open', 'pending')"), sqlite_where=sa.text("state IN ('new', 'open', 'pending')"))
         batch_op.drop_index('ix_tickets_state_updated')
