@@ -199,3 +199,16 @@ def test_forgotten_password_end_to_end_with_the_mail_visible_to_admins(browser, 
     expect(admin.get_by_role("heading", level=1)).to_have_text("Återställ ditt lösenord till Skolsupport")
     axe_check(admin)
     admin_context.close()
+
+
+@pytest.mark.parametrize("email,paths", [
+    ("maria.svensson@example.com", ("/", "/profil")),
+    ("admin@skolplattformen.example", ("/", "/profil", "/admin/", "/admin/anvandare", "/admin/utkorg/")),
+])
+def test_signed_in_pages_fit_a_phone_screen(phone_page, login_page, email, paths):
+    login_page(phone_page, email)
+    for path in paths:
+        phone_page.goto(path)
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+        expect(phone_page.get_by_role("button", name="Logga ut")).to_be_visible()
