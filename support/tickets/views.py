@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -158,31 +159,47 @@ def staff_author_name(ticket: Ticket):
 
 
 EVENT_TEXTS = {
-    "created": "skapade ärendet",
-    "state": "ändrade status",
-    "priority": "ändrade prioritet",
-    "assignee": "ändrade handläggare",
-    "tier": "ändrade nivå",
-    "school": "ändrade skola",
-    "escalated": "eskalerade",
-    "deescalated": "skickade tillbaka till skolan",
-    "merged": "slog ihop ett ärende hit",
-    "merged_into": "slog ihop med ett annat ärende",
-    "reply": "svarade",
-    "note": "skrev en intern anteckning",
-    "tags": "ändrade taggar",
-    "rated": "betygsatte hjälpen",
-    "reopened": "öppnade igen",
-    "sla_breach": "SLA-tiden passerades",
-    "auto_closed": "stängdes automatiskt",
-    "attachment": "bifogade en fil",
+    "created": _l("skapade ärendet"),
+    "state": _l("ändrade status"),
+    "priority": _l("ändrade prioritet"),
+    "assignee": _l("ändrade handläggare"),
+    "tier": _l("ändrade nivå"),
+    "school": _l("ändrade skola"),
+    "escalated": _l("eskalerade"),
+    "deescalated": _l("skickade tillbaka till skolan"),
+    "merged": _l("slog ihop ett ärende hit"),
+    "merged_into": _l("slog ihop med ett annat ärende"),
+    "reply": _l("svarade"),
+    "note": _l("skrev en intern anteckning"),
+    "tags": _l("ändrade taggar"),
+    "rated": _l("betygsatte hjälpen"),
+    "reopened": _l("öppnade igen"),
+    "sla_breach": _l("SLA-tiden passerades"),
+    "auto_closed": _l("stängdes automatiskt"),
+    "attachment": _l("bifogade en fil"),
+}
+
+
+_EVENT_VALUE_LABELS = {
+    "state": forms.STAFF_STATE_LABELS,
+    "reopened": forms.STAFF_STATE_LABELS,
+    "priority": forms.PRIORITY_LABELS,
+    "created": forms.CHANNEL_LABELS,
 }
 
 
 def event_text(event) -> str:
-    text = gettext(EVENT_TEXTS.get(event.kind, event.kind))
-    if event.old_value or event.new_value:
-        text += f": {event.old_value or '–'} → {event.new_value or '–'}"
+    """One history line in Swedish, with state, priority and channel keys shown as their labels."""
+    text = str(EVENT_TEXTS.get(event.kind, event.kind))
+    names = _EVENT_VALUE_LABELS.get(event.kind, {})
+
+    def shown(value: str) -> str:
+        return str(names.get(value, value)) if value else "–"
+
+    if event.old_value:
+        text += f": {shown(event.old_value)} → {shown(event.new_value)}"
+    elif event.new_value:
+        text += f": {shown(event.new_value)}"
     return text
 
 

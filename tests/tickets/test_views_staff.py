@@ -187,3 +187,13 @@ def test_administrator_access_is_written_to_the_audit_log(org, new_ticket, login
     ticket = new_ticket(org.guardian_a)
     assert login_as(org.admin).get(f"/arenden/{ticket.number}").status_code == 200
     assert db.session.scalar(select(AccessLog.ticket_id).where(AccessLog.user_id == org.admin.id)) == ticket.id
+
+
+def test_history_shows_changes_in_swedish(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    service.change_state(ticket, "pending", by=org.agent)
+    service.set_priority(ticket, "high", by=org.agent)
+    db.session.commit()
+    page = login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "ändrade status: Ny → Väntar på frågeställaren" in page
+    assert "ändrade prioritet: Normal → Hög" in page

@@ -123,3 +123,15 @@ def test_navigation_shows_the_workspace_only_to_staff(org, login_as):
     page = login_as(org.guardian_a).get("/").get_data(as_text=True)
     assert "Arbetsyta" not in page
     assert "Nytt ärende" in page
+
+
+def test_ticket_opened_from_a_queue_links_to_its_neighbours_for_j_and_k(org, new_ticket, login_as):
+    first = new_ticket(org.guardian_a, subject="Först")
+    second = new_ticket(org.guardian_b, subject="Sedan")
+    client = login_as(org.agent)
+    queue_page = client.get("/arbetsyta?ko=tier2").get_data(as_text=True)
+    assert f"/arenden/{first.number}?ko=tier2" in queue_page
+    page = client.get(f"/arenden/{first.number}?ko=tier2").get_data(as_text=True)
+    assert f'href="/arenden/{second.number}?ko=tier2" rel="next" aria-keyshortcuts="j"' in page
+    assert 'rel="prev"' not in page
+    assert 'href="/arbetsyta?ko=tier2" rel="up"' in page
