@@ -45,10 +45,15 @@ STATUS_LABELS = {"draft": _l("Utkast"), "published": _l("Publicerad"), "archived
 # /kb/<slug> for each user group (the same slugs as the start page's "Jag är …" cards)
 GROUP_SLUGS = {"vardnadshavare": "guardian", "elev": "student", "pedagog": "pedagogue",
                "administrator": "administrator"}
-SLUG_OF_GROUP = {group: slug for slug, group in GROUP_SLUGS.items()}
+# Ways in for staff: internal articles for superusers and the support desk (the policy decides who sees them).
+STAFF_SLUGS = {"superanvandare": "superuser", "servicedesk": "support"}
+AUDIENCE_SLUGS = {**GROUP_SLUGS, **STAFF_SLUGS}
+SLUG_OF_GROUP = {group: slug for slug, group in AUDIENCE_SLUGS.items()}
 GROUP_HEADINGS = {
     "guardian": _l("Hjälp för vårdnadshavare"),
     "student": _l("Hjälp för elever"),
     "pedagogue": _l("Hjälp för pedagoger"),
     "administrator": _l("Hjälp för administratörer"),
+    "superuser": _l("Stöd för superanvändare"),
+    "support": _l("Servicedeskens artiklar"),
 }

@@ -22,7 +22,6 @@ from kb.models import (
     LANGUAGES,
     STATUSES,
     SYSTEMS,
-    USER_GROUP_AUDIENCES,
     VISIBILITIES,
     Article,
     ArticleAudience,
@@ -582,7 +581,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
                     ) -> SearchOutcome:
     """The one search behind the page, the API and the CLI: visible hits only, logged without personal data."""
     query = CONTROL_RE.sub(" ", query or "").strip()
-    audience = audience if audience in USER_GROUP_AUDIENCES else None
+    audience = audience if audience in AUDIENCES else None
     language = language if language in LANGUAGES else None
     school_form = school_form if school_form in SCHOOL_FORMS else None
     system = system if system in SYSTEMS else None

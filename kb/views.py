@@ -13,11 +13,13 @@ from kb import service
 from kb.forms import FeedbackForm
 from kb.labels import (
     AUDIENCE_LABELS,
+    AUDIENCE_SLUGS,
     GROUP_HEADINGS,
     GROUP_SLUGS,
     LANGUAGE_LABELS,
     SCHOOL_FORM_LABELS,
     SLUG_OF_GROUP,
+    STAFF_SLUGS,
     SYSTEM_LABELS,
 )
 from kb.models import SYSTEMS
@@ -39,7 +41,7 @@ def kb_labels():
 
 
 def _group_or_404(slug: str) -> str:
-    group = GROUP_SLUGS.get(slug)
+    group = AUDIENCE_SLUGS.get(slug)
     if group is None:
         abort(404)
     return group
@@ -55,10 +57,11 @@ def _int_arg(name: str, default: int = 1) -> int:
 @bp.get("/")
 def index():
     """The knowledge base's front door: one way in per user group."""
-    return render_template("kb/index.html", groups=GROUP_SLUGS)
+    staff = {slug: group for slug, group in STAFF_SLUGS.items() if can(current_user, "kb.browse_internal", group)}
+    return render_template("kb/index.html", groups=GROUP_SLUGS, staff_groups=staff)
 
 
-@bp.get("/<any(vardnadshavare, elev, pedagog, administrator):group_slug>")
+@bp.get("/<any(vardnadshavare, elev, pedagog, administrator, superanvandare, servicedesk):group_slug>")
 def landing(group_slug: str):
     group = _group_or_404(group_slug)
     readership = readership_of(current_user)
@@ -70,7 +73,7 @@ def landing(group_slug: str):
     )
 
 
-@bp.get("/<any(vardnadshavare, elev, pedagog, administrator):group_slug>/system/<system>")
+@bp.get("/<any(vardnadshavare, elev, pedagog, administrator, superanvandare, servicedesk):group_slug>/system/<system>")
 def browse_system(group_slug: str, system: str):
     group = _group_or_404(group_slug)
     if system not in SYSTEMS:
@@ -84,7 +87,7 @@ def browse_system(group_slug: str, system: str):
                            school_form=school_form, articles=articles, heading=GROUP_HEADINGS[group])
 
 
-@bp.get("/<any(vardnadshavare, elev, pedagog, administrator):group_slug>/nytt.atom")
+@bp.get("/<any(vardnadshavare, elev, pedagog, administrator, superanvandare, servicedesk):group_slug>/nytt.atom")
 def feed(group_slug: str):
     """An Atom feed of the group's newest and recently changed articles (what this reader may read)."""
     group = _group_or_404(group_slug)
@@ -104,13 +107,13 @@ def article(article_id: str):
     rendered = service.render_article(found)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
-    if GROUP_SLUGS.get(group_slug or "") not in found.audiences:
+    if AUDIENCE_SLUGS.get(group_slug or "") not in found.audiences:
         group_slug = next((SLUG_OF_GROUP[a] for a in found.audiences if a in SLUG_OF_GROUP), None)
     search_text = request.args.get("q", "")[:200]
     ticket_url = "/arenden/nytt?" + urlencode({"q": search_text or found.title, "artikel": found.id})
     return render_template(
         "kb/article.html", article=found, body_html=rendered.html, group_slug=group_slug,
-        group=GROUP_SLUGS.get(group_slug or ""),
+        group=AUDIENCE_SLUGS.get(group_slug or ""),
         translations=service.translations(found, readership),
         related=service.related_articles(found, readership),
         feedback_form=FeedbackForm(formdata=None), my_feedback=service.feedback_of(found, key),
@@ -144,9 +147,9 @@ def feedback(article_id: str):
 
 def search_params() -> dict:
     audience = request.args.get("malgrupp") or None
-    audience = GROUP_SLUGS.get(audience, audience)
+    audience = AUDIENCE_SLUGS.get(audience, audience)
     return {
-        "audience": audience if audience in GROUP_SLUGS.values() else None,
+        "audience": audience if audience in AUDIENCE_SLUGS.values() else None,
         "school_form": request.args.get("skolform") if request.args.get("skolform") in SCHOOL_FORM_LABELS else None,
         "system": request.args.get("system") if request.args.get("system") in SYSTEM_LABELS else None,
         "language": request.args.get("sprak") if request.args.get("sprak") in LANGUAGE_LABELS else None,

@@ -74,6 +74,12 @@ def can_edit_articles(user, _obj=None) -> bool:
     return bool(roles_of(user) & EDITOR_ROLES)
 
 
+def can_browse_internal(user, audience=None) -> bool:
+    """Is there a staff landing page (superusers' or the support desk's internal articles) for this person?"""
+    readership = readership_of(user)
+    return readership.everything or (audience in readership.internal_audiences)
+
+
 def can_read_article(user, article) -> bool:
     if article is None:
         return False
@@ -139,6 +145,7 @@ RULES = {
     "article.publish": can_edit_articles,
     "article.archive": can_edit_articles,
     "kb.edit": can_edit_articles,
+    "kb.browse_internal": can_browse_internal,
     "kb.report": can_edit_articles,
     "kb.synonyms": can_edit_articles,
     "kb.upload": can_edit_articles,

@@ -24,6 +24,8 @@ READER_PAGES = [
     "/kb/artikel/guardian-report-absence-en",
 ]
 EDITOR_PAGES = [
+    "/kb/superanvandare",
+    "/kb/servicedesk/system/login",
     "/kb/redaktion/?status=published&system=login",
     "/kb/redaktion/artikel/guardian-report-absence",
     "/kb/redaktion/artikel/guardian-report-absence/forhandsvisning",

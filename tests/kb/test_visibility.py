@@ -213,3 +213,13 @@ def test_the_search_api_reads_with_the_identity_of_a_bearer_token(articles, app,
 def test_the_search_api_explains_a_missing_query_in_json(app, client):
     response = client.get("/api/v1/kb/search")
     assert response.status_code == 400 and "message" in response.get_json()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_superusers_page_lists_internal_articles_only_for_those_who_may_read_them(articles, as_actor, actor):
+    browser = as_actor(actor)
+    page = browser.get("/kb/superanvandare").get_data(as_text=True)
+    assert ("/kb/artikel/internal-superusers" in page) == ("internal-superusers" in EXPECTED[actor])
+    assert "/kb/artikel/internal-support" not in page  # not written for superusers
+    front_door = browser.get("/kb/").get_data(as_text=True)
+    assert ('href="/kb/superanvandare"' in front_door) == ("internal-superusers" in EXPECTED[actor])
