@@ -47,6 +47,10 @@ def test_guardian_sends_a_ticket_on_a_phone_and_sees_it_in_mina_arenden(phone_pa
     expect(page.locator(".message-list")).to_contain_text("Det gäller både webben och appen.")
     axe_check(page)
 
+    page.goto("/profil")
+    expect(page.get_by_role("heading", name="E-postaviseringar om ärenden")).to_be_visible()
+    axe_check(page)
+
 
 def test_suggestions_appear_while_the_subject_is_typed(page, live_server, login_page, monkeypatch):
     kb_service = pytest.importorskip("kb.service")

@@ -45,6 +45,8 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     guardian = live_server.create_user(name="Gun Vårdnadshavare", groups=["guardian:ekbackaskolan"])
     agent = live_server.create_user(name="Agnes Agent", roles=["agent"])
     number = create_ticket(live_server, guardian, "BankID-inloggningen hänger sig", priority="high")
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
     login_page(page, agent)
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Arbetsyta").click()
     page.get_by_role("navigation", name="Köer").get_by_role("link", name=re.compile("Servicedesk")).click()
@@ -68,6 +70,7 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     expect(page.locator(".message-internal")).to_contain_text("Kollar loggarna hos leverantören.")
     page.goto("/arbetsyta?ko=mine")
     expect(page.locator("main")).to_contain_text("BankID-inloggningen hänger sig")
+    assert script_errors == []
 
 
 def test_agent_logs_a_phone_call(page, live_server, login_page, axe_check):
