@@ -167,8 +167,11 @@ def open_suggestion(article_id: str):
 @bp.get("/arenden/nytt/skickat/<int:number>")
 @login_required
 def receipt(number: int):
+    from support.tickets import notifications
+
     ticket = visible_ticket_or_404(number)
-    return render_template("tickets/receipt.html", ticket=ticket)
+    return render_template("tickets/receipt.html", ticket=ticket,
+                           receipt_mailed=notifications.wants(ticket.requester, "requester_created"))
 
 
 # ----------------------------------------------------------------- Mina ärenden

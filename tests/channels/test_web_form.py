@@ -47,6 +47,7 @@ def test_guardian_sends_a_ticket_and_gets_a_receipt(org, login_as):
     assert ticket.display_number in receipt
     assert "Servicedesk" in receipt
     assert "Vi svarar normalt senast" in receipt
+    assert f"Vi har också skickat en bekräftelse till {org.guardian_a.email}" in receipt
 
 
 def test_teachers_ticket_goes_to_the_schools_superusers(org, login_as):
@@ -193,3 +194,15 @@ def test_prefill_from_the_knowledge_base_link(org, login_as, article):
     client.post("/arenden/nytt", data=_form(school=f"{org.ekbacka.id}:guardian", article_id=article.id))
     ticket = db.session.scalar(select(Ticket))
     assert f"/kb/artikel/{article.id}" in ticket.messages[0].body
+
+
+def test_receipt_does_not_promise_a_mail_the_requester_turned_off(org, login_as):
+    from support.tickets import notifications
+
+    notifications.set_preference(org.guardian_a, "requester_created", False)
+    db.session.commit()
+    client = login_as(org.guardian_a)
+    response = client.post("/arenden/nytt", data=_form(school=f"{org.ekbacka.id}:guardian"))
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tack! Ditt ärende är skickat" in receipt
+    assert "Vi har också skickat en bekräftelse" not in receipt
