@@ -57,7 +57,9 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     expect(page.get_by_label("Sök bland ärenden (nummer, rubrik eller text)")).to_be_focused()
     page.keyboard.type(f"#{number}")
     page.keyboard.press("Enter")
-    page.get_by_role("link", name="BankID-inloggningen hänger sig").click()
+    with page.expect_response(lambda response: response.url.endswith(f"/arenden/{number}/narvaro")) as ping:
+        page.get_by_role("link", name="BankID-inloggningen hänger sig").click()
+    assert ping.value.status == 200  # the presence heartbeat passes CSRF and answers JSON
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"#{number}")
     axe_check(page)
 
