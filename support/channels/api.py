@@ -75,7 +75,7 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
         "school": ticket.school.slug if ticket.school else None,
         "requester": {"name": ticket.requester.name, "email": ticket.requester.email}
         if staff or ticket.requester_id == viewer.id else {"name": ticket.requester.name},
-        "assignee": ticket.assignee.name if ticket.assignee else None,
+        "assignee": service.staff_name_for(ticket.assignee, ticket, viewer) if ticket.assignee else None,
         "tags": ticket.tags,
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
@@ -89,7 +89,7 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
         data["first_response_breached"] = ticket.first_response_breached
         data["resolution_breached"] = ticket.resolution_breached
     if full:
-        data["messages"] = [message_json(m) for m in service.visible_messages(ticket, viewer)]
+        data["messages"] = [message_json(m, ticket, viewer) for m in service.visible_messages(ticket, viewer)]
         data["attachments"] = [
             {"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type,
              "url": f"/arenden/{ticket.number}/bilagor/{a.id}"}
@@ -100,9 +100,10 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
     return data
 
 
-def message_json(message) -> dict:
+def message_json(message, ticket, viewer) -> dict:
     return {"id": message.id, "kind": message.kind, "channel": message.channel,
-            "author": message.author.name if message.author else None, "body": message.body,
+            "author": service.staff_name_for(message.author, ticket, viewer) if message.author else None,
+            "body": message.body,
             "created_at": message.created_at.isoformat()}
 
 
@@ -194,4 +195,4 @@ def add_message(number: int):
         db.session.rollback()
         raise ApiError(400, "invalid", str(error)) from error
     db.session.commit()
-    return jsonify(message_json(message)), 201
+    return jsonify(message_json(message, ticket, user)), 201

@@ -728,5 +728,20 @@ def visible_attachments(ticket: Ticket, viewer) -> list:
             if internal_ok or a.message is None or a.message.kind == "public"]
 
 
+def staff_name_for(person, ticket: Ticket, viewer) -> str:
+    """How a staff member's name is shown to `viewer`: requesters see "Servicedesk" (or "Superanvändare") instead
+    of the person's name when SUPPORT_HIDE_STAFF_NAMES is on; staff always see names."""
+    from flask import current_app
+
+    from support.policy import can
+
+    if person is None:
+        return ""
+    if not current_app.config.get("HIDE_STAFF_NAMES") or can(viewer, "ticket.view_internal", ticket) \
+            or _is_requester(ticket, person):
+        return person.name
+    return "Superanvändare" if person.has_role("superuser") and not person.has_role("agent") else "Servicedesk"
+
+
 def history(ticket: Ticket) -> list[TicketEvent]:
     return list(ticket.events)

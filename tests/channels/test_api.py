@@ -157,3 +157,16 @@ def test_admin_reading_through_the_api_is_audit_logged(client, org, new_ticket, 
 
 def test_login_helper_still_works(client, org):
     assert login(client, org.guardian_a.email).status_code == 302
+
+
+def test_staff_names_can_be_hidden_from_requesters(app, client, org, new_ticket, token_for):
+    ticket = new_ticket(org.guardian_a)
+    service.assign(ticket, org.agent, by=org.agent)
+    service.reply(ticket, author=org.agent, body="Hej!")
+    db.session.commit()
+    app.config["HIDE_STAFF_NAMES"] = True
+    seen = client.get(f"/api/v1/tickets/{ticket.number}", headers=token_for(org.guardian_a)).get_json()
+    assert seen["assignee"] == "Servicedesk"
+    assert [m["author"] for m in seen["messages"]] == ["Maria Svensson", "Servicedesk"]
+    staff_view = client.get(f"/api/v1/tickets/{ticket.number}", headers=token_for(org.agent2)).get_json()
+    assert staff_view["assignee"] == "Sofia Holm"
