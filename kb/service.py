@@ -463,20 +463,24 @@ def record_view(article: Article) -> None:
 
 def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
     """Readable articles on the same system or sharing tags, in the same language, best overlap first."""
-    candidates = db.session.scalars(
-        select(Article).where(sql_filter(readership), Article.id != article.id,
-                              Article.language == article.language)
+    rows = db.session.execute(
+        select(Article.id, Article.title, Article.tags, Article.system)
+        .where(sql_filter(readership), Article.id != article.id, Article.language == article.language)
     ).all()
     own_tags = {t.lower() for t in article.tags or []}
     own_audiences = set(article.audiences)
+    shares_audience = set(db.session.scalars(
+        select(ArticleAudience.article_id).where(ArticleAudience.audience.in_(sorted(own_audiences)))))
     translation_ids = {article.translation_of} | {t.id for t in article.translations}
 
-    def score(other: Article) -> float:
-        shared_tags = len(own_tags & {t.lower() for t in other.tags or []})
-        return shared_tags * 2 + (other.system == article.system) * 1.5 + bool(own_audiences & set(other.audiences))
+    def score(row) -> float:
+        shared_tags = len(own_tags & {t.lower() for t in row.tags or []})
+        return shared_tags * 2 + (row.system == article.system) * 1.5 + (row.id in shares_audience)
 
-    ranked = sorted((a for a in candidates if a.id not in translation_ids), key=lambda a: (-score(a), a.title))
-    return [a for a in ranked if score(a) >= 2.5][:limit]
+    ranked = sorted((row for row in rows if row.id not in translation_ids), key=lambda row: (-score(row), row.title))
+    chosen = [row.id for row in ranked if score(row) >= 2.5][:limit]
+    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(chosen)))}
+    return [by_id[i] for i in chosen if i in by_id]
 
 
 def translations(article: Article, readership: Readership) -> list[Article]:
