@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
+from support import create_app
 from support.cli import cli
 from support.extensions import db
 from support.orgs.models import Administration, School
+from tests.conftest import _test_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,23 +27,27 @@ def _support(*args, env=None, cwd=None):
                           env=environment, cwd=cwd, timeout=120)
 
 
-def test_help_lists_init_demo_worker_and_users(tmp_path):
-    result = _support("--help", env={"SUPPORT_INSTANCE_DIR": str(tmp_path)})
-    assert result.returncode == 0, result.stderr
+def test_help_lists_init_demo_worker_and_users(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
     for command in ("init", "demo", "worker", "users"):
-        assert f"  {command} " in result.stdout
+        assert f"  {command} " in result.output
 
 
 def test_init_creates_the_database_and_is_safe_to_repeat(tmp_path):
-    env = {"SUPPORT_INSTANCE_DIR": str(tmp_path / "instance")}
-    first = _support("init", env=env)
-    assert first.returncode == 0, first.stderr
-    assert "Databasen är uppdaterad" in first.stdout
-    assert (tmp_path / "instance" / "support.db").exists()
+    fresh = create_app(_test_config(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path / "instance"))
+    runner = fresh.test_cli_runner()
+    first = runner.invoke(cli, ["init"])
+    assert first.exit_code == 0, first.output
+    assert "Databasen är uppdaterad" in first.output
     assert (tmp_path / "instance" / "index").is_dir()
-    second = _support("init", env=env)
-    assert second.returncode == 0, second.stderr
-    assert "Databasen är uppdaterad" in second.stdout
+    with fresh.app_context():
+        assert "users" in inspect(db.engine).get_table_names()
+    second = runner.invoke(cli, ["init"])
+    assert second.exit_code == 0, second.output
+    assert "Databasen är uppdaterad" in second.output
+    with fresh.app_context():
+        db.engine.dispose()
 
 
 def test_init_with_an_unreachable_database_fails_with_a_clear_message(tmp_path):

@@ -81,6 +81,7 @@ def _browser_config(database_url: str, instance_dir: Path) -> dict:
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "DEMO_PASSWORD": DEMO_PASSWORD,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # the real scrypt costs seconds per demo person
     }
 
 
