@@ -50,22 +50,25 @@ def _call(client, method, template, data, ticket, attachment_id, canned_id):
 
 
 @pytest.mark.parametrize("who", ["guardian_b", "teacher", "superuser", "editor", "student"])
-@pytest.mark.parametrize(("method", "template", "data"), REQUESTER_ACTIONS + STAFF_ACTIONS)
-def test_people_without_access_get_404_everywhere(org, login_as, guardian_ticket, who, method, template, data):
+def test_people_without_access_get_404_everywhere(org, login_as, guardian_ticket, who):
     ticket, attachment_id, canned_id = guardian_ticket
     client = login_as(getattr(org, who))
-    response = _call(client, method, template, data, ticket, attachment_id, canned_id)
-    assert response.status_code == 404
+    answers = {f"{method.upper()} {template} {data}": _call(client, method, template, data, ticket, attachment_id,
+                                                             canned_id).status_code
+               for method, template, data in REQUESTER_ACTIONS + STAFF_ACTIONS}
+    assert {call: status for call, status in answers.items() if status != 404} == {}
     db.session.expire_all()
     unchanged = service.ticket_by_number(ticket.number)
     assert (unchanged.state, unchanged.priority, unchanged.tier, len(unchanged.messages)) == ("new", "normal", 2, 1)
 
 
-@pytest.mark.parametrize(("method", "template", "data"), STAFF_ACTIONS)
-def test_requester_gets_404_on_staff_actions(org, login_as, guardian_ticket, method, template, data):
+def test_requester_gets_404_on_staff_actions(org, login_as, guardian_ticket):
     ticket, attachment_id, canned_id = guardian_ticket
-    response = _call(login_as(org.guardian_a), method, template, data, ticket, attachment_id, canned_id)
-    assert response.status_code == 404
+    client = login_as(org.guardian_a)
+    answers = {f"{method.upper()} {template} {data}": _call(client, method, template, data, ticket, attachment_id,
+                                                             canned_id).status_code
+               for method, template, data in STAFF_ACTIONS}
+    assert {call: status for call, status in answers.items() if status != 404} == {}
 
 
 @pytest.mark.parametrize("who", ["agent", "superuser_hasselby", "guardian_a"])
