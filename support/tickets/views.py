@@ -128,8 +128,8 @@ def is_staff_view(ticket: Ticket) -> bool:
 
 
 def requester_author_name(ticket: Ticket):
-    """How a requester sees message authors: themselves as "Du", staff by first name or by team if configured."""
-    hide = current_app.config.get("TICKETS_HIDE_STAFF_NAMES", False)
+    """How a requester sees message authors: themselves as "Du", staff by name or, if configured, by team."""
+    from support.tickets import service
 
     def name(message) -> str:
         author = message.author
@@ -139,8 +139,9 @@ def requester_author_name(ticket: Ticket):
             return gettext("Du")
         if author.id == ticket.requester_id or any(p.id == author.id for p in ticket.participants):
             return author.name
-        if hide:
-            return gettext("Support")
+        shown = service.staff_name_for(author, ticket, current_user)
+        if shown != author.name:
+            return shown
         return gettext("%(name)s, support", name=author.name)
 
     return name

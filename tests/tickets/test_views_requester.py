@@ -25,7 +25,7 @@ def test_staff_names_can_be_hidden_from_requesters(org, new_ticket, login_as, ap
     ticket = new_ticket(org.guardian_a)
     service.reply(ticket, author=org.agent, body="Vi tittar på det.")
     db.session.commit()
-    app.config["TICKETS_HIDE_STAFF_NAMES"] = True
+    app.config["HIDE_STAFF_NAMES"] = True
     page = login_as(org.guardian_a).get(f"/arenden/{ticket.number}").get_data(as_text=True)
     assert "Sofia Holm" not in page
     assert "Vi tittar på det." in page
