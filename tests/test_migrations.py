@@ -62,3 +62,11 @@ def test_migrations_run_down_to_nothing_and_up_again(tmp_path):
         with db.engine.connect() as connection:
             assert _differences(connection) == []
         db.engine.dispose()
+
+
+def test_the_migrations_have_one_head_so_new_ones_have_a_clear_parent(app):
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config(
+        app.extensions["migrate"].directory))
+    assert len(script.get_heads()) == 1, script.get_heads()

@@ -18,6 +18,7 @@ from support.channels.web_form import my_open_tickets, school_group_choices
 from support.extensions import db
 from support.orgs.models import School
 from support.policy import can
+from support.policy.tickets import findable_people
 from support.tickets import forms
 from support.tickets.views import labels
 
@@ -40,7 +41,15 @@ def find_people(text: str) -> list[User]:
     if not conditions:
         return []
     return list(db.session.scalars(
-        select(User).where(or_(*conditions)).order_by(User.active.desc(), User.name, User.id).limit(MAX_PEOPLE)))
+        select(User).where(or_(*conditions), findable_people(current_user))
+        .order_by(User.active.desc(), User.name, User.id).limit(MAX_PEOPLE)))
+
+
+def findable_person(user_id: str) -> User | None:
+    """The chosen caller, only if the person logging the call may look them up."""
+    if not user_id.isdigit():
+        return None
+    return db.session.scalar(select(User).where(User.id == int(user_id), findable_people(current_user)))
 
 
 def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
@@ -70,7 +79,7 @@ def log_call():
     person_query = (request.args.get("person") or "").strip()[:200]
     people = find_people(person_query) if person_query else []
     selected_id = request.form.get("requester_id") or request.args.get("vald") or ""
-    selected = db.session.get(User, int(selected_id)) if selected_id.isdigit() else None
+    selected = findable_person(selected_id)
 
     form = forms.PhoneCallForm()
     form.school.choices = call_school_choices(selected)

@@ -200,3 +200,20 @@ def visible_tickets(user):
             select(models.TicketEvent.ticket_id).where(
                 models.TicketEvent.actor_id == user.id, models.TicketEvent.kind == "escalated")))
     return or_(*conditions)
+
+
+def findable_people(user):
+    """A SQL clause over users: whom `user` may look up when logging a call. Agents and admins may find anyone;
+    a superuser only people with a group or role at one of their schools, so the lookup is no city-wide directory."""
+    from support.accounts.models import GroupMembership, RoleAssignment, User
+
+    roles = roles_of(user)
+    if roles & {"agent", "admin"}:
+        return true()
+    school_ids = sorted(superuser_school_ids(user)) if "superuser" in roles else []
+    if not school_ids:
+        return false()
+    return or_(
+        User.groups.any(GroupMembership.school_id.in_(school_ids)),
+        User.roles.any(RoleAssignment.school_id.in_(school_ids)),
+    )

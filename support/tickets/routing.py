@@ -17,7 +17,6 @@ from support.extensions import db
 from support.tickets.models import RoutingRule
 
 STAFF_GROUPS_FOR_TIER_1 = ("pedagogue", "administrator")
-SELF_SERVICE_CHANNELS = ("web", "api")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,8 @@ def rule_matches(rule: RoutingRule, *, user_group, system, school_id, channel) -
 
 
 def default_tier(*, user_group: str | None, channel: str, school_id: int | None) -> int:
-    if user_group in STAFF_GROUPS_FOR_TIER_1 and channel in SELF_SERVICE_CHANNELS and school_id is not None:
+    # Staff questions tied to one school go to its superusers whatever the channel (DESIGN.md "Routing").
+    if user_group in STAFF_GROUPS_FOR_TIER_1 and school_id is not None:
         return 1
     return 2
 

@@ -91,3 +91,30 @@ def test_superuser_logs_a_call_and_is_told_where_it_went(org, login_as):
     assert (ticket.channel, ticket.school_id, ticket.created_by_id) == ("phone", org.ekbacka.id, org.superuser.id)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Samtalet är sparat som ärende {ticket.display_number}" in page
+
+
+def test_superuser_finds_only_people_at_their_own_schools(org, login_as):
+    client = login_as(org.superuser)
+    page = client.get("/arbetsyta/samtal?person=example.com").get_data(as_text=True)
+    assert "Erik Nilsson" in page
+    assert "Johanna Falk" not in page
+    assert "Lars Persson" not in page
+    page = client.get(f"/arbetsyta/samtal?person=x&vald={org.guardian_b.id}").get_data(as_text=True)
+    assert "Johanna Falk" not in page
+
+
+def test_superuser_cannot_log_a_call_for_someone_outside_their_schools(org, login_as):
+    client = login_as(org.superuser)
+    client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.teacher_hasselby.id),
+                                                contact_email="", school=""))
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket is None or ticket.requester_id != org.teacher_hasselby.id
+
+
+def test_a_teachers_call_logged_at_their_school_stays_with_the_schools_superusers(org, login_as):
+    client = login_as(org.superuser)
+    response = client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.teacher.id),
+                                                           school=f"{org.ekbacka.id}:pedagogue"))
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.tier == 1
+    assert response.headers["Location"].endswith(f"/arenden/{ticket.number}")
