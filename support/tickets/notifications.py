@@ -13,6 +13,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from support.accounts.models import RoleAssignment, User
@@ -21,14 +22,14 @@ from support.outbox.service import enqueue_mail, support_address
 from support.tickets.models import NotificationPreference
 
 REQUESTER_CATEGORIES = {
-    "requester_created": "Kvitto när jag har skickat ett ärende",
-    "requester_resolved": "Besked när mitt ärende är löst (med länk för att betygsätta hjälpen)",
+    "requester_created": _l("Kvitto när jag har skickat ett ärende"),
+    "requester_resolved": _l("Besked när mitt ärende är löst (med länk för att betygsätta hjälpen)"),
 }
 STAFF_CATEGORIES = {
-    "queue_new": "Nya ärenden i mina köer",
-    "queue_escalated": "Ärenden som eskaleras till mina köer",
-    "assignee_reply": "Svar från anmälaren på ärenden jag handlägger",
-    "sla_breach": "Ärenden i mina köer som har passerat sin SLA-tid",
+    "queue_new": _l("Nya ärenden i mina köer"),
+    "queue_escalated": _l("Ärenden som eskaleras till mina köer"),
+    "assignee_reply": _l("Svar från anmälaren på ärenden jag handlägger"),
+    "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
 }
 OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
 ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged")

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -40,17 +41,17 @@ SORTS = {
     "updated": [(Ticket.updated_at, True), (Ticket.id, True)],
     "priority": [(Ticket.priority_rank, True), (Ticket.sla_due_at, False), (Ticket.id, False)],
 }
-SORT_LABELS = {"due": "SLA-tid (först ut)", "newest": "Nyast först", "oldest": "Äldst först",
-               "updated": "Senast ändrad", "priority": "Prioritet"}
+SORT_LABELS = {"due": _l("SLA-tid (först ut)"), "newest": _l("Nyast först"), "oldest": _l("Äldst först"),
+               "updated": _l("Senast ändrad"), "priority": _l("Prioritet")}
 
 QUEUE_LABELS = {
-    "mine": "Mina ärenden",
-    "unassigned": "Ej tilldelade",
-    "my_schools": "Mina skolor",
-    "tier2": "Servicedesk (nivå 2)",
-    "system": "Systemförvaltning (nivå 3)",
-    "breaching": "Snart över SLA-tid",
-    "waiting": "Väntar på anmälaren",
+    "mine": _l("Mina ärenden"),
+    "unassigned": _l("Ej tilldelade"),
+    "my_schools": _l("Mina skolor"),
+    "tier2": _l("Servicedesk (nivå 2)"),
+    "system": _l("Systemförvaltning (nivå 3)"),
+    "breaching": _l("Snart över SLA-tid"),
+    "waiting": _l("Väntar på anmälaren"),
 }
 
 

@@ -552,7 +552,7 @@ def queue_menu(user) -> list[dict]:
     """[{key, label, count}] of the queues this person works, for the menu and the start page."""
     from support.tickets import queues
 
-    return [{"key": info.key, "label": gettext(info.label), "count": info.count}
+    return [{"key": info.key, "label": str(info.label), "count": info.count}
             for info in queues.queue_counts(user)]
 
 
@@ -623,7 +623,7 @@ def workspace():
     return render_template(
         "tickets/workspace.html", labels=labels(True), now=utcnow(), q=q, queue=queue, queue_label=label,
         queues=menu, system_queues=system_queues, filters=filters, sort=sort,
-        sort_options=[(key, gettext(text)) for key, text in queues.SORT_LABELS.items()],
+        sort_options=[(key, str(text)) for key, text in queues.SORT_LABELS.items()],
         tickets=tickets, next_url=next_url, can_log_calls=can(current_user, "ticket.log_call"),
     )
 
