@@ -25,11 +25,15 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
+from support.orgs.models import School
 from support.policy import can
-from support.tickets import forms
-from support.tickets.models import Attachment, CannedResponse, Ticket
+from support.tickets import canned, forms, notifications, queues, routing, search, service
+from support.tickets.attachments import AttachmentError, from_upload
+from support.tickets.attachments import download_attachment as send_attachment
+from support.tickets.models import PRIORITIES, STATES, SYSTEMS, Attachment, CannedResponse, Ticket
 from support.tickets.personal_numbers import mask_personal_numbers
 
 bp = Blueprint("tickets", __name__)
@@ -93,7 +97,6 @@ def home_context() -> dict:
 def notification_preferences() -> list:
     if not getattr(current_user, "is_authenticated", False):
         return []
-    from support.tickets import notifications
 
     return notifications.preferences_for(current_user)
 
@@ -105,7 +108,6 @@ def limits() -> dict:
 
 
 def uploaded_files(field_name: str = "attachments") -> list:
-    from support.tickets.attachments import from_upload
 
     return [f for f in (from_upload(storage) for storage in request.files.getlist(field_name)) if f is not None]
 
@@ -115,7 +117,6 @@ def uploaded_files(field_name: str = "attachments") -> list:
 def visible_ticket_or_404(number: int, action: str = "ticket.view") -> Ticket:
     """The ticket if the signed-in person may do `action` to it; 404 otherwise, so nothing is revealed.
     An administrator's access is written to the audit log by the service."""
-    from support.tickets import service
 
     ticket = service.get_ticket_for(current_user, number, action=action)
     if ticket is None:
@@ -129,7 +130,6 @@ def is_staff_view(ticket: Ticket) -> bool:
 
 def requester_author_name(ticket: Ticket):
     """How a requester sees message authors: themselves as "Du", staff by name or, if configured, by team."""
-    from support.tickets import service
 
     def name(message) -> str:
         author = message.author
@@ -273,7 +273,6 @@ def school_choices(ticket: Ticket) -> list[tuple[str, str]]:
 
 def possible_assignees(ticket: Ticket) -> list:
     """Who can take the ticket: the people of its queue, the present assignee and the person looking."""
-    from support.tickets import notifications
 
     people = {person.id: person for person in notifications.queue_members(ticket)}
     for person in (ticket.assignee, current_user):
@@ -283,7 +282,6 @@ def possible_assignees(ticket: Ticket) -> list:
 
 
 def canned_choices(ticket: Ticket) -> list[tuple[str, str]]:
-    from support.tickets import canned
 
     if not can(current_user, "ticket.canned", ticket):
         return [("", gettext("Välj standardsvar"))]
@@ -291,7 +289,6 @@ def canned_choices(ticket: Ticket) -> list[tuple[str, str]]:
 
 
 def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200):
-    from support.tickets import routing, service
 
     service.note_viewing(ticket, current_user, replying=False)
     if reply_form is None:
@@ -340,7 +337,6 @@ def article_suggestions(user, text: str, limit: int = 5) -> list[dict]:
 @bp.get("/arenden/<int:number>/bilagor/<int:attachment_id>")
 @login_required
 def download_attachment(number: int, attachment_id: int):
-    from support.tickets.attachments import download_attachment as send_attachment
 
     ticket = visible_ticket_or_404(number)
     attachment = db.session.get(Attachment, attachment_id)
@@ -353,8 +349,6 @@ def download_attachment(number: int, attachment_id: int):
 # ----------------------------------------------------------------- staff actions
 
 def _service_error_types():
-    from support.tickets import service
-    from support.tickets.attachments import AttachmentError
 
     return (service.TicketError, AttachmentError)
 
@@ -362,7 +356,6 @@ def _service_error_types():
 @bp.post("/arenden/<int:number>/svar")
 @login_required
 def reply(number: int):
-    from support.tickets import canned, service
 
     ticket = visible_ticket_or_404(number, "ticket.note")
     form = forms.StaffReplyForm()
@@ -425,7 +418,6 @@ def _staff_action(number: int, action: str, form_class, key: str, apply):
 @bp.post("/arenden/<int:number>/status")
 @login_required
 def change_state(number: int):
-    from support.tickets import service
 
     def apply(ticket, form):
         service.change_state(ticket, form.state.data, by=current_user)
@@ -437,7 +429,6 @@ def change_state(number: int):
 @bp.post("/arenden/<int:number>/prioritet")
 @login_required
 def change_priority(number: int):
-    from support.tickets import service
 
     def apply(ticket, form):
         service.set_priority(ticket, form.priority.data, by=current_user)
@@ -449,8 +440,6 @@ def change_priority(number: int):
 @bp.post("/arenden/<int:number>/handlaggare")
 @login_required
 def assign(number: int):
-    from support.accounts.models import User
-    from support.tickets import service
 
     def apply(ticket, form):
         assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
@@ -463,7 +452,6 @@ def assign(number: int):
 @bp.post("/arenden/<int:number>/taggar")
 @login_required
 def set_tags(number: int):
-    from support.tickets import service
 
     def apply(ticket, form):
         tags = [t.strip() for t in (form.tags.data or "").split(",") if t.strip()]
@@ -476,7 +464,6 @@ def set_tags(number: int):
 @bp.post("/arenden/<int:number>/eskalera")
 @login_required
 def escalate(number: int):
-    from support.tickets import service
 
     def apply(ticket, form):
         service.escalate(ticket, by=current_user, reason=form.reason.data.strip())
@@ -488,8 +475,6 @@ def escalate(number: int):
 @bp.post("/arenden/<int:number>/till-skolan")
 @login_required
 def deescalate(number: int):
-    from support.orgs.models import School
-    from support.tickets import service
 
     def apply(ticket, form):
         school = db.session.get(School, int(form.school.data))
@@ -502,7 +487,6 @@ def deescalate(number: int):
 @bp.post("/arenden/<int:number>/sla-ihop")
 @login_required
 def merge(number: int):
-    from support.tickets import service
 
     def apply(ticket, form):
         into = db.session.scalar(select(Ticket).where(Ticket.number == int(form.into_number.data)))
@@ -517,7 +501,6 @@ def merge(number: int):
 @bp.get("/arenden/<int:number>/standardsvar/<int:canned_id>")
 @login_required
 def canned_text(number: int, canned_id: int):
-    from support.tickets import canned
 
     ticket = visible_ticket_or_404(number, "ticket.note")
     if not can(current_user, "ticket.canned", ticket):
@@ -534,7 +517,6 @@ def canned_text(number: int, canned_id: int):
 @bp.post("/arenden/<int:number>/narvaro")
 @login_required
 def presence(number: int):
-    from support.tickets import service
 
     ticket = visible_ticket_or_404(number, "ticket.view_internal")
     service.note_viewing(ticket, current_user, replying=request.form.get("replying") == "1")
@@ -550,7 +532,6 @@ HOME_QUEUES = ("mine", "unassigned", "my_schools", "tier2", "breaching")
 
 def queue_menu(user) -> list[dict]:
     """[{key, label, count}] of the queues this person works, for the menu and the start page."""
-    from support.tickets import queues
 
     return [{"key": info.key, "label": str(info.label), "count": info.count}
             for info in queues.queue_counts(user)]
@@ -562,7 +543,6 @@ def _choice(value: str | None, allowed) -> str | None:
 
 def queue_neighbours(ticket: Ticket, queue: str) -> dict:
     """Links to the previous and next ticket of the queue the agent came from (for `j` / `k`)."""
-    from support.tickets import queues
 
     try:
         page = queues.list_queue(current_user, queue, limit=200)
@@ -580,8 +560,6 @@ def queue_neighbours(ticket: Ticket, queue: str) -> dict:
 @bp.get("/arbetsyta")
 @login_required
 def workspace():
-    from support.tickets import queues, search
-    from support.tickets.models import PRIORITIES, STATES, SYSTEMS
 
     if not can(current_user, "ticket.workspace"):
         abort(404)
@@ -633,7 +611,6 @@ def workspace():
 @bp.post("/profil/aviseringar", endpoint="notification_preferences")
 @login_required
 def save_notification_preferences():
-    from support.tickets import notifications
 
     if not can(current_user, "profile.edit", current_user):
         abort(404)
