@@ -20,6 +20,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def reset_link_minutes() -> int:
+    return max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+
+
 def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -73,7 +77,7 @@ def forgot_password():
             db.session.commit()
         # The same answer whether or not the address exists, so the form cannot be used to probe for accounts.
         flash(gettext("Om adressen finns hos oss har vi skickat en länk för att välja nytt lösenord. "
-                      "Länken gäller i en timme."), "success")
+                      "Länken gäller i %(minutes)d minuter.", minutes=reset_link_minutes()), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 

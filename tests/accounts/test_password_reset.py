@@ -171,3 +171,13 @@ def test_reset_request_is_written_only_if_the_transaction_commits(app, factory):
         send_password_reset(user, make_reset_token(user))
     db.session.rollback()
     assert db.session.scalar(select(OutgoingMail.id)) is None
+
+
+def test_the_page_and_the_mail_state_how_long_the_link_is_valid(client, factory, app):
+    app.config["PASSWORD_RESET_MAX_AGE"] = 30 * 60
+    factory.user(email="maria@example.com", name="Maria Svensson")
+    db.session.commit()
+    page = _request_reset(client).get_data(as_text=True)
+    mail = db.session.scalars(select(OutgoingMail).where(OutgoingMail.category == "password_reset")).one()
+    assert "Länken gäller i 30 minuter." in page
+    assert "inom 30 minuter" in mail.body_text
