@@ -45,6 +45,7 @@ from support.tickets.personal_numbers import contains_personal_number
 
 REOPEN_DAYS = 7
 AUTO_CLOSE_DAYS = 7
+DOUBLE_SUBMIT_SECONDS = 60  # the same text from the same person within this window is one message, not two
 PRESENCE_SECONDS = 45  # a heartbeat older than this no longer counts as "replying right now"
 MAX_SUBJECT = 200
 MAX_BODY = 50_000
@@ -336,9 +337,14 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     by_requester = _is_requester(ticket, author) and not internal
     if by_requester and ticket.state == "closed":
         raise TicketError("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp.")
+    kind = "internal" if internal else "public"
+    if not attachments and email_message_id is None:
+        repeated = _repeated_message(ticket, author, kind, body)
+        if repeated is not None:
+            return repeated
     checked = _prepare_files(attachments, ticket)
     now = utcnow()
-    message = Message(ticket=ticket, author_id=author.id, kind="internal" if internal else "public",
+    message = Message(ticket=ticket, author_id=author.id, kind=kind,
                       channel=channel, body=body,
                       body_format=body_format or ("text" if channel == "email" else "markdown"),
                       email_message_id=email_message_id, created_at=now)
@@ -365,6 +371,16 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     if set_state == "resolved" and ticket.state == "resolved":
         notifications.ticket_resolved(ticket, actor=author)
     return message
+
+
+def _repeated_message(ticket: Ticket, author: User, kind: str, body: str) -> Message | None:
+    """A double-clicked or re-sent form: the newest message is the same text by the same person, just now."""
+    latest = db.session.scalars(
+        select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id.desc()).limit(1)).first()
+    if (latest is not None and latest.author_id == author.id and latest.kind == kind and latest.body == body
+            and utcnow() - latest.created_at < timedelta(seconds=DOUBLE_SUBMIT_SECONDS)):
+        return latest
+    return None
 
 
 def add_attachments(ticket: Ticket, files, *, by: User, message: Message | None = None) -> list:

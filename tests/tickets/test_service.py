@@ -96,6 +96,19 @@ def test_double_submit_with_the_same_key_creates_one_ticket(org, new_ticket):
     assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 1
 
 
+def test_a_double_submitted_reply_is_one_message_but_a_later_repeat_is_kept(org, new_ticket):
+    ticket = new_ticket(org.guardian_a)
+    first = service.reply(ticket, author=org.guardian_a, body="Det fungerar fortfarande inte.")
+    again = service.reply(ticket, author=org.guardian_a, body="Det fungerar fortfarande inte.")
+    assert again.id == first.id
+    first.created_at = utcnow() - timedelta(minutes=5)
+    later = service.reply(ticket, author=org.guardian_a, body="Det fungerar fortfarande inte.")
+    assert later.id != first.id
+    db.session.commit()
+    bodies = [m.body for m in ticket.messages if m.author_id == org.guardian_a.id]
+    assert bodies.count("Det fungerar fortfarande inte.") == 2
+
+
 def test_the_same_email_twice_creates_one_ticket(org):
     values = dict(subject="Hej", body="Text", channel="email", contact_email="a@example.org",
                   message_id="<same@example.org>")
