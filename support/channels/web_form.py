@@ -19,7 +19,8 @@ from support.channels import deflection
 from support.extensions import db, limiter
 from support.orgs.models import School
 from support.policy import can
-from support.tickets import forms
+from support.tickets import forms, notifications, service
+from support.tickets.attachments import AttachmentError
 from support.tickets.models import ACTIVE_STATES, Ticket, TicketParticipant
 from support.tickets.views import (
     article_suggestions,
@@ -82,8 +83,6 @@ def _render_form(form, *, article=None, suggestions=(), suggested=False, status=
 @bp.route("/arenden/nytt", methods=["GET", "POST"])
 @login_required
 def new_ticket():
-    from support.tickets import service
-    from support.tickets.attachments import AttachmentError
 
     if not can(current_user, "ticket.create"):
         abort(404)
@@ -167,7 +166,6 @@ def open_suggestion(article_id: str):
 @bp.get("/arenden/nytt/skickat/<int:number>")
 @login_required
 def receipt(number: int):
-    from support.tickets import notifications
 
     ticket = visible_ticket_or_404(number)
     return render_template("tickets/receipt.html", ticket=ticket,
@@ -214,8 +212,6 @@ def _render_ticket(ticket, **kwargs):
 @bp.post("/arenden/<int:number>/svara")
 @login_required
 def reply(number: int):
-    from support.tickets import service
-    from support.tickets.attachments import AttachmentError
 
     ticket = visible_ticket_or_404(number, "ticket.reply")
     form = forms.ReplyForm()
@@ -236,7 +232,6 @@ def reply(number: int):
 @bp.post("/arenden/<int:number>/lost")
 @login_required
 def resolve(number: int):
-    from support.tickets import service
 
     ticket = visible_ticket_or_404(number, "ticket.resolve_own")
     service.requester_resolve(ticket, by=current_user)
@@ -249,7 +244,6 @@ def resolve(number: int):
 @bp.post("/arenden/<int:number>/ateroppna")
 @login_required
 def reopen(number: int):
-    from support.tickets import service
 
     ticket = visible_ticket_or_404(number)
     if not can(current_user, "ticket.reopen", ticket):
@@ -265,7 +259,6 @@ def reopen(number: int):
 @bp.post("/arenden/<int:number>/betyg")
 @login_required
 def rate(number: int):
-    from support.tickets import service
 
     ticket = visible_ticket_or_404(number, "ticket.rate")
     form = forms.RateForm()
