@@ -4,19 +4,26 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?= -n 2
+# Installs come from the lock files under requirements/ (exact versions and hashes), so a fresh machine gets what
+# the suite passed with; `make lock` refreshes them on purpose.
+PIP_VERSION := 26.3
+UV_VERSION  := 0.13.9
+LOCK        := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 pyproject.toml requirements/build.in
 
-.PHONY: run test lint install clean translations
+.PHONY: run test lint install clean translations lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -U pip
+	$(PIP) install pip==$(PIP_VERSION)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+$(VENV)/.installed-run: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements/run.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements/test.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
@@ -43,6 +50,12 @@ translations: $(VENV)/.installed-test
 	@test -f translations/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i translations/messages.pot -d translations -l en
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations --statistics
+
+## make lock: resolve pyproject.toml's ranges again and write exact versions with hashes to requirements/*.txt.
+lock: | $(BIN)/python
+	$(PIP) install uv==$(UV_VERSION)
+	$(LOCK) --extra test -o requirements/test.txt
+	$(LOCK) --constraint requirements/test.txt -o requirements/run.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
