@@ -17,6 +17,7 @@ from kb.render import BROKEN_LINK_CLASS
 from kb.views import bp
 from support.extensions import db
 from support.policy import can
+from support.redirects import same_site_path
 
 
 def _require(action: str, obj=None) -> None:
@@ -254,8 +255,8 @@ def editor_images():
         else:
             flash(_("Bilden är uppladdad. Klistra in koden i artikeltexten: %(code)s",
                     code=f"![Beskriv bilden](/kb/bild/{image.stored_name})"), "success")
-            back = request.form.get("next", "")
-            if back.startswith("/kb/redaktion/"):
+            back = same_site_path(request.form.get("next"))
+            if back and back.startswith("/kb/redaktion/"):
                 return redirect(back)
             return redirect(url_for("kb.editor_images"))
     images = db.session.scalars(select(ArticleImage).order_by(ArticleImage.created_at.desc()).limit(100)).all()

@@ -27,13 +27,24 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     settings.finalize(app.config)
     app.instance_path = app.config["INSTANCE_DIR"]
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only then is X-Forwarded-For the client's address; without proxies it is whatever the client says.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    from support.request_input import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from support.accounts import throttle
+
+    throttle.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
-DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - refused in production, see check_production
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name under the instance folder (mode 0600), not a key
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigurationError(RuntimeError):
@@ -14,7 +16,7 @@ class ConfigurationError(RuntimeError):
 
 def defaults(instance_dir: Path) -> dict:
     return {
-        "SECRET_KEY": DEFAULT_SECRET_KEY,
+        "SECRET_KEY": None,  # SUPPORT_SECRET_KEY; without it, a random key kept in the instance folder
         "ENV_NAME": "development",  # SUPPORT_ENV_NAME=production turns on the production checks
         "INSTANCE_DIR": str(instance_dir),
         "DATABASE_URL": None,
@@ -38,10 +40,17 @@ def defaults(instance_dir: Path) -> dict:
         "WORKER_INTERVAL_SECONDS": 5,
         "PASSWORD_RESET_MAX_AGE": 3600,
         "PASSWORD_HASH_METHOD": "scrypt",  # Werkzeug's default; tests use a cheap method to stay fast
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCKOUT_MINUTES": 15,
-        "LOGIN_RATE_LIMIT": "20 per minute",
+        # Wrong passwords for one address from one client before that pair must wait; no account is ever
+        # locked, so nobody can lock someone else out (see docs/decisions.md, "Guessing passwords").
+        "LOGIN_FAILURES_PER_CLIENT": "5 per 15 minutes",
+        # Wrong passwords for one address from every client together; a browser that has signed in to the
+        # account before is exempt, so the owner still gets in while an attacker spreads guesses.
+        "LOGIN_FAILURES_PER_ACCOUNT": "30 per hour",
+        # Sign-in attempts per client address: high, since a whole school can share one address.
+        "LOGIN_RATE_LIMIT": "300 per minute",
+        "PASSWORD_RESET_RATE_LIMIT": "3 per hour",  # reset mails per address
         "RATELIMIT_STORAGE_URI": "memory://",
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front; client addresses come from X-Forwarded-For only then
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ["sv", "en"],
@@ -72,13 +81,56 @@ def finalize(config: dict) -> None:
     config.setdefault("ATTACHMENT_DIR", str(instance_dir / "attachments"))
     config.setdefault("MAIL_SINK_DIR", str(instance_dir / "mail-sink"))
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    try:
+        config["TRUSTED_PROXIES"] = int(config.get("TRUSTED_PROXIES") or 0)
+    except ValueError as error:
+        raise ConfigurationError("SUPPORT_TRUSTED_PROXIES ska vara antalet proxyservrar framför tjänsten, t.ex. 1.") from error
     if is_production(config):
-        if config["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(str(config["SECRET_KEY"])) < 32:
+        if not config.get("SECRET_KEY") or len(str(config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
             raise ConfigurationError(
                 "SUPPORT_SECRET_KEY måste sättas till en lång slumpmässig sträng i produktion."
             )
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and config.get("RATELIMIT_ENABLED", True):
+            raise ConfigurationError(
+                "SUPPORT_RATELIMIT_STORAGE_URI måste peka på en delad lagring (t.ex. redis://127.0.0.1:6379) "
+                "i produktion: gränser i varje process för sig släpper igenom för mycket."
+            )
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_dir)
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """The instance's own random key, made on first use and kept readable by its owner only.
+
+    Every process of the instance (web, worker, SMTP) reads the same file; when several start at once, the first
+    link wins and the others read what it wrote.
+    """
+    path = instance_dir / SECRET_KEY_FILE
+    try:
+        return _read_secret_key(path)
+    except FileNotFoundError:
+        pass
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    draft = instance_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, path)  # atomic: fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return _read_secret_key(path)
+
+
+def _read_secret_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(f"{path} är tom eller för kort; ta bort filen så skapas en ny nyckel.")
+    return key
 
 
 def is_production(config) -> bool:

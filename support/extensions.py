@@ -1,9 +1,9 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -14,5 +14,15 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rate_limit_key() -> str:
+    """Signed-in people are limited per account, so pupils sharing a school's address do not share a budget;
+    visitors per client address (the proxies' X-Forwarded-For when SUPPORT_TRUSTED_PROXIES says so)."""
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])
 babel = Babel()

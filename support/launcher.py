@@ -19,8 +19,10 @@ def _support_command() -> list[str]:
 def process_specs(config, commands: set[str]) -> list[tuple[str, list[str], str]]:
     bin_dir = Path(sys.executable).parent
     port = int(config["PORT"])
+    # Rate limits kept in process memory only hold with one process; a shared store allows several.
+    workers = "1" if str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://") else "2"
     specs = [
-        ("web", [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+        ("web", [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", workers, "--threads", "8",
                  "--access-logfile", "-", "support.wsgi:app"], f"http://127.0.0.1:{port}"),
         ("worker", [*_support_command(), "worker"], "utkorgen och schemalagda jobb"),
     ]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from support.extensions import db, login_manager
 from support.policy import can
+from support.request_input import first_forbidden_field
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,27 @@ def register_web(app: Flask) -> None:
             "servicedesk_hours": app.config["SERVICEDESK_HOURS"],
             "support_email": f"{app.config['SUPPORT_MAILBOX']}@{app.config['MAIL_DOMAIN']}",
         }}
+
+    @app.before_request
+    def refuse_control_characters():
+        field = first_forbidden_field(request)
+        if field is None:
+            return None
+        message = gettext("Begäran innehåller tecken som inte kan sparas (till exempel NUL eller andra "
+                          "styrtecken) i %(field)s. Ta bort dem och försök igen.", field=field)
+        if wants_json():
+            return jsonify(error="invalid_characters", message=message, field=field), 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.after_request
+    def private_pages_are_not_stored(response):
+        # Pages with a person's tickets or a form token must not stay in a shared computer's cache.
+        if request.endpoint != "static" and (
+            request.path.startswith("/api/") or current_user.is_authenticated
+            or (request.blueprint == "accounts")
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.after_request
     def security_headers(response):
@@ -117,15 +139,11 @@ def _error_page(code: int, text):
     return handler
 
 
-def _load_user(user_id: str):
-    from support.accounts.models import User
+def _load_user(session_id: str):
+    from support.accounts.service import user_for_session
 
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    # A deactivated account loses its open sessions at once, not at their next sign-in.
-    return user if user is not None and user.active else None
+    # A deactivated account, a new password or a sign-out elsewhere ends this session at once.
+    return user_for_session(session_id)
 
 
 def _load_user_from_token(req):

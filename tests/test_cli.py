@@ -123,7 +123,7 @@ def test_demo_is_refused_in_production(app, runner):
 def test_users_create_and_list_as_json(app, runner, factory):
     factory.school("Ekbackaskolan", slug="ekbackaskolan")
     db.session.commit()
-    result = runner.invoke(cli, ["users", "create", "Nina@Example.com", "--name", "Nina Ny", "--password", "hemligt",
+    result = runner.invoke(cli, ["users", "create", "Nina@Example.com", "--name", "Nina Ny", "--password", "hemligt-och-langt",
                                  "--group", "pedagogue:ekbackaskolan", "--role", "superuser:ekbackaskolan",
                                  "--role", "agent"])
     assert result.exit_code == 0, result.output
@@ -136,6 +136,13 @@ def test_users_create_and_list_as_json(app, runner, factory):
     }]
     plain = runner.invoke(cli, ["users", "list"]).output
     assert "nina@example.com" in plain and "superuser:ekbackaskolan" in plain
+
+
+def test_users_create_refuses_a_password_shorter_than_twelve_characters(app, runner):
+    result = runner.invoke(cli, ["users", "create", "kort@example.com", "--name", "Kort", "--password", "elva-tecken"])
+    assert result.exit_code != 0
+    assert "minst 12 tecken" in result.output
+    assert runner.invoke(cli, ["users", "list", "--json"]).output.strip() == "[]"
 
 
 @pytest.mark.parametrize("args,message", [

@@ -124,7 +124,7 @@ def set_status(user_id: int):
         if user.id == current_user.id and not form.active.data:
             flash(gettext("Du kan inte stänga av ditt eget konto."), "error")
         else:
-            user.active = form.active.data
+            service.set_active(user, form.active.data)
             db.session.commit()
             flash(gettext("Kontots status är sparad."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from support.accounts.models import STAFF_ROLES, USER_GROUPS
+from support.accounts.service import MIN_PASSWORD_LENGTH
 
 GROUP_LABELS = {
     "pedagogue": _l("Pedagog"),
@@ -37,9 +38,14 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
+PASSWORD_LENGTH_MESSAGE = _l("Lösenordet ska vara %(min)d–%(max)d tecken. En mening av några ord är lätt att minnas.")
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett lösenord.")), Length(min=8, max=200)]
+        _l("Nytt lösenord"),
+        validators=[DataRequired(_l("Ange ett lösenord.")),
+                    Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)],
     )
     confirm = PasswordField(
         _l("Upprepa lösenordet"),
@@ -62,7 +68,7 @@ class UserCreateForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn.")), Length(max=200)])
     password = PasswordField(
         _l("Lösenord (lämna tomt för inloggning enbart via e-postlänk eller inloggningstjänst)"),
-        validators=[Optional(), Length(min=8, max=200)],
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)],
     )
     group = SelectField(_l("Användargrupp"), choices=[("", "—")] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
                         validators=[Optional()])

@@ -30,8 +30,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(5), default="sv")
     phone: Mapped[str] = mapped_column(String(40), default="")
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    # Part of every session and remember cookie; raising it ends all of this person's sessions at once
+    # (sign-out, new password, deactivation).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -45,6 +46,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and the session generation."""
+        return f"{self.id}:{self.session_generation or 0}"
 
     @property
     def first_name(self) -> str:

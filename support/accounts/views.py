@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from support.accounts import service
+from support.accounts import service, throttle
 from support.accounts.forms import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm
-from support.accounts.notifications import send_password_reset
 from support.extensions import db, limiter
 from support.i18n import LOCALE_SESSION_KEY
 from support.policy import can
+from support.redirects import same_site_path
 
 bp = Blueprint("accounts", __name__)
 
@@ -25,13 +25,19 @@ def reset_link_minutes() -> int:
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.start")
+    return same_site_path(target) or url_for("pages.start")
 
 
 def sign_in(user, remember: bool = False) -> None:
-    """Start a session for a user who has proved who they are (password today, single sign-on later)."""
+    """Start a session for a user who has proved who they are (password today, single sign-on later).
+
+    The session starts empty but for the chosen language, so nothing planted before sign-in (a CSRF token,
+    a session id) survives into the signed-in session.
+    """
+    language = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LOCALE_SESSION_KEY] = language
     login_user(user, remember=remember)
 
 
@@ -45,23 +51,31 @@ def login():
         result = service.authenticate(form.email.data, form.password.data)
         if result.user is not None:
             sign_in(result.user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
-        if result.error == "locked":
-            when = format_datetime(result.locked_until, "HH:mm")
+            db.session.commit()
+            return throttle.remember_device(redirect(safe_next(request.args.get("next"))), form.email.data)
+        if result.error == "throttled":
             form.form_errors.append(
-                gettext("För många misslyckade försök. Kontot är låst till kl. %(time)s. "
-                        "Du kan också återställa lösenordet.", time=when)
+                gettext("För många felaktiga lösenord för den här adressen. Vänta en stund och försök igen, "
+                        "eller välj ett nytt lösenord med länken nedan.")
             )
         else:
             form.form_errors.append(gettext("Fel e-postadress eller lösenord."))
         form.password.data = ""
-        return render_template("accounts/login.html", form=form), 401 if result.error == "invalid" else 423
+        return render_template("accounts/login.html", form=form), 429 if result.error == "throttled" else 401
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Signing out ends every session and remember cookie of this person, not just this browser's.
+        service.end_sessions(current_user)
+        db.session.commit()
+    language = session.get(LOCALE_SESSION_KEY)
     logout_user()
+    session.clear()
+    if language:
+        session[LOCALE_SESSION_KEY] = language
     flash(gettext("Du är utloggad."), "info")
     return redirect(url_for("pages.start"))
 
@@ -71,10 +85,8 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = service.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            send_password_reset(user, service.make_reset_token(user))
-            db.session.commit()
+        service.request_password_reset(form.email.data)
+        db.session.commit()
         # The same answer whether or not the address exists, so the form cannot be used to probe for accounts.
         flash(gettext("Om adressen finns hos oss har vi skickat en länk för att välja nytt lösenord. "
                       "Länken gäller i %(minutes)d minuter.", minutes=reset_link_minutes()), "success")
@@ -91,12 +103,10 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         service.set_password(user, form.password.data)
-        user.failed_logins = 0
-        user.locked_until = None
         db.session.commit()
         flash(gettext("Lösenordet är bytt. Logga in med ditt nya lösenord."), "success")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form)
+    return render_template("accounts/reset.html", form=form, min_length=service.MIN_PASSWORD_LENGTH)
 
 
 @bp.route("/profil", methods=["GET", "POST"])

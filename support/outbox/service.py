@@ -61,7 +61,8 @@ def enqueue_mail(
     return mail
 
 
-def render_message(mail: OutgoingMail) -> EmailMessage:
+def render_message(mail: OutgoingMail, *, body_text: str | None = None) -> EmailMessage:
+    """The mail as it goes out; `body_text` replaces the stored text (the admin view shows secrets masked)."""
     message = EmailMessage()
     message["Message-ID"] = mail.message_id
     message["From"] = mail.from_addr
@@ -71,7 +72,7 @@ def render_message(mail: OutgoingMail) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (mail.headers or {}).items():
         message[name] = value
-    message.set_content(mail.body_text)
+    message.set_content(mail.body_text if body_text is None else body_text)
     if mail.body_html:
         message.add_alternative(mail.body_html, subtype="html")
     return message

@@ -11,6 +11,8 @@ from sqlalchemy import text
 from support.extensions import db
 from support.i18n import LOCALE_SESSION_KEY
 from support.pages.personas import PERSONAS, personas_for
+from support.policy import can
+from support.redirects import same_site_path
 
 bp = Blueprint("pages", __name__)
 
@@ -30,11 +32,8 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = language
             db.session.commit()
-    target = request.form.get("next", "")
     # Only same-site paths, never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("pages.start")
-    return redirect(target)
+    return redirect(same_site_path(request.form.get("next")) or url_for("pages.start"))
 
 
 @bp.get("/healthz")
@@ -46,7 +45,8 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-        checks["outbox"] = backlog()
+        if can(current_user, "admin.outbox"):  # queue sizes are operational detail, not for anyone who asks
+            checks["outbox"] = backlog()
     except Exception as error:  # noqa: BLE001 - a health check reports every failure instead of raising
         db.session.rollback()
         checks["database"] = f"error: {type(error).__name__}"

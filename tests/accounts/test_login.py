@@ -1,9 +1,6 @@
-from datetime import timedelta
-
 import pytest
 
 from support.accounts.models import User
-from support.database import utcnow
 from support.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 
@@ -32,23 +29,6 @@ def test_unknown_user_gets_the_same_message_as_a_wrong_password(client):
     response = client.post("/login", data={"email": "nobody@example.com", "password": "x"})
     assert response.status_code == 401
     assert "Fel e-postadress eller lösenord." in response.get_data(as_text=True)
-
-
-def test_account_is_locked_after_repeated_failures_even_with_the_right_password(client, factory, app):
-    factory.user(email="kalle@example.com")
-    db.session.commit()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post("/login", data={"email": "kalle@example.com", "password": "fel"})
-    response = client.post("/login", data={"email": "kalle@example.com", "password": TEST_PASSWORD})
-    assert response.status_code == 423
-    assert "Kontot är låst" in response.get_data(as_text=True)
-
-
-def test_lockout_expires(client, factory):
-    user = factory.user(email="kalle@example.com")
-    user.locked_until = utcnow() - timedelta(minutes=1)
-    db.session.commit()
-    assert login(client, "kalle@example.com").status_code == 302
 
 
 def test_inactive_user_cannot_sign_in(client, factory):

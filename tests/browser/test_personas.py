@@ -197,6 +197,8 @@ def test_forgotten_password_end_to_end_with_the_mail_visible_to_admins(browser, 
     admin.goto("/admin/utkorg/")
     admin.get_by_role("row").filter(has_text=email).get_by_role("link").first.click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Återställ ditt lösenord till Skolsupport")
+    expect(admin.locator("main")).to_contain_text("/aterstall-losenord/••••••••")
+    expect(admin.locator("main")).not_to_contain_text(link.rsplit("/", 1)[1])
     axe_check(admin)
     admin_context.close()
 

@@ -113,18 +113,26 @@ def test_agent_lists_a_queue_and_searches(client, org, new_ticket, token_for):
 def test_session_cookie_works_and_needs_the_csrf_header_for_changes(app, org):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    page = client.get("/login")
     import re
 
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page.get_data(as_text=True))
+    def form_token(path):
+        page = client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+            re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        return found.group(1)
+
+    before_sign_in = form_token("/login")
     client.post("/login", data={"email": org.guardian_a.email, "password": "korrekt-hast-batteri",
-                                "csrf_token": token.group(1)})
+                                "csrf_token": before_sign_in})
     assert client.get("/api/v1/tickets").status_code == 200
     response = client.post("/api/v1/tickets", json={"subject": "Hej", "body": "Text"})
     assert response.status_code == 400 and response.get_json()["error"] == "csrf"
+    # Signing in renews the session, so the token from before no longer works (finding 2).
     response = client.post("/api/v1/tickets", json={"subject": "Hej", "body": "Text"},
-                           headers={"X-CSRFToken": token.group(1)})
+                           headers={"X-CSRFToken": before_sign_in})
+    assert response.status_code == 400
+    response = client.post("/api/v1/tickets", json={"subject": "Hej", "body": "Text"},
+                           headers={"X-CSRFToken": form_token("/")})
     assert response.status_code == 201
 
 

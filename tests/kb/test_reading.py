@@ -117,10 +117,12 @@ def test_the_search_page_offers_did_you_mean_for_a_typo(app, client):
 
 def test_hostile_queries_answer_normally(app, client):
     make_article("a")
-    for query in ['"unbalanced', "AND OR NOT", "*", "title:x", "a" * 5000, "(((", "\x00"]:
+    for query in ['"unbalanced', "AND OR NOT", "*", "title:x", "a" * 5000, "(((", "ﬁ", "\u202e", "𝔞𝔟"]:
         response = client.get("/kb/sok", query_string={"q": query})
         assert response.status_code == 200
         assert client.get("/api/v1/kb/search", query_string={"q": query}).status_code == 200
+    # A NUL cannot be searched for or stored: a clear refusal (tests/test_request_input.py has the rest).
+    assert client.get("/kb/sok", query_string={"q": "\x00"}).status_code == 400
 
 
 def test_search_pages_through_many_hits(app, client):
