@@ -155,5 +155,6 @@ def _load_user_from_token(req):
     user = user_for_api_token(header.removeprefix("Bearer ").strip())
     if user is not None:
         g.api_token_auth = True
-        db.session.commit()
+        if db.session.dirty:  # "last used", refreshed at most every few minutes
+            db.session.commit()
     return user

@@ -59,6 +59,13 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
 
 
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Vad ska nyckeln användas till?"),
+        validators=[DataRequired(_l("Ge nyckeln ett namn så att du känner igen den.")), Length(max=100)],
+    )
+
+
 class UserCreateForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),

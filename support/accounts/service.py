@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -235,11 +236,36 @@ def request_password_reset(email: str) -> None:
         build_password_reset(stand_in, make_reset_token(stand_in))
 
 
+MAX_ACTIVE_API_TOKENS = 10
+# "Last used" is shown to the minute's use a person needs; writing it on every call would put a write on every read.
+API_TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+
+
 def issue_api_token(user: User, name: str) -> str:
     """Create a personal API token; the returned secret is shown once and only its hash is kept."""
+    active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False)))
+    if user.id is not None and active >= MAX_ACTIVE_API_TOKENS:
+        raise AccountError(_l("Du har redan %(count)d aktiva API-nycklar. Återkalla en som du inte använder.",
+                              count=MAX_ACTIVE_API_TOKENS))
     token = "sk_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, name=name[:100] or "API", token_hash=ApiToken.hash(token)))
+    db.session.add(ApiToken(user=user, name=name.strip()[:100] or "API", token_hash=ApiToken.hash(token)))
     return token
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The person's tokens, newest first, revoked ones included so the list tells the whole story."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise AccountError(_l("API-nyckeln finns inte."))
+    row.revoked = True
+    return row
 
 
 def user_for_api_token(token: str) -> User | None:
@@ -248,5 +274,7 @@ def user_for_api_token(token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= API_TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
     return row.user

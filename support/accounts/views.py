@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from support.accounts import service, throttle
-from support.accounts.forms import ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm
+from support.accounts.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, ProfileForm, ResetPasswordForm
 from support.extensions import db, limiter
 from support.i18n import LOCALE_SESSION_KEY
 from support.policy import can
@@ -124,3 +124,38 @@ def profile():
         flash(gettext("Profilen är sparad."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, user=current_user)
+
+
+@bp.route("/profil/api-nycklar", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """Personal API tokens: issued here (the secret is shown once), listed with their last use, revoked."""
+    if not can(current_user, "profile.api_tokens", current_user):
+        return render_template("errors/error.html", code=403, message=gettext("Ingen behörighet.")), 403
+    form = ApiTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            new_token = service.issue_api_token(current_user, form.name.data)
+        except service.AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    status = 200 if not form.errors else 400
+    return render_template("accounts/api_tokens.html", form=form, new_token=new_token,
+                           tokens=service.api_tokens_of(current_user)), status
+
+
+@bp.post("/profil/api-nycklar/<int:token_id>/aterkalla")
+@login_required
+def revoke_api_token(token_id: int):
+    if not can(current_user, "profile.api_tokens", current_user):
+        return render_template("errors/error.html", code=403, message=gettext("Ingen behörighet.")), 403
+    try:
+        token = service.revoke_api_token(current_user, token_id)
+    except service.AccountError:
+        return render_template("errors/error.html", code=404, message=gettext("Sidan finns inte.")), 404
+    db.session.commit()
+    flash(gettext("API-nyckeln ”%(name)s” är återkallad och fungerar inte längre.", name=token.name), "success")
+    return redirect(url_for("accounts.api_tokens"))

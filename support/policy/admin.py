@@ -20,4 +20,6 @@ RULES = {
     "admin.organisation": _admin_only,
     "profile.view": _own_profile,
     "profile.edit": _own_profile,
+    # Personal tokens act as their owner, so only the owner issues and revokes them (not even an admin).
+    "profile.api_tokens": lambda user, obj=None: is_authenticated(user) and (obj is None or obj.id == user.id),
 }
