@@ -12,7 +12,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Build the web application; `config` overrides the SUPPORT_* environment (tests pass their own)."""
     from support import config as settings
-    from support.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from support.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from support.i18n import select_locale, select_timezone
 
     app = Flask(
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     from support.accounts import throttle
 

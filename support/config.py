@@ -8,6 +8,7 @@ from pathlib import Path
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name under the instance folder (mode 0600), not a key
 MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_SERVICEDESK_HOURS = "vardagar 08.00–17.00"
 
 
 class ConfigurationError(RuntimeError):
@@ -33,7 +34,7 @@ def defaults(instance_dir: Path) -> dict:
         "SUPPORT_MAILBOX": "support",  # local part of the support address: support@MAIL_DOMAIN
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVICEDESK_PHONE": "08-465 004 00",
-        "SERVICEDESK_HOURS": "vardagar 08.00–17.00",
+        "SERVICEDESK_HOURS": DEFAULT_SERVICEDESK_HOURS,
         "DEMO_PASSWORD": "demo",
         "OUTBOX_MAX_ATTEMPTS": 8,
         "OUTBOX_BATCH_SIZE": 50,
@@ -64,6 +65,10 @@ def defaults(instance_dir: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Static files carry a content fingerprint in their URL (?v=…), so browsers may keep them for a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/plain", "application/atom+xml"],
     }
 
 

@@ -2,6 +2,7 @@
 
 from flask import request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -26,3 +27,4 @@ def rate_limit_key() -> str:
 
 limiter = Limiter(key_func=rate_limit_key, default_limits=[])
 babel = Babel()
+compress = Compress()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LOCALE_SESSION_KEY = "locale"
@@ -10,6 +13,8 @@ LOCALE_SESSION_KEY = "locale"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # mail, CLI and worker: the default unless the caller forces a locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in languages:
         return chosen
@@ -25,3 +30,18 @@ def select_timezone() -> str:
 def get_request_locale() -> str:
     """The locale of this request (for code outside templates)."""
     return select_locale() if request else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# One way to write a moment on every page: Swedish style in Swedish ("18 aug. 2026 10:00"), and a form no English
+# reader can misread as month/day ("18 Aug 2026, 10:00"). Never seconds; Stockholm time (Flask-Babel's timezone).
+_MOMENT_PATTERNS = {"sv": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
+_DAY_PATTERNS = {"sv": "d MMM y", "en": "d MMM y"}
+
+
+def format_moment(value: datetime | date | None) -> str:
+    if not value:
+        return ""
+    language = get_locale().language if get_locale() else "sv"
+    if isinstance(value, datetime):
+        return format_datetime(value, _MOMENT_PATTERNS.get(language, _MOMENT_PATTERNS["en"]))
+    return format_date(value, _DAY_PATTERNS.get(language, _DAY_PATTERNS["en"]))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
+from support.config import DEFAULT_SERVICEDESK_HOURS
 from support.extensions import db, login_manager
+from support.i18n import format_moment
 from support.policy import can
 from support.request_input import first_forbidden_field
 
@@ -50,14 +55,32 @@ def register_web(app: Flask) -> None:
     login_manager.request_loader(_load_user_from_token)
 
     app.jinja_env.globals.update(can=can, current_user=current_user, get_locale=get_locale)
-    app.jinja_env.filters["datetime"] = lambda value, fmt="short": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>").join(text.splitlines()) if text else ""
+
+    @app.after_request
+    def let_static_files_be_compressed(response):
+        # send_file streams files untouched, which Flask-Compress leaves alone; the stylesheets and scripts are
+        # small, and compressed they are a fraction of the bytes on a phone.
+        if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()  # whole, so every encoding a browser accepts applies, gzip included
+        return response
+
+    @app.url_defaults
+    def fingerprint_static_files(endpoint, values):
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", static_fingerprint(app.static_folder, values["filename"]))
 
     @app.context_processor
     def inject_settings():
+        hours = app.config["SERVICEDESK_HOURS"]
+        phone = app.config["SERVICEDESK_PHONE"]
         return {"config_public": {
-            "servicedesk_phone": app.config["SERVICEDESK_PHONE"],
-            "servicedesk_hours": app.config["SERVICEDESK_HOURS"],
+            "servicedesk_phone": phone,
+            "servicedesk_tel": telephone_link(phone),
+            # The shipped opening hours read in the visitor's language; hours an admin configured are shown as set.
+            "servicedesk_hours": str(TRANSLATED_DEFAULT_HOURS) if hours == DEFAULT_SERVICEDESK_HOURS else hours,
             "support_email": f"{app.config['SUPPORT_MAILBOX']}@{app.config['MAIL_DOMAIN']}",
         }}
 
@@ -127,6 +150,27 @@ def register_web(app: Flask) -> None:
         if wants_json():
             return jsonify(error="internal", message=message), 500
         return render_template("errors/error.html", code=500, message=message), 500
+
+
+# The shipped SUPPORT_SERVICEDESK_HOURS, marked for translation.
+TRANSLATED_DEFAULT_HOURS = _l("vardagar 08.00–17.00")
+
+
+@functools.cache
+def static_fingerprint(folder: str, filename: str) -> str:
+    """A short hash of a static file's content (once per process; a deploy restarts the processes)."""
+    try:
+        return hashlib.sha256((Path(folder) / filename).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def telephone_link(phone: str) -> str:
+    """`08-465 004 00` → `tel:+46846500400`: the number a phone dials from anywhere."""
+    digits = "".join(character for character in phone if character.isascii() and character.isdigit())
+    if phone.strip().startswith("+"):
+        return f"tel:+{digits}"
+    return f"tel:+46{digits[1:]}" if digits.startswith("0") else f"tel:{digits}"
 
 
 def _error_page(code: int, text):

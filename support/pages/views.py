@@ -36,6 +36,12 @@ def set_language():
     return redirect(same_site_path(request.form.get("next")) or url_for("pages.start"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmark tools ask for /favicon.ico whatever the page says; answer instead of a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/healthz")
 def healthz():
     from support.outbox.service import backlog

@@ -1,4 +1,6 @@
 import json
+import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,55 @@ def test_a_page_whose_database_is_down_answers_in_swedish_without_a_traceback(ap
     assert response.status_code == 503
     assert "Tjänsten kan inte nå databasen just nu." in page
     assert "Traceback" not in page
+
+
+def test_static_files_are_compressed_fingerprinted_and_kept_by_browsers(client):
+    page = client.get("/").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', page).group(1)
+    response = client.get(stylesheet, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_pages_are_sent_compressed(client):
+    assert client.get("/", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"
+
+
+def test_there_is_a_favicon(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon"' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_signing_in_from_the_header_returns_to_the_page_being_read(client):
+    page = client.get("/kb/vardnadshavare").get_data(as_text=True)
+    assert 'href="/login?next=/kb/vardnadshavare"' in page
+
+
+def test_the_servicedesk_phone_number_can_be_called_with_one_tap(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="tel:+46846500400"' in page
+
+
+def test_opening_hours_read_in_english_for_an_english_reader(client):
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    assert "vardagar" not in page and "weekdays 08.00–17.00" in page
+
+
+def test_times_are_written_without_seconds_and_unambiguously_in_english(app):
+    from datetime import datetime
+
+    from flask_babel import force_locale
+
+    from support.i18n import format_moment
+
+    moment = datetime(2026, 12, 4, 9, 5, 33, tzinfo=UTC)
+    with app.test_request_context():
+        with force_locale("sv"):
+            assert format_moment(moment) == "4 dec. 2026 10:05"
+        with force_locale("en"):
+            assert format_moment(moment) == "4 Dec 2026, 10:05"
