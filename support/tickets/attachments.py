@@ -92,7 +92,7 @@ ZIP_LOOKAHEAD_BYTES = 30 + 1024
 ZIP_METHODS = frozenset({0, 1, 6, 8, 9, 12, 14, 19, 93, 95, 96, 97, 98, 99})
 # Errors the standard library raises on hostile archives; each one means "cannot be inspected".
 ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-                  ValueError, OverflowError, struct.error, zlib.error)
+                  ValueError, OverflowError, LookupError, struct.error, zlib.error)
 
 
 class AttachmentError(ValueError):
@@ -197,6 +197,7 @@ def _kind_of(head: bytes) -> tuple[str, str]:
 
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def _text_problem(chunk: bytes, *, final: bool, decoder=None) -> str | None:
@@ -207,7 +208,7 @@ def _text_problem(chunk: bytes, *, final: bool, decoder=None) -> str | None:
             text = decoder.decode(chunk, final)
         except UnicodeDecodeError:
             return "not text"
-        return "not text" if any(ch not in "\t\n\r\f" and unicodedata.category(ch) == "Cc" for ch in text) else None
+        return "not text" if _CONTROL_CHARACTERS.search(text) else None
     return "not text" if _CONTROL_BYTES.search(chunk) else None
 
 
@@ -307,7 +308,7 @@ def _name_problem(name: str) -> str | None:
 def _unsafe_member_name(raw: str) -> bool:
     """A member name an unpacking tool could write outside its folder, over a device or into a stream."""
     parts = raw.replace("\\", "/").split("/")
-    return (raw.startswith(("/", "\\")) or any(part not in ("", ".") and not part.strip(" .") for part in parts)
+    return (not raw or raw.startswith(("/", "\\")) or any(part not in ("", ".") and not part.strip(" .") for part in parts)
             or ":" in raw or any(unicodedata.category(ch)[0] == "C" for ch in raw))
 
 
@@ -397,7 +398,10 @@ def _inspect_zip(data: bytes, family: str, depth: int, budget: _Budget) -> None:
         raise _Refusal(gettext("arkivet innehåller för många arkiv i varandra (högst %(count)s nivåer)",
                                count=MAX_ARCHIVE_DEPTH))
     archive = _open_zip(data, budget)
-    structure = _office_structure(archive, budget)
+    try:
+        structure = _office_structure(archive, budget)
+    except ARCHIVE_ERRORS as error:
+        raise _Refusal(gettext("arkivet är trasigt eller kan inte kontrolleras")) from error
     if family == "office" and not structure:
         raise _Refusal(_mismatch("office"))
     for info in archive.infolist():
