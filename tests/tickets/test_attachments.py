@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import struct
 import tarfile
 import tracemalloc
@@ -302,6 +303,22 @@ def test_zip_with_a_second_zip_appended_is_refused(app):
     first = zip_of(**{"a.png": PNG})
     assert "data utanför sina filer" in refusal("bilder.zip", first + zip_of(**{"setup.exe": EXE}))
     assert "data utanför sina filer" in refusal("bilder.zip", first + b"junk")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_damaged_archives_are_refused_or_accepted_but_never_crash(app, seed):
+    rng = random.Random(seed)
+    originals = [docx(), odt(), zip_of(**{"a.png": PNG, "b.zip": zip_of(**{"c.txt": b"hej"})}), PDF + b"PK\x03\x04"]
+    for _ in range(300):
+        data = bytearray(rng.choice(originals))
+        for _ in range(rng.randint(1, 6)):
+            position = rng.randrange(len(data))
+            if rng.random() < 0.7:
+                data[position] = rng.randrange(256)
+            else:
+                del data[position: position + rng.randint(1, 20)]
+        inspection = attachments.inspect(IncomingFile(rng.choice(["a.docx", "a.odt", "a.zip", "a.pdf"]), bytes(data)))
+        assert inspection.dangerous is False or inspection.reason
 
 
 # --- bounds: archive bombs cost a bounded amount of work and memory --------------------------------------------
