@@ -184,6 +184,9 @@ def _kind_of(head: bytes) -> tuple[str, str]:
         return "pdf", "application/pdf"
     if head.startswith(b"{\\rtf"):
         return "rtf", "application/rtf"
+    if _text_problem(head, final=False, decoder=_text_decoder(head)) is None:
+        # Before filetype: its weaker signatures (BMP is "BM") would make "BMI per klass;…" a picture.
+        return "text", "text/plain"
     kind = filetype.guess(head)
     if kind is not None:
         if kind.mime in IMAGE_TYPES.values():
@@ -191,8 +194,6 @@ def _kind_of(head: bytes) -> tuple[str, str]:
         if kind.mime == "application/x-msdownload":
             return "program", kind.mime
         return "other", kind.mime
-    if _text_problem(head, final=False, decoder=_text_decoder(head)) is None:
-        return "text", "text/plain"
     return "other", "application/octet-stream"
 
 

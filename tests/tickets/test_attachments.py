@@ -108,6 +108,7 @@ def test_type_is_detected_from_content_within_the_family_the_name_says(app):
     ("brev.docx", docx()), ("protokoll.odt", odt()), ("brev.rtf", b"{\\rtf1\\ansi Hej {\\b v\\'e4rlden}}"),
     ("logg.txt", "Fel vid inloggning: användaren saknas\r\n".encode()),
     ("elever.csv", "Namn;Klass\r\nÅsa Öberg;7B\r\n".encode("cp1252")),
+    ("bmi.csv", b"BMI per klass;7B;8A\r\n"), ("id3.txt", b"ID3-taggar saknas\n"),
     ("anteckning.txt", "Skärmläsaren läser fel".encode("utf-16")),
     ("bilder.zip", zip_of(**{"a.png": PNG, "mapp/b.pdf": PDF, "c.docx": docx(), "d.txt": b"hej"})),
     ("fran-mac.zip", zip_of(**{"a.png": PNG, "__MACOSX/._a.png": b"\x00\x05\x16\x07\x00\x02\x00\x00"})),
