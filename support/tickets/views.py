@@ -31,7 +31,7 @@ from support.extensions import db
 from support.orgs.models import School
 from support.policy import can
 from support.tickets import canned, forms, notifications, queues, routing, search, service
-from support.tickets.attachments import AttachmentError, from_upload
+from support.tickets.attachments import MAX_FILES_PER_MESSAGE, AttachmentError, from_upload
 from support.tickets.attachments import download_attachment as send_attachment
 from support.tickets.models import PRIORITIES, STATES, SYSTEMS, Attachment, CannedResponse, Ticket
 from support.tickets.personal_numbers import mask_personal_numbers
@@ -104,7 +104,8 @@ def notification_preferences() -> list:
 def limits() -> dict:
     config = current_app.config
     return {"file_mb": config["ATTACHMENT_MAX_FILE_BYTES"] // (1024 * 1024),
-            "total_mb": config["ATTACHMENT_MAX_TICKET_BYTES"] // (1024 * 1024)}
+            "total_mb": config["ATTACHMENT_MAX_TICKET_BYTES"] // (1024 * 1024),
+            "files": MAX_FILES_PER_MESSAGE}
 
 
 def uploaded_files(field_name: str = "attachments") -> list:
