@@ -120,7 +120,9 @@ def test_hostile_queries_answer_normally(app, client):
     for query in ['"unbalanced', "AND OR NOT", "*", "title:x", "a" * 5000, "(((", "\x00"]:
         response = client.get("/kb/sok", query_string={"q": query})
         assert response.status_code == 200
-        assert client.get("/api/v1/kb/search", query_string={"q": query}).status_code == 200
+        # The API's schema refuses control characters with a field error; everything else is searched.
+        expected = 400 if "\x00" in query else 200
+        assert client.get("/api/v1/kb/search", query_string={"q": query}).status_code == expected
 
 
 def test_search_pages_through_many_hits(app, client):
