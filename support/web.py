@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from support.config import DEFAULT_SERVICEDESK_HOURS
 from support.extensions import db, login_manager
 from support.i18n import format_moment
+from support.jsonapi import ApiError, BoundedJSONProvider
 from support.policy import can
 from support.request_input import first_forbidden_field
 
@@ -36,12 +37,13 @@ def register_web(app: Flask) -> None:
     from support.channels.api import bp as api_bp
     from support.channels.phone import bp as phone_bp
     from support.channels.web_form import bp as web_channel_bp
+    from support.openapi import bp as openapi_bp
     from support.outbox.views import bp as outbox_bp
     from support.pages.views import bp as pages_bp
     from support.tickets.views import bp as tickets_bp
 
     for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
-                      api_bp, kb_api_bp):
+                      api_bp, kb_api_bp, openapi_bp):
         app.register_blueprint(blueprint)
     from support.tickets.admin_views import bp as tickets_admin_bp
     app.register_blueprint(tickets_admin_bp)
@@ -115,6 +117,13 @@ def register_web(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
         return response
+
+    # Request bodies are parsed with a depth cap and without NaN/Infinity (see support/jsonapi.py).
+    app.json = BoundedJSONProvider(app)
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError):
+        return jsonify(error.body()), error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

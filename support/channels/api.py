@@ -3,17 +3,34 @@
 Authentication: the session cookie, or a personal token in `Authorization: Bearer …` (issued on the profile page).
 Token requests are CSRF-exempt; cookie requests that change something need the CSRF token in an `X-CSRFToken`
 header, like the pages. Every endpoint asks the same policy as the pages; a ticket the caller may not see answers
-404, exactly like a ticket that does not exist. Errors are JSON: `{"error": "<code>", "message": "<Swedish text>"}`.
+404, exactly like a ticket that does not exist. Input is validated by the schemas in api_schemas.py (published at
+/api/v1/openapi.json); errors are JSON: `{"error": "<code>", "message": "<Swedish text>"}` (+ `fields`).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from support.channels.api_schemas import (
+    IdempotencyHeader,
+    MessageOut,
+    NewMessage,
+    NewTicket,
+    TicketDetailOut,
+    TicketListOut,
+    TicketListQuery,
+    TicketNumberPath,
+    TicketOut,
+)
 from support.extensions import csrf, db
+from support.jsonapi import ApiError, field_error, parse_body, parse_headers, parse_query
+from support.openapi import Operation, documented
 from support.orgs.service import school_by_slug
 from support.policy import can
+from support.policy.tickets import hidden_ticket_fields, refused_creation_choices
 from support.tickets import queues, service
 from support.tickets import search as ticket_search
 from support.tickets.attachments import AttachmentError
@@ -22,47 +39,25 @@ from support.tickets.notifications import ticket_url
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for cookie-authenticated requests only
 
-MAX_LIMIT = 100
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
-    return jsonify(error=error.code, message=error.message), error.status
+TICKET_NUMBER = "<int(min=1, max=2147483647):number>"
 
 
 @bp.before_request
 def _authenticate_and_check_csrf():
     if not current_user.is_authenticated:
-        raise ApiError(401, "unauthorized", "Logga in eller skicka en personlig API-nyckel "
-                                            "(Authorization: Bearer …).")
+        raise ApiError(401, "unauthorized", gettext("Logga in eller skicka en personlig API-nyckel "
+                                                    "(Authorization: Bearer …)."))
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     if unsafe and not g.get("api_token_auth") and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "Skicka ett JSON-objekt (Content-Type: application/json).")
-    return data
-
-
-def _limit() -> int:
-    try:
-        return min(max(int(request.args.get("limit", 50)), 1), MAX_LIMIT)
-    except ValueError as error:
-        raise ApiError(400, "invalid_limit", "limit måste vara ett heltal mellan 1 och 100.") from error
-
-
 def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
-    """A ticket as the viewer may see it (internal notes and staff fields only for staff)."""
-    staff = can(viewer, "ticket.view_internal", ticket)
+    """The one representation of a ticket: everything, minus what the policy hides from this viewer."""
+    hidden = hidden_ticket_fields(viewer, ticket)
+    requester = {"name": ticket.requester.name, "email": ticket.requester.email}
+    if "requester.email" in hidden:
+        del requester["email"]
     data = {
         "number": ticket.number,
         "display_number": ticket.display_number,
@@ -73,8 +68,7 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
         "channel": ticket.channel,
         "system": ticket.system,
         "school": ticket.school.slug if ticket.school else None,
-        "requester": {"name": ticket.requester.name, "email": ticket.requester.email}
-        if staff or ticket.requester_id == viewer.id else {"name": ticket.requester.name},
+        "requester": requester,
         "assignee": service.staff_name_for(ticket.assignee, ticket, viewer) if ticket.assignee else None,
         "tags": ticket.tags,
         "created_at": ticket.created_at.isoformat(),
@@ -83,11 +77,10 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
         "resolution_due": ticket.resolution_due.isoformat(),
         "merged_into": ticket.merged_into.number if ticket.merged_into else None,
         "url": ticket_url(ticket),
+        "flags": sorted(ticket.flags or []),
+        "first_response_breached": ticket.first_response_breached,
+        "resolution_breached": ticket.resolution_breached,
     }
-    if staff:
-        data["flags"] = sorted(ticket.flags or [])
-        data["first_response_breached"] = ticket.first_response_breached
-        data["resolution_breached"] = ticket.resolution_breached
     if full:
         data["messages"] = [message_json(m, ticket, viewer) for m in service.visible_messages(ticket, viewer)]
         data["attachments"] = [
@@ -95,9 +88,11 @@ def ticket_json(ticket, viewer, *, full: bool = False) -> dict:
              "url": f"/arenden/{ticket.number}/bilagor/{a.id}"}
             for a in service.visible_attachments(ticket, viewer) if not a.is_dangerous
         ]
-        if ticket.rating_score and (staff or ticket.requester_id == viewer.id):
+        if ticket.rating_score:
             data["rating"] = {"score": ticket.rating_score, "comment": ticket.rating_comment}
-    return data
+    shown = {name: value for name, value in data.items() if name not in hidden}
+    return (TicketDetailOut if full else TicketOut).model_validate(shown).model_dump(mode="json",
+                                                                                    exclude_unset=True)
 
 
 def message_json(message, ticket, viewer) -> dict:
@@ -108,54 +103,66 @@ def message_json(message, ticket, viewer) -> dict:
 
 
 @bp.get("/tickets")
+@documented(Operation(summary="The caller's tickets, a staff queue, or a search", query=TicketListQuery,
+                      success=TicketListOut, tags=("tickets",)))
 def list_tickets():
     """The caller's tickets: `?queue=<key>` for staff queues, `?q=` to search, else their own ("Mina ärenden")."""
     user = current_user._get_current_object()
-    cursor = request.args.get("cursor") or None
+    args = parse_query(TicketListQuery)
+    filters = queues.QueueFilters(state=args.state, priority=args.priority, system=args.system,
+                                  school_id=args.school, channel=args.channel, tag=args.tag)
     try:
-        filters = queues.QueueFilters.from_args(request.args)
-        query = (request.args.get("q") or "").strip()
-        queue = (request.args.get("queue") or "").strip()
-        if query:
-            rows, next_cursor = ticket_search.search_tickets(user, query, cursor=cursor, limit=_limit(),
-                                                             filters=filters)
-        elif queue:
-            page = queues.list_queue(user, queue, filters=filters, sort=request.args.get("sort", "due"),
-                                     cursor=cursor, limit=_limit())
+        if args.q:
+            rows, next_cursor = ticket_search.search_tickets(user, args.q.strip(), cursor=args.cursor,
+                                                             limit=args.limit, filters=filters)
+        elif args.queue:
+            page = queues.list_queue(user, args.queue.strip(), filters=filters, sort=args.sort,
+                                     cursor=args.cursor, limit=args.limit)
             rows, next_cursor = page.tickets, page.next_cursor
         else:
-            rows, next_cursor = queues.my_tickets(user, cursor=cursor, limit=_limit())
+            rows, next_cursor = queues.my_tickets(user, cursor=args.cursor, limit=args.limit)
     except queues.QueueError as error:
         raise ApiError(400, "invalid_parameter", str(error)) from error
     return jsonify(tickets=[ticket_json(t, user) for t in rows], next_cursor=next_cursor)
 
 
+_STAFF_CHOICE_MESSAGES = {"priority": _l("Prioriteten sätts av supporten."), "tags": _l("Taggar sätts av supporten.")}
+
+
 @bp.post("/tickets")
+@documented(Operation(
+    summary="Create a ticket", body=NewTicket, headers=IdempotencyHeader, success=TicketDetailOut, status=201,
+    errors=(403,), tags=("tickets",),
+    description="As the caller (channel `api`). Staff who may log calls can pass `requester_email`; only staff "
+                "may choose `priority` (requesters may send `normal`) and `tags`."))
 def create_ticket():
-    """Create a ticket as the caller (channel "api"). Staff who may log calls can pass `requester_email`.
-    Send the same `Idempotency-Key` header (or `idempotency_key`) again and you get the same ticket back."""
+    """Create a ticket as the caller (channel "api"). Send the same `Idempotency-Key` header (or
+    `idempotency_key`) again and you get the same ticket back."""
     user = current_user._get_current_object()
     if not can(user, "ticket.create"):
-        raise ApiError(403, "forbidden", "Du kan inte skapa ärenden.")
-    data = _json_body()
+        raise ApiError(403, "forbidden", gettext("Du kan inte skapa ärenden."))
+    data = parse_body(NewTicket)
+    key = parse_headers(IdempotencyHeader).idempotency_key or data.idempotency_key
+    refused = refused_creation_choices(user, {"priority": data.priority, "tags": data.tags})
+    if refused:
+        raise ApiError(400, "validation", gettext("Kontrollera uppgifterna och försök igen."),
+                       {name: str(_STAFF_CHOICE_MESSAGES[name]) for name in refused})
     school = None
-    if data.get("school"):
-        school = school_by_slug(str(data["school"]))
+    if data.school:
+        school = school_by_slug(data.school)
         if school is None:
-            raise ApiError(400, "invalid_school", "Okänd skola.")
+            raise field_error("school", gettext("Okänd skola."))
     requester, contact_email = user, None
-    if data.get("requester_email") and data["requester_email"] != user.email:
+    if data.requester_email and data.requester_email.lower() != user.email.lower():
         if not can(user, "ticket.log_call"):
-            raise ApiError(403, "forbidden", "Du kan bara skapa ärenden för dig själv.")
-        requester, contact_email = None, str(data["requester_email"])
-    key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")
+            raise ApiError(403, "forbidden", gettext("Du kan bara skapa ärenden för dig själv."))
+        requester, contact_email = None, data.requester_email
     try:
         ticket = service.create_ticket(
-            subject=str(data.get("subject") or ""), body=str(data.get("body") or ""), channel="api",
-            requester=requester, contact_email=contact_email, contact_name=str(data.get("requester_name") or ""),
-            school=school, system=data.get("system") or "general", school_form=data.get("school_form"),
-            priority=data.get("priority") or "normal", created_by=user,
-            idempotency_key=f"api:{user.id}:{key}" if key else None,
+            subject=data.subject, body=data.body, channel="api", requester=requester, contact_email=contact_email,
+            contact_name=data.requester_name or "", school=school, system=data.system or "general",
+            school_form=data.school_form, priority=data.priority or "normal", tags=data.tags or (),
+            created_by=user, idempotency_key=f"api:{user.id}:{key}" if key else None,
         )
     except (service.TicketError, AttachmentError) as error:
         db.session.rollback()
@@ -167,11 +174,13 @@ def create_ticket():
 def _visible_ticket(number: int, action: str = "ticket.view"):
     ticket = service.get_ticket_for(current_user._get_current_object(), number, action=action, via="api")
     if ticket is None:
-        raise ApiError(404, "not_found", "Ärendet finns inte.")
+        raise ApiError(404, "not_found", gettext("Ärendet finns inte."))
     return ticket
 
 
-@bp.get("/tickets/<int:number>")
+@bp.get(f"/tickets/{TICKET_NUMBER}")
+@documented(Operation(summary="One ticket with the messages and attachments the caller may see",
+                      path=TicketNumberPath, success=TicketDetailOut, tags=("tickets",)))
 def get_ticket(number: int):
     """One ticket with the messages and attachments the caller may see."""
     ticket = _visible_ticket(number)
@@ -179,20 +188,20 @@ def get_ticket(number: int):
     return jsonify(ticket_json(ticket, current_user._get_current_object(), full=True))
 
 
-@bp.post("/tickets/<int:number>/messages")
+@bp.post(f"/tickets/{TICKET_NUMBER}/messages")
+@documented(Operation(summary="Reply, or (staff) add an internal note", path=TicketNumberPath, body=NewMessage,
+                      success=MessageOut, status=201, errors=(403,), tags=("tickets",)))
 def add_message(number: int):
     """Reply (`{"body": …}`) or, for staff, add an internal note (`{"body": …, "internal": true}`)."""
     user = current_user._get_current_object()
     ticket = _visible_ticket(number)
-    data = _json_body()
-    internal = bool(data.get("internal"))
-    if not can(user, "ticket.note" if internal else "ticket.reply", ticket):
-        raise ApiError(403, "forbidden", "Du kan inte skriva i det här ärendet.")
+    data = parse_body(NewMessage)
+    if not can(user, "ticket.note" if data.internal else "ticket.reply", ticket):
+        raise ApiError(403, "forbidden", gettext("Du kan inte skriva i det här ärendet."))
     try:
-        message = service.reply(ticket, author=user, body=str(data.get("body") or ""), internal=internal,
-                                channel="api")
+        message = service.reply(ticket, author=user, body=data.body, internal=data.internal, channel="api")
     except (service.TicketError, AttachmentError) as error:
         db.session.rollback()
         raise ApiError(400, "invalid", str(error)) from error
     db.session.commit()
-    return jsonify(message_json(message, ticket, user)), 201
+    return jsonify(MessageOut.model_validate(message_json(message, ticket, user)).model_dump(mode="json")), 201

@@ -115,6 +115,11 @@ def _staff(user, _obj=None) -> bool:
     return is_ticket_staff(user)
 
 
+def _choose_priority(user, priority) -> bool:
+    """Staff rank tickets; a requester may only leave the default, so nobody jumps the queue by calling it urgent."""
+    return is_ticket_staff(user) or priority in (None, "normal")
+
+
 def _manage_canned(user, _obj=None) -> bool:
     return bool(roles_of(user) & {"agent", "admin"})
 
@@ -162,12 +167,36 @@ RULES = {
     "ticket.resolve_own": _resolve_own,
     "ticket.attachment": _attachment,
     "ticket.create": _create,
+    "ticket.choose_priority": _choose_priority,  # `obj` is the priority asked for on a new ticket
+    "ticket.choose_tags": _staff,  # tags are the desk's own words; requesters neither set nor see them
     "ticket.log_call": _staff,
     "ticket.workspace": _staff,
     "ticket.canned": _staff,  # use canned responses
     "ticket.manage_canned": _manage_canned,
     "ticket.admin": _admin,  # routing rules, SLA targets, business hours
 }
+
+
+# What the creator of a new ticket may ask for beyond subject and text, and the action that must allow each.
+CREATION_CHOICES = {"priority": "ticket.choose_priority", "tags": "ticket.choose_tags"}
+
+# Fields of a ticket that only staff see: the desk's tags and flags and its SLA bookkeeping.
+STAFF_TICKET_FIELDS = frozenset({"tags", "flags", "first_response_breached", "resolution_breached"})
+
+
+def refused_creation_choices(user, choices: dict) -> list[str]:
+    """The names in `choices` (field → value asked for; None means not asked) that `user` may not set."""
+    return [name for name, value in choices.items()
+            if value is not None and not RULES[CREATION_CHOICES[name]](user, value)]
+
+
+def hidden_ticket_fields(user, ticket) -> frozenset[str]:
+    """Fields of `ticket` that `user` must not be shown in any representation of it (pages, API)."""
+    staff = ticket is not None and _staff_may_view(user, ticket)
+    hidden = set() if staff else set(STAFF_TICKET_FIELDS)
+    if not staff and not (is_authenticated(user) and ticket is not None and ticket.requester_id == user.id):
+        hidden |= {"requester.email", "rating"}
+    return frozenset(hidden)
 
 
 def logs_access(user, _ticket=None) -> bool:

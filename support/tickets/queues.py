@@ -32,6 +32,9 @@ PAGE_SIZE = 50
 # Counts stop at this many: "1000+" tells a desk all it needs, and counting stays fast at a million tickets.
 COUNT_CAP = 1000
 BREACHING_SOON = timedelta(hours=4)
+# Cursor numbers are ids and priority ranks; anything past a 64-bit integer is a forged cursor (and would overflow
+# the database driver).
+_CURSOR_INT_BOUND = 2**63 - 1
 
 SORTS = {
     # key: [(column, descending?)] — the id is always the last column
@@ -201,7 +204,7 @@ def decode_cursor(cursor: str, sort: str) -> list:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise QueueError("Ogiltig sidmarkör") from error
     columns = SORTS[sort]
     if not isinstance(raw, list) or len(raw) != len(columns):
@@ -213,7 +216,7 @@ def decode_cursor(cursor: str, sort: str) -> list:
                 values.append(datetime.fromisoformat(value))
             except (TypeError, ValueError) as error:
                 raise QueueError("Ogiltig sidmarkör") from error
-        elif isinstance(value, int):
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _CURSOR_INT_BOUND:
             values.append(value)
         else:
             raise QueueError("Ogiltig sidmarkör")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy import func, select
 
 from support.accounts.service import issue_api_token
 from support.extensions import db
 from support.tickets import service
+from support.tickets.models import Ticket
 from tests.conftest import login
 from tests.tickets.conftest import build_org, ticket_maker
 
@@ -113,7 +117,6 @@ def test_agent_lists_a_queue_and_searches(client, org, new_ticket, token_for):
 def test_session_cookie_works_and_needs_the_csrf_header_for_changes(app, org):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    import re
 
     def form_token(path):
         page = client.get(path).get_data(as_text=True)
@@ -178,3 +181,149 @@ def test_staff_names_can_be_hidden_from_requesters(app, client, org, new_ticket,
     assert [m["author"] for m in seen["messages"]] == ["Maria Svensson", "Servicedesk"]
     staff_view = client.get(f"/api/v1/tickets/{ticket.number}", headers=token_for(org.agent2)).get_json()
     assert staff_view["assignee"] == "Sofia Holm"
+
+
+# --- what the API accepts: schemas, policy and bounds (issue 11, findings 6, 14 and 15) -----------------------
+
+def _errors(response) -> dict:
+    data = response.get_json()
+    assert response.status_code == 400 and data["error"] == "validation", (response.status_code, data)
+    return data["fields"]
+
+
+def test_a_requester_cannot_make_their_ticket_urgent(client, org, token_for):
+    response = client.post("/api/v1/tickets", headers=token_for(org.guardian_a),
+                           json={"subject": "Hjälp", "body": "Snälla", "priority": "urgent"})
+    assert _errors(response) == {"priority": "Prioriteten sätts av supporten."}
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_a_requester_cannot_tag_their_ticket_but_may_send_the_default_priority(client, org, token_for):
+    headers = token_for(org.guardian_a)
+    response = client.post("/api/v1/tickets", headers=headers,
+                           json={"subject": "Hjälp", "body": "Text", "tags": ["vip"]})
+    assert _errors(response) == {"tags": "Taggar sätts av supporten."}
+    response = client.post("/api/v1/tickets", headers=headers,
+                           json={"subject": "Hjälp", "body": "Text", "priority": "normal"})
+    assert response.status_code == 201 and response.get_json()["priority"] == "normal"
+
+
+def test_an_agent_sets_priority_and_tags_on_a_new_ticket(client, org, token_for):
+    response = client.post("/api/v1/tickets", headers=token_for(org.agent), json={
+        "subject": "Samtal", "body": "Text", "requester_email": "ny.person@example.org", "priority": "high",
+        "tags": ["bankid"]})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["priority"] == "high" and response.get_json()["tags"] == ["bankid"]
+
+
+def test_requesters_are_not_shown_staff_tags_flags_or_breaches(client, org, new_ticket, token_for):
+    ticket = new_ticket(org.guardian_a, body="Mitt personnummer är 19121212-1212.")
+    service.set_tags(ticket, ["svår-kund"], by=org.agent)
+    db.session.commit()
+    for path in (f"/api/v1/tickets/{ticket.number}", "/api/v1/tickets"):
+        seen = client.get(path, headers=token_for(org.guardian_a)).get_json()
+        seen = seen["tickets"][0] if "tickets" in seen else seen
+        assert not {"tags", "flags", "first_response_breached", "resolution_breached"} & set(seen)
+        assert "svår-kund" not in str(seen)
+    staff_view = client.get(f"/api/v1/tickets/{ticket.number}", headers=token_for(org.agent)).get_json()
+    assert staff_view["tags"] == ["svår-kund"] and staff_view["flags"] == ["personnummer"]
+
+
+def test_internal_given_as_the_text_false_is_refused_not_taken_as_true(client, org, new_ticket, token_for):
+    ticket = new_ticket(org.guardian_a)
+    response = client.post(f"/api/v1/tickets/{ticket.number}/messages", headers=token_for(org.agent),
+                           json={"body": "Till anmälaren", "internal": "false"})
+    assert _errors(response) == {"internal": "Ange true eller false."}
+    assert [m.body for m in ticket.messages if m.kind == "internal"] == []
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("subject", 12345), ("subject", ["Rubrik"]), ("body", {"text": "x"}), ("body", True), ("system", 3),
+    ("school", ["ekbackaskolan"]), ("school", {"slug": "ekbackaskolan"}),
+    ("requester_email", ["ny.person@example.org"]), ("requester_email", {"a": "ny.person@example.org"}),
+    ("requester_email", "x" * 300 + "@example.org"), ("requester_email", "inte en adress"),
+    ("priority", "akut"), ("subject", "Rubrik\x00med NUL"), ("body", "Text\x1b[31m"),
+    ("subject", 18446744073709551616), ("subject", 10**400), ("okänt_fält", "x"),
+])
+def test_a_value_of_the_wrong_kind_is_a_field_error_not_text(client, org, token_for, field, value):
+    body = {"subject": "Rubrik", "body": "Text", field: value}
+    response = client.post("/api/v1/tickets", headers=token_for(org.agent), json=body)
+    fields = _errors(response)
+    assert list(fields) == [field] and fields[field]
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_field_errors_are_swedish(client, org, token_for):
+    response = client.post("/api/v1/tickets", headers=token_for(org.guardian_a), json={"subject": 5})
+    assert response.get_json() == {
+        "error": "validation", "message": "Kontrollera uppgifterna och försök igen.",
+        "fields": {"subject": "Ange text.", "body": "Fältet måste fyllas i."}}
+
+
+@pytest.mark.parametrize("raw", [
+    "[" * 100_000, '{"a":' * 100_000, '{"subject": "x", "body": ' + "[" * 50 + "]" * 50 + "}",
+    '{"subject": 1e999, "body": "x"}', '{"subject": NaN, "body": "x"}', '{"subject": -Infinity, "body": "x"}',
+    '{"subject": ' + "9" * 5000 + ', "body": "x"}', '{"subject": "x", "body": "\\ud800"}', "\xff\xfe",
+])
+def test_hostile_json_is_a_400_with_a_message(client, org, token_for, raw):
+    response = client.post("/api/v1/tickets", headers={**token_for(org.agent), "Content-Type": "application/json"},
+                           data=raw.encode("utf-8", "surrogatepass") if raw != "\xff\xfe" else b"\xff\xfe")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["message"]
+
+
+@pytest.mark.parametrize("number", ["18446744073709551616", "1" + "0" * 400, "2147483648", "0", "²", "١٢"])
+def test_an_impossible_ticket_number_is_not_found(client, org, token_for, number):
+    headers = token_for(org.guardian_a)
+    assert client.get(f"/api/v1/tickets/{number}", headers=headers).status_code == 404
+    response = client.post(f"/api/v1/tickets/{number}/messages", headers=headers, json={"body": "Hej"})
+    assert response.status_code == 404 and response.is_json
+
+
+@pytest.mark.parametrize("query", [
+    {"school": "18446744073709551616"}, {"school": "²"}, {"limit": "1e999"}, {"limit": "99999999999999999999"},
+    {"limit": "0"}, {"state": "nope"}, {"q": "a\x00b"}, {"sort": "x", "queue": "tier2"},
+])
+def test_bad_list_parameters_are_field_errors(client, org, token_for, query):
+    response = client.get("/api/v1/tickets", headers=token_for(org.agent), query_string=query)
+    assert set(_errors(response)) == set(query) - {"queue"}
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64, 10**400, -(2**64), True, 1.5, "1"])
+def test_a_forged_cursor_is_a_400(client, org, token_for, number):
+    import base64
+    import json
+
+    def cursor(values) -> str:
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    when = "2024-01-01T00:00:00+00:00"
+    headers = token_for(org.agent)
+    for query in ({"cursor": cursor([when, number])},  # "Mina ärenden": (created_at, id)
+                  {"cursor": cursor([number, when, 1]), "queue": "tier2", "sort": "priority"},
+                  {"cursor": "W" * 400}, {"cursor": cursor("[" * 300 + "]" * 300)}):
+        response = client.get("/api/v1/tickets", headers=headers, query_string=query)
+        assert response.status_code == 400, (query, response.get_data(as_text=True)[:200])
+        assert response.get_json()["error"] in ("invalid_parameter", "validation")
+
+
+def test_an_overlong_idempotency_key_is_a_field_error(client, org, token_for):
+    response = client.post("/api/v1/tickets", headers={**token_for(org.guardian_a), "Idempotency-Key": "k" * 200},
+                           json={"subject": "Hej", "body": "Text"})
+    assert list(_errors(response)) == ["Idempotency-Key"]
+
+
+def test_the_openapi_document_describes_every_api_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    described = {(path, method.upper()) for path, operations in document["paths"].items() for method in operations}
+    routes = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method)
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert described == routes and ("/api/v1/kb/search", "GET") in routes
+    assert set(document["components"]["securitySchemes"]) == {"bearerToken", "sessionCookie"}
+    create = document["paths"]["/api/v1/tickets"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/NewTicket")
+    assert {"201", "400", "401", "403"} <= set(create["responses"])
+    assert document["components"]["schemas"]["NewTicket"]["additionalProperties"] is False
+    assert "fields" in document["components"]["schemas"]["ValidationErrorOut"]["required"]
