@@ -93,8 +93,8 @@ def register_web(app: Flask) -> None:
             return None
         message = gettext("Begäran innehåller tecken som inte kan sparas (till exempel NUL eller andra "
                           "styrtecken) i %(field)s. Ta bort dem och försök igen.", field=field)
-        if wants_json():
-            return jsonify(error="invalid_characters", message=message, field=field), 400
+        if wants_json():  # the API's validation shape: the field and why
+            return jsonify(error="validation", message=message, fields={field: message}), 400
         return render_template("errors/error.html", code=400, message=message), 400
 
     @app.after_request

@@ -45,7 +45,8 @@ def test_control_characters_in_the_address_are_refused_with_a_reason(client):
 
 def test_control_characters_are_answered_in_json_on_the_api(client):
     response = client.get("/api/v1/kb/search?q=a%00b")
-    assert response.status_code == 400 and response.get_json()["error"] == "invalid_characters"
+    assert response.status_code == 400 and response.get_json()["error"] == "validation"
+    assert "styrtecken" in response.get_json()["fields"]["q"]
 
 
 def test_a_nul_in_a_cookie_is_refused_not_stored(client):
