@@ -37,6 +37,7 @@ from kb.render import Rendered, linked_article_ids, render_markdown
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import SCHOOL_FORMS
+from support.personal_numbers import hide_personal_numbers
 from support.policy.kb import Readership, index_filter, readership_of, sql_filter
 
 log = logging.getLogger(__name__)
@@ -605,7 +606,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
             for n, h in enumerate((h for h in result.hits if h.id in readable), start=1)]
     outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
     if log_search:
-        entry = SearchLog(query=_normalise_for_log(result.normalized_query or query), audience=audience or "",
+        entry = SearchLog(query=_normalise_for_log(query), audience=audience or "",
                           school_form=school_form or "", system=system or "", language=language or "",
                           channel=channel, hit_count=outcome.total, page=page)
         db.session.add(entry)
@@ -626,7 +627,12 @@ def _with_current_index(read):
         return read(get_index())
 
 
-def _normalise_for_log(text: str) -> str:
+def _normalise_for_log(query: str) -> str:
+    """The query as the search read it, lower-case, with personal identity numbers hidden whole (also where the
+    search's normalisation first makes one out of other punctuation)."""
+    from kb.search import sanitize
+
+    text = hide_personal_numbers(sanitize(hide_personal_numbers(query)))
     return " ".join(text.lower().split())[:300]
 
 
