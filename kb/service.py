@@ -495,14 +495,18 @@ def translations(article: Article, readership: Readership) -> list[Article]:
 
 
 def link_resolver(readership: Readership | None = None) -> Callable[[str], str | None]:
-    """kb: links resolve to an existing, not archived article; anything else is a broken link."""
+    """kb: links resolve to an existing, not archived article (in the editor), or for a reader to an article they
+    may read; anything else is a broken link (a reader cannot tell a hidden article from a missing one)."""
     from flask import url_for
 
     cache: dict[str, str | None] = {}
 
     def resolve(article_id: str) -> str | None:
         if article_id not in cache:
-            status = db.session.scalar(select(Article.status).where(Article.id == article_id))
+            query = select(Article.status).where(Article.id == article_id)
+            if readership is not None:
+                query = query.where(sql_filter(readership))
+            status = db.session.scalar(query)
             cache[article_id] = url_for("kb.article", article_id=article_id) \
                 if status in ("published", "draft") else None
         return cache[article_id]
@@ -510,9 +514,10 @@ def link_resolver(readership: Readership | None = None) -> Callable[[str], str |
     return resolve
 
 
-def render_article(article_or_text) -> Rendered:
+def render_article(article_or_text, readership: Readership | None = None) -> Rendered:
+    """An article's HTML; with a ``readership``, as that reader sees it (None: as the editor sees it)."""
     text = article_or_text if isinstance(article_or_text, str) else article_or_text.body
-    return render_markdown(text, link_resolver())
+    return render_markdown(text, link_resolver(readership))
 
 
 def broken_links() -> list[tuple[Article, list[str]]]:

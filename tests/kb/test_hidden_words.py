@@ -113,3 +113,17 @@ def test_cli_search_offers_only_words_the_audience_may_read(worded_articles, run
         args = ["search", typo] + (["--audience", audience] if audience else [])
         output = runner.invoke(kb_cli, args=args).output
         assert (f"menade du: {word}?" in output) == (article_id in readable), (audience, article_id, output)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_links_to_articles_the_reader_may_not_read_are_plain_text(worded_articles, as_actor, actor):
+    links = " ".join(f"[läs mer]( kb:{article_id} )" for article_id in ARTICLES)
+    make_article("linking", title="Länkar", body=f"Se också {links}.",
+                 audiences=("guardian", "pedagogue", "student", "administrator"))
+    response = as_actor(actor).get("/kb/artikel/linking")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for article_id in ARTICLES:
+        assert (f'href="/kb/artikel/{article_id}"' in page) == (article_id in READABLE[actor]), (actor, article_id)
+        if article_id not in READABLE[actor]:
+            assert article_id not in page, (actor, article_id)
