@@ -1,6 +1,6 @@
 """Hide personal identity numbers that the knowledge base's search log kept verbatim
 
-Revision ID: 0006_kb_search_log_personal_numbers
+Revision ID: 0006_kb_search_log_numbers
 Revises: 0005_merge_areas
 Create Date: 2026-11-30 10:00:00
 
@@ -12,7 +12,7 @@ from alembic import op
 from support.personal_numbers import hide_personal_numbers
 
 # revision identifiers, used by Alembic.
-revision = "0006_kb_search_log_personal_numbers"
+revision = "0006_kb_search_log_numbers"
 down_revision = "0005_merge_areas"
 branch_labels = None
 depends_on = None
