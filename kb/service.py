@@ -37,6 +37,7 @@ from kb.render import Rendered, linked_article_ids, render_markdown
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import SCHOOL_FORMS
+from support.personal_numbers import hide_personal_numbers
 from support.policy.kb import Readership, index_filter, readership_of, sql_filter
 
 log = logging.getLogger(__name__)
@@ -494,14 +495,18 @@ def translations(article: Article, readership: Readership) -> list[Article]:
 
 
 def link_resolver(readership: Readership | None = None) -> Callable[[str], str | None]:
-    """kb: links resolve to an existing, not archived article; anything else is a broken link."""
+    """kb: links resolve to an existing, not archived article (in the editor), or for a reader to an article they
+    may read; anything else is a broken link (a reader cannot tell a hidden article from a missing one)."""
     from flask import url_for
 
     cache: dict[str, str | None] = {}
 
     def resolve(article_id: str) -> str | None:
         if article_id not in cache:
-            status = db.session.scalar(select(Article.status).where(Article.id == article_id))
+            query = select(Article.status).where(Article.id == article_id)
+            if readership is not None:
+                query = query.where(sql_filter(readership))
+            status = db.session.scalar(query)
             cache[article_id] = url_for("kb.article", article_id=article_id) \
                 if status in ("published", "draft") else None
         return cache[article_id]
@@ -509,9 +514,10 @@ def link_resolver(readership: Readership | None = None) -> Callable[[str], str |
     return resolve
 
 
-def render_article(article_or_text) -> Rendered:
+def render_article(article_or_text, readership: Readership | None = None) -> Rendered:
+    """An article's HTML; with a ``readership``, as that reader sees it (None: as the editor sees it)."""
     text = article_or_text if isinstance(article_or_text, str) else article_or_text.body
-    return render_markdown(text, link_resolver())
+    return render_markdown(text, link_resolver(readership))
 
 
 def broken_links() -> list[tuple[Article, list[str]]]:
@@ -605,7 +611,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
             for n, h in enumerate((h for h in result.hits if h.id in readable), start=1)]
     outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
     if log_search:
-        entry = SearchLog(query=_normalise_for_log(result.normalized_query or query), audience=audience or "",
+        entry = SearchLog(query=_normalise_for_log(query), audience=audience or "",
                           school_form=school_form or "", system=system or "", language=language or "",
                           channel=channel, hit_count=outcome.total, page=page)
         db.session.add(entry)
@@ -626,7 +632,12 @@ def _with_current_index(read):
         return read(get_index())
 
 
-def _normalise_for_log(text: str) -> str:
+def _normalise_for_log(query: str) -> str:
+    """The query as the search read it, lower-case, with personal identity numbers hidden whole (also where the
+    search's normalisation first makes one out of other punctuation)."""
+    from kb.search import sanitize
+
+    text = hide_personal_numbers(sanitize(hide_personal_numbers(query)))
     return " ".join(text.lower().split())[:300]
 
 

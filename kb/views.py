@@ -104,7 +104,7 @@ def article(article_id: str):
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
-    rendered = service.render_article(found)
+    rendered = service.render_article(found, readership)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
     if AUDIENCE_SLUGS.get(group_slug or "") not in found.audiences:

@@ -30,7 +30,7 @@ from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
 from .analysis import Analyzer, Lexicon, PreAnalyzedTokenizer, fold, markdown_to_text, tokenize, words
-from .query import QueryPlan, QueryPlanner, sanitize
+from .query import QueryPlan, QueryPlanner, Readable, sanitize
 from .scoring import TermScorer, score_concepts
 from .synonyms import Synonyms
 
@@ -113,6 +113,7 @@ COVERAGE = 1.5
 LANGUAGE_PREFERENCE = 1.2
 TRANSLATED = 0.5
 OTHER_LANGUAGE = 0.8  # an article in another language without a translation (only for non-Swedish searchers)
+READABLE_CACHE = 100_000  # (visibility, term) answers kept per searcher
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -316,6 +317,29 @@ class _State:
         self.io_lock = threading.RLock()
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._translated: dict[str, frozenset[int]] | None = None
+        self._readable: dict[tuple[tuple, str], bool] = {}
+
+    def readable(self, allowed: VisibilityFilter) -> Readable:
+        """A test for index terms: does the term occur in an article ``allowed`` may read?
+
+        One posting list per term (the one a search reads anyway, from the scorer's cache), remembered per
+        searcher; an archived article is deleted from the index, so its words fail the test at once."""
+        visible = self.docset(allowed, None, None, None, None) or frozenset()
+        key = allowed.key()
+        cache = self._readable
+
+        def readable(term: str) -> bool:
+            found = cache.get((key, term))
+            if found is None:
+                with self.io_lock:
+                    postings = self.scorer.combined(term, FIELD_BOOSTS)
+                found = not visible.isdisjoint(postings)
+                if len(cache) > READABLE_CACHE:
+                    cache.clear()
+                cache[(key, term)] = found
+            return found
+
+        return readable
 
     def translated_into(self, language: str) -> frozenset[int]:
         """Documents that have a translation (or an original) in ``language``."""
@@ -698,11 +722,13 @@ class SearchIndex:
         except IndexOutdated as exc:
             log.warning("search: %s", exc)
             return SearchResult([], 0, page, per_page, None, sanitize(query))
-        plan = st.planner.plan(query)
-        empty = SearchResult([], 0, page, per_page, plan.did_you_mean, plan.text, plan.language)
-        if plan.empty:
-            return empty
         with st.io_lock:
+            # known words and spelling corrections come only from articles this searcher may read
+            readable = st.readable(allowed)
+            plan = st.planner.plan(query, readable)
+            empty = SearchResult([], 0, page, per_page, None, plan.text, plan.language)
+            if plan.empty:
+                return empty
             docset = st.docset(allowed, language, school_form, system, audience)
             if docset is not None and not docset:
                 return empty
@@ -727,20 +753,24 @@ class SearchIndex:
                     if highlight else html.escape(fields.get("summary_s", ""))
                 hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
                                 snippet, lang, fields.get("system", "")))
-        return SearchResult(hits, max(total, 0), page, per_page, plan.did_you_mean, plan.text, plan.language)
+            did_you_mean = self._worth_suggesting(st, plan, docset, readable)
+        return SearchResult(hits, max(total, 0), page, per_page, did_you_mean, plan.text, plan.language)
+
+    @staticmethod
+    def _worth_suggesting(st: _State, plan: QueryPlan, docset: frozenset[int] | None,
+                          readable: Readable) -> str | None:
+        """The corrected query, when it finds more than the words as typed or better (more articles with every word,
+        or the same ones ranked higher), among the articles of this search; else None."""
+        if not plan.did_you_mean:
+            return None
+        typed = st.planner.plan(plan.text, readable, correct=False)
+        corrected = st.planner.plan(plan.did_you_mean, readable, correct=False)
+        return plan.did_you_mean if _reach(st, corrected, docset) > _reach(st, typed, docset) else None
 
     @staticmethod
     def _collect(st: _State, plan: QueryPlan, docset: frozenset[int] | None, lang_ids: frozenset[int],
                  translated: frozenset[int], want: int, plan_language: str = "sv") -> tuple[int, list[tuple[float, int]]]:
-        concepts = []
-        weight_sum = 0.0
-        for c in plan.concepts:
-            alts = list(c.variants.items())
-            if alts:
-                concepts.append((alts, c.weight, not c.optional, c.fields))
-                if not c.optional:
-                    weight_sum += c.weight
-        scores, covered = score_concepts(st.scorer, concepts, FIELD_BOOSTS)
+        scores, covered, weight_sum = _score_plan(st, plan)
         # only what the searcher may see (a C-level set intersection, then one pass)
         cand = scores.keys() if docset is None else scores.keys() & docset
         total = len(cand)
@@ -794,6 +824,28 @@ class SearchIndex:
                 m.next()
         out.sort()
         return [(i, t) for _n, i, t in out[: max(0, int(limit))]]
+
+
+def _score_plan(st: _State, plan: QueryPlan) -> tuple[dict[int, float], dict[int, float], float]:
+    """(score per document, matched word weight per document, weight of all the typed words) of a plan."""
+    concepts = []
+    weight_sum = 0.0
+    for c in plan.concepts:
+        alts = list(c.variants.items())
+        if alts:
+            concepts.append((alts, c.weight, not c.optional, c.fields))
+            if not c.optional:
+                weight_sum += c.weight
+    scores, covered = score_concepts(st.scorer, concepts, FIELD_BOOSTS)
+    return scores, covered, weight_sum
+
+
+def _reach(st: _State, plan: QueryPlan, docset: frozenset[int] | None) -> tuple[int, int, float]:
+    """What a plan finds among ``docset``: (articles matching every typed word, articles matched, best score)."""
+    scores, covered, weight_sum = _score_plan(st, plan)
+    found = scores.keys() if docset is None else scores.keys() & docset
+    complete = sum(1 for d in found if covered.get(d, 0.0) >= weight_sum - 1e-9)
+    return complete, len(found), round(max((scores[d] for d in found), default=0.0), 6)
 
 
 def _as_doc_fields(fields: dict) -> dict:

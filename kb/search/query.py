@@ -9,6 +9,7 @@ against the index vocabulary). The index module turns a plan into a Whoosh query
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .analysis import (
@@ -67,6 +68,11 @@ PARTICLES = {
 }
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")
+
+Readable = Callable[[str], bool]
+"""Does an index term find at least one article the person searching may read? Spelling corrections and the
+"is this word known?" decision use it, so that nothing from an article someone may not read (internal, for another
+group, archived) ever shapes what they are offered."""
 
 
 @dataclass
@@ -194,17 +200,48 @@ class QueryPlanner:
         return "en" if en > sv else "sv"
 
     # the plan --------------------------------------------------------------------------------------------------
-    def _known(self, w: str) -> bool:
-        """Is the word itself (not just its compound parts) in the index?"""
+    def _known(self, w: str, readable: Readable | None) -> bool:
+        """Is the word itself (not just its compound parts) in the index, in an article the asker may read?"""
         a = self.analyzer
-        if self.index_terms is not None:
-            if any(t in self.index_terms for t, wt in a.word_terms(w) if wt >= 1.0):
-                return True
-            return en_stem(w) in self.index_terms
-        return a.is_known(w)
+        if self.index_terms is None and readable is None:
+            return a.is_known(w)
+        terms = [t for t, wt in a.word_terms(w) if wt >= 1.0]
+        terms.append(en_stem(w))
+        return any(self._term_known(t, readable) for t in terms)
 
-    def _word_concept(self, w: str, label: str, lang: str, plan: QueryPlan, *, allow_split: bool = True,
-                      allow_fuzzy: bool = True) -> list[Concept]:
+    def _term_known(self, term: str, readable: Readable | None) -> bool:
+        if self.index_terms is not None and term not in self.index_terms:
+            return False  # the cheap test first: not in the index at all
+        return readable is None or readable(term)
+
+    def _word_readable(self, folded: str, readable: Readable | None) -> bool:
+        """Would a vocabulary word, used as a correction, find an article the asker may read?"""
+        if readable is None:
+            return True
+        lex = self.lexicon
+        if folded in lex.en_counts and self._term_known(en_stem(folded), readable):
+            return True
+        if folded not in lex.counts:
+            return False
+        key = self.analyzer.sv_norm(folded)
+        if self._term_known(key, readable):
+            return True
+        # a word of the synonym list that articles write otherwise (sjukanmäla → frånvaroanmälan)
+        return any(all(self._term_known(t, readable) for t in terms)
+                   for target in self._syn1.get(key, ()) for terms in self._target_terms(target, "sv"))
+
+    def _corrections(self, w: str, max_dist: int, readable: Readable | None) -> list[tuple[int, str]]:
+        """The closest vocabulary words (distance, word), best first, that find an article the asker may read."""
+        out: list[tuple[int, str]] = []
+        for dist, _frequency, candidate in self.lexicon.corrections(w, max_dist):
+            if out and (dist > out[0][0] or len(out) >= MAX_FUZZY_CANDIDATES):
+                break
+            if self._word_readable(candidate, readable):
+                out.append((dist, candidate))
+        return out
+
+    def _word_concept(self, w: str, label: str, lang: str, plan: QueryPlan, readable: Readable | None, *,
+                      allow_split: bool = True, allow_fuzzy: bool = True) -> list[Concept]:
         a = self.analyzer
         c = Concept(label)
         plain = w.replace("-", "").replace("'", "")
@@ -225,10 +262,12 @@ class QueryPlanner:
                         c.add((en_stem(p),), W_PART)
         self._add_synonyms(c, base, lang)
 
-        known = self._known(w)
+        # Whether a compound is searched whole or by its parts only orders the articles the asker may read, so it
+        # follows the whole index; a correction shows words, so it is offered only when the asker's articles do
+        # not have the word and taken only from their words.
         parts = a.split_compound(w) if allow_split and w.isalpha() else ()
         if parts:
-            if known:
+            if self._known(w, None):
                 # the whole word is in the index; its parts are weak alternatives
                 c.add(tuple(a.sv_norm(p) for p in parts if p not in SV_STOPWORDS), W_PART)
                 for p in parts:
@@ -239,24 +278,27 @@ class QueryPlanner:
             for p in parts:
                 if p in SV_STOPWORDS:
                     continue
-                out.extend(self._word_concept(p, label, lang, plan, allow_split=False, allow_fuzzy=False))
+                out.extend(self._word_concept(p, label, lang, plan, readable, allow_split=False,
+                                               allow_fuzzy=False))
             for oc in out:
                 oc.weight = max(0.6, 1.0 / len(out) ** 0.5)
                 oc.add((base,), W_EXACT)
             return out or [c]
-        if not known and allow_fuzzy and len(w) >= 4 and w.isalpha():
-            fixed = self._fuzzy(w, c, lang)
+        if allow_fuzzy and len(w) >= 4 and w.isalpha() and not self._known(w, readable):
+            fixed = self._fuzzy(w, c, lang, readable)
             if fixed:
                 plan.corrections[label] = fixed
             else:
                 # a typo inside a compound: known head + misspelt tail (repetitionsutbildnig)
-                split = self._fuzzy_compound(w)
+                split = self._fuzzy_compound(w, readable)
                 if split:
                     head, tail = split
                     plan.corrections[label] = head + tail
                     out = [
-                        *self._word_concept(head, label, lang, plan, allow_split=False, allow_fuzzy=False),
-                        *self._word_concept(tail, label, lang, plan, allow_split=False, allow_fuzzy=False),
+                        *self._word_concept(head, label, lang, plan, readable, allow_split=False,
+                                            allow_fuzzy=False),
+                        *self._word_concept(tail, label, lang, plan, readable, allow_split=False,
+                                            allow_fuzzy=False),
                     ]
                     for oc in out:
                         oc.weight = 0.75
@@ -273,13 +315,13 @@ class QueryPlanner:
             for terms in self._target_terms(target, lang):
                 c.add(terms, W_SYNONYM * f)
 
-    def _fuzzy(self, w: str, c: Concept, lang: str) -> str | None:
+    def _fuzzy(self, w: str, c: Concept, lang: str, readable: Readable | None) -> str | None:
         max_dist = 1 if len(w) < 8 else 2
-        cands = self.lexicon.corrections(w, max_dist)
+        cands = self._corrections(w, max_dist, readable)
         if not cands:
             return None
         best_d = cands[0][0]
-        chosen = [cw for d, _f, cw in cands if d == best_d][:MAX_FUZZY_CANDIDATES]
+        chosen = [cw for _d, cw in cands]
         for i, cw in enumerate(chosen):
             wt = W_FUZZY * (1.0 if i == 0 else 0.8) * (1.0 if best_d == 1 else 0.9)
             if cw in self.lexicon.counts:
@@ -290,18 +332,20 @@ class QueryPlanner:
                 c.add((en_stem(cw),), wt)
         return chosen[0]
 
-    def _fuzzy_compound(self, w: str) -> tuple[str, str] | None:
+    def _fuzzy_compound(self, w: str, readable: Readable | None) -> tuple[str, str] | None:
         a = self.analyzer
         for i in range(len(w) - 4, 3, -1):
             head, tail = w[:i], w[i:]
             if not (a._head_ok(head) or (head[-1] == "s" and a._head_ok(head[:-1]))):
                 continue
-            cands = self.lexicon.corrections(tail, 1)
+            cands = self._corrections(tail, 1, readable)
             if cands:
-                return head, cands[0][2]
+                return head, cands[0][1]
         return None
 
-    def plan(self, text: object) -> QueryPlan:
+    def plan(self, text: object, readable: Readable | None = None, *, correct: bool = True) -> QueryPlan:
+        """The plan of a query; ``readable`` limits known words and corrections to what the asker may read
+        (None: the whole vocabulary); ``correct=False`` searches the words as typed, without spelling corrections."""
         clean = sanitize(text)
         toks = [t.text for t in tokenize(clean)]
         folded = [fold(t).replace("’", "'") for t in toks]
@@ -343,7 +387,7 @@ class QueryPlanner:
 
         particles = self._particle_forms(folded) if lang == "sv" else {}
         for w, t, i in content:
-            concepts = self._word_concept(w, t, lang, plan)
+            concepts = self._word_concept(w, t, lang, plan, readable, allow_fuzzy=correct)
             for form in particles.get(i, ()):
                 concepts[0].add((self.analyzer.sv_norm(form),), W_PARTICLE)
             plan.concepts.extend(concepts)

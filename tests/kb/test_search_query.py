@@ -175,6 +175,44 @@ def test_did_you_mean(index: SearchIndex) -> None:
     assert index.search("lösenord", allowed=VisibilityFilter.anonymous()).did_you_mean is None
 
 
+def _vocabulary_index(tmp_path: Path) -> SearchIndex:
+    idx = SearchIndex(tmp_path / "ix", synonyms=SYN)
+    idx.create()
+    idx.rebuild([
+        doc("public", "Kalender", "Om vipplundan och knorrvala i appen.", system="schedule"),
+        doc("internal", "Intern rutin", "Om zebrafinkor och knorrvalp.", audiences=["superuser"],
+            visibility="internal", system="login"),
+    ])
+    idx.upsert(doc("archived", "Gammal", "Om pelikanfoder."))
+    idx.upsert(doc("archived", "Gammal", "Om pelikanfoder.", status="archived"))  # was published, now gone
+    return idx
+
+
+def test_did_you_mean_comes_only_from_articles_the_searcher_may_read(tmp_path: Path) -> None:
+    idx = _vocabulary_index(tmp_path)
+    anonymous, superuser = VisibilityFilter.anonymous(), VisibilityFilter.for_audiences(["superuser"])
+    assert idx.search("zebrafnikor", allowed=anonymous).did_you_mean is None
+    assert idx.search("zebrafnikor", allowed=superuser).did_you_mean == "zebrafinkor"
+    for allowed in (anonymous, superuser, VisibilityFilter.everything()):
+        assert idx.search("pelikafnoder", allowed=allowed).did_you_mean is None
+
+
+def test_did_you_mean_takes_the_readable_word_when_a_hidden_one_is_closer(tmp_path: Path) -> None:
+    idx = _vocabulary_index(tmp_path)
+    assert idx.search("knorrvalpp", allowed=VisibilityFilter.for_audiences(["superuser"])).did_you_mean \
+        == "knorrvalp"
+    assert idx.search("knorrvalpp", allowed=VisibilityFilter.anonymous()).did_you_mean == "knorrvala"
+
+
+def test_did_you_mean_is_offered_only_when_the_correction_finds_more_than_the_query(tmp_path: Path) -> None:
+    idx = _vocabulary_index(tmp_path)
+    anonymous = VisibilityFilter.anonymous()
+    assert idx.search("vipplundna", allowed=anonymous).did_you_mean == "vipplundan"
+    # within the chosen system, the corrected word finds nothing either
+    assert idx.search("vipplundna", allowed=anonymous, system="login").did_you_mean is None
+    assert idx.search("vipplundna kalender", allowed=anonymous).did_you_mean == "vipplundan kalender"
+
+
 def test_synonyms_apply(index: SearchIndex) -> None:
     assert ids(index.search("lösen", allowed=VisibilityFilter.for_audiences(["student"])))[0] == "reset-password"
     r = index.search("sjukanmäla dagis", allowed=VisibilityFilter.for_audiences(["guardian"]))

@@ -44,14 +44,6 @@ def articles(app):
         make_article(article_id, title=f"Kalender för {article_id}", tags=("kalender",), **options)
 
 
-@pytest.fixture
-def as_actor(app, client, login_as):
-    def sign_in(actor: str):
-        return client if actor == "anonymous" else login_as(actor)
-
-    return sign_in
-
-
 @pytest.mark.parametrize("actor", ACTORS)
 def test_article_pages_answer_404_for_every_article_the_actor_may_not_read(articles, as_actor, actor):
     browser = as_actor(actor)
