@@ -1,7 +1,7 @@
 """Hide personal identity numbers that the knowledge base's search log kept verbatim
 
-Revision ID: 0006_kb_search_log_numbers
-Revises: 0005_merge_areas
+Revision ID: 0007_kb_search_log_numbers
+Revises: 0006_session_generation
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 from support.personal_numbers import hide_personal_numbers
 
 # revision identifiers, used by Alembic.
-revision = "0006_kb_search_log_numbers"
-down_revision = "0005_merge_areas"
+revision = "0007_kb_search_log_numbers"
+down_revision = "0006_session_generation"
 branch_labels = None
 depends_on = None
 
