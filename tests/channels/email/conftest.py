@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.policy
+import re
 import smtplib
 import socket
 from email.message import EmailMessage
@@ -35,7 +37,13 @@ def make_mail(subject="Kan inte logga in", body="Jag får ett fel när jag logga
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
     message.set_content(body)
-    return message.as_bytes()
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def on_the_wire(raw: bytes) -> bytes:
+    """Line ends as SMTP carries them (smtplib sends bytes unchanged, so a file's bare LFs would be one line)."""
+    wire = re.sub(rb"\r\n|\r(?!\n)|\n", b"\r\n", raw)
+    return wire if wire.endswith(b"\r\n") else wire + b"\r\n"  # smtplib ends the data with a line end
 
 
 class Mailer:
@@ -50,7 +58,7 @@ class Mailer:
     def send(self, raw: bytes, *, sender: str = "maria@example.com", to=(SUPPORT,), wait: bool = True) -> dict:
         db.session.commit()  # the server's threads must see what the test wrote (and SQLite must be unlocked)
         with self.connect() as smtp:
-            refused = smtp.sendmail(sender, list(to), raw)
+            refused = smtp.sendmail(sender, list(to), on_the_wire(raw))
         if wait:
             self.wait()
         return refused
