@@ -8,7 +8,9 @@ one transaction, and the ticket service's Message-ID uniqueness makes a re-run a
 
 from __future__ import annotations
 
+import email.policy
 import logging
+from email.parser import BytesHeaderParser
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -111,10 +113,26 @@ process_one_committed = process
 
 
 def quarantine(inbound_id: int, reason: str) -> str:
+    """Keep the message for an administrator with the reason (and what its headers say, for the list)."""
+    raw = db.session.scalar(select(InboundMail.raw).where(InboundMail.id == inbound_id)) or b""
+    subject, sender = _headline(raw)
     db.session.execute(update(InboundMail).where(InboundMail.id == inbound_id, InboundMail.state == "pending").values(
-        state="quarantined", reason=reason[:2000], attempts=InboundMail.attempts + 1, processed_at=utcnow()))
+        state="quarantined", reason=reason[:2000], attempts=InboundMail.attempts + 1, processed_at=utcnow(),
+        subject=subject, from_address=sender))
     db.session.commit()
     return "quarantined"
+
+
+def _headline(raw: bytes) -> tuple[str, str]:
+    """Subject and sender read from the header block alone, as far as they can be."""
+    try:
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw[:200_000])
+        subject = " ".join(str(headers.get("Subject") or "").split())
+        sender = str(headers.get("From") or "")
+    except Exception:  # noqa: BLE001 - the list then shows the envelope sender only
+        return "", ""
+    printable = "".join(ch for ch in subject if ch.isprintable())
+    return printable[:200], "".join(ch for ch in sender if ch.isprintable())[:320]
 
 
 def process_pending(limit: int = BATCH) -> dict[str, int]:
