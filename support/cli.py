@@ -168,10 +168,12 @@ def serve_command():
 
 def _add_area_commands() -> None:
     from kb.cli import kb_cli
+    from support.channels.email.cli import smtp_command
     from support.tickets.cli import tickets_cli
 
     cli.add_command(kb_cli)
     cli.add_command(tickets_cli)
+    cli.add_command(smtp_command)
 
 
 _add_area_commands()

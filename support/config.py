@@ -32,6 +32,13 @@ def defaults(instance_dir: Path) -> dict:
         "MAIL_DOMAIN": "skolplattformen.example",
         "MAIL_FROM_NAME": "Servicedesk Skolplattformen",
         "SUPPORT_MAILBOX": "support",  # local part of the support address: support@MAIL_DOMAIN
+        # Inbound mail (`support smtp`): refused at SMTP level above this size (552), and per envelope sender and
+        # per client address above these rates (451, so a good sender retries later).
+        "INBOUND_MAX_MESSAGE_BYTES": 30 * 1024 * 1024,
+        "INBOUND_MAX_RECIPIENTS": 50,
+        "INBOUND_RATE_PER_SENDER": "60 per 10 minutes",
+        "INBOUND_RATE_PER_CLIENT": "600 per minute",
+        "INBOUND_RAW_RETENTION_DAYS": 90,  # raw mail kept this long after processing (retention job later)
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVICEDESK_PHONE": "08-465 004 00",
         "SERVICEDESK_HOURS": DEFAULT_SERVICEDESK_HOURS,

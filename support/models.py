@@ -1,6 +1,7 @@
 """Imports every model so that metadata, migrations and relationships see them all."""
 
 import kb.models  # noqa: F401
+import support.channels.email.models  # noqa: F401
 import support.channels.models  # noqa: F401
 import support.tickets.models  # noqa: F401
 from support.accounts.models import ApiToken, ExternalIdentity, GroupMembership, RoleAssignment, User

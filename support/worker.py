@@ -16,6 +16,7 @@ JOBS = [
     "support.outbox.service:deliver_pending",
     "kb.jobs:run",
     "support.tickets.jobs:run",
+    "support.channels.email.jobs:run",
 ]
 
 

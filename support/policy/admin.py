@@ -17,6 +17,7 @@ RULES = {
     "admin.access": _admin_only,
     "admin.users": _admin_only,
     "admin.outbox": _admin_only,
+    "admin.inbound_mail": _admin_only,  # the inbound quarantine shows whole mails, so administrators only
     "admin.organisation": _admin_only,
     "profile.view": _own_profile,
     "profile.edit": _own_profile,

@@ -63,8 +63,8 @@ ALLOWED_TRANSITIONS = {
 }
 
 __all__ = [
-    "AttachmentError", "IncomingFile", "TicketError", "active_repliers", "add_attachments", "assign",
-    "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact", "get_ticket_for",
+    "AttachmentError", "IncomingFile", "TicketError", "active_repliers", "add_attachments", "add_participant",
+    "assign", "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact", "get_ticket_for",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
 ]
@@ -675,6 +675,16 @@ def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
     db.session.expire(source, ["messages", "attachments"])
     notifications.ticket_merged(source, into, actor=by)
     return into
+
+
+def add_participant(ticket: Ticket, person: User, *, by: User | None = None) -> bool:
+    """Let someone follow the ticket as a requester does (an address CC'd on the e-mail): they read it and get
+    its public replies. False when they already follow it."""
+    if person.id == ticket.requester_id or any(link.user_id == person.id for link in ticket.participant_links):
+        return False
+    ticket.participant_links.append(TicketParticipant(user_id=person.id))
+    _event(ticket, "participant", by=by, new=person.email)
+    return True
 
 
 # --- presence ---------------------------------------------------------------------------------------------------

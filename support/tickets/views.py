@@ -179,6 +179,7 @@ EVENT_TEXTS = {
     "sla_breach": _l("SLA-tiden passerades"),
     "auto_closed": _l("stängdes automatiskt"),
     "attachment": _l("bifogade en fil"),
+    "participant": _l("lade till en deltagare"),
 }
 
 

@@ -1,0 +1,2 @@
+"""The e-mail channel: an SMTP server that stores every accepted message as received, then turns it into exactly one
+ticket, reply, logged auto-mail or quarantine entry through the ticket service."""

@@ -1,0 +1,198 @@
+"""The inbound SMTP server (`support smtp`): aiosmtpd with a handler that answers 250 only after the raw message is
+committed, so a sending server keeps and retries whatever we could not store (Request Tracker's mailgate contract).
+
+- RCPT: only `support@<MAIL_DOMAIN>` and `support+<school-slug>@<MAIL_DOMAIN>` of an existing school (else 550).
+- Size: aiosmtpd's `data_size_limit` refuses larger messages with 552 before they are stored.
+- Rate: per envelope sender and per client address (the `limits` library in the shared rate-limit store); too many
+  answers 451 so good senders come back later.
+- DATA: the bytes are committed in a thread with its own app context; a database that cannot commit answers 451.
+  A message whose Message-ID we already hold answers 250 without a second row. After the commit the message is
+  processed in the background (best effort: the worker drains whatever is left pending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from aiosmtpd.controller import Controller
+from flask import Flask
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.exc import SQLAlchemyError
+
+from support.accounts.throttle import address_key
+from support.extensions import db
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = "250 2.0.0 Message accepted"
+DUPLICATE = "250 2.0.0 Message already received"
+TRY_LATER = "451 4.3.0 Temporary failure, please try again later"
+RATE_LIMITED = "451 4.7.1 Too many messages, please try again later"
+UNKNOWN_RECIPIENT = "550 5.1.1 No such recipient here"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+
+
+class InboundHandler:
+    """aiosmtpd hooks; every database call runs in a thread inside the Flask app's context."""
+
+    def __init__(self, app: Flask, *, process_after_commit: bool = True):
+        self.app = app
+        self.process_after_commit = process_after_commit
+        config = app.config
+        self.rate_limits_enabled = bool(config.get("RATELIMIT_ENABLED", True))
+        self.limiter = MovingWindowRateLimiter(storage_from_string(config["RATELIMIT_STORAGE_URI"]))
+        self.per_sender = parse(config["INBOUND_RATE_PER_SENDER"])
+        self.per_client = parse(config["INBOUND_RATE_PER_CLIENT"])
+        self.namespace = config.get("RATELIMIT_KEY_PREFIX") or "support"
+        self.max_recipients = int(config["INBOUND_MAX_RECIPIENTS"])
+        # One processing thread: mail is turned into tickets in the order it arrived, off the SMTP loop.
+        self.processor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-processing")
+        self._pending: set[Future] = set()
+        self._pending_lock = threading.Lock()
+
+    # --- SMTP hooks -------------------------------------------------------------------------------------------
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802 - aiosmtpd's name
+        if self.rate_limits_enabled:
+            client = _client_address(session)
+            if not self.limiter.hit(self.per_client, self.namespace, "inbound-client", client):
+                log.info("smtp: client %s over its rate limit", client)
+                return RATE_LIMITED
+            if address and not self.limiter.hit(self.per_sender, self.namespace, "inbound-sender",
+                                                address_key(address)):
+                log.info("smtp: sender over its rate limit (client %s)", client)
+                return RATE_LIMITED
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return TOO_MANY_RECIPIENTS
+        loop = asyncio.get_running_loop()
+        try:
+            known = await loop.run_in_executor(None, self._in_app, _recipient_is_ours, address)
+        except SQLAlchemyError:
+            log.exception("smtp: could not check recipient")
+            return TRY_LATER
+        if not known:
+            return UNKNOWN_RECIPIENT
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        loop = asyncio.get_running_loop()
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            inbound_id, created = await loop.run_in_executor(
+                None, self._in_app, _commit_raw, raw, envelope.mail_from or "", list(envelope.rcpt_tos),
+                _client_address(session))
+        except Exception:  # the database is down or locked: the sender keeps the mail and retries
+            log.exception("smtp: could not commit an inbound message; answering 451")
+            return TRY_LATER
+        if created and self.process_after_commit:
+            self._process_later(inbound_id)
+        return ACCEPTED if created else DUPLICATE
+
+    # --- helpers ------------------------------------------------------------------------------------------------
+
+    def _in_app(self, function, *args):
+        with self.app.app_context():
+            return function(*args)
+
+    def _process_later(self, inbound_id: int) -> None:
+        from support.channels.email.service import process_one_committed
+
+        future = self.processor.submit(self._in_app, process_one_committed, inbound_id)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("smtp: processing after commit failed (the worker will retry)", exc_info=future.exception())
+
+    def wait_until_processed(self, timeout: float = 30) -> None:
+        """Block until every message accepted so far has been processed (tests, the benchmark)."""
+        with self._pending_lock:
+            futures = list(self._pending)
+        for future in futures:
+            future.exception(timeout=timeout)
+
+    def close(self) -> None:
+        self.processor.shutdown(wait=True)
+
+
+def _client_address(session) -> str:
+    peer = getattr(session, "peer", None)
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])[:64]
+    return str(peer or "unknown")[:64]
+
+
+def _recipient_is_ours(address: str) -> bool:
+    from support.channels.email.service import school_for_recipient, support_recipient
+
+    recipient = support_recipient(address)
+    return recipient is not None and (recipient == "" or school_for_recipient(address) is not None)
+
+
+def _commit_raw(raw: bytes, envelope_from: str, envelope_to: list[str], client_address: str) -> tuple[int, bool]:
+    from support.channels.email.service import store_raw
+
+    try:
+        row, created = store_raw(raw, envelope_from=envelope_from, envelope_to=envelope_to,
+                                 client_address=client_address)
+        db.session.commit()
+        return row.id, created
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+class InboundServer:
+    """The server on its own thread and event loop (aiosmtpd's Controller): `start()`, `stop()`."""
+
+    def __init__(self, app: Flask, host: str, port: int, *, process_after_commit: bool = True):
+        self.handler = InboundHandler(app, process_after_commit=process_after_commit)
+        self.host, self.port = host, port
+        self.controller = Controller(
+            self.handler, hostname=host, port=port, ready_timeout=10,
+            data_size_limit=int(app.config["INBOUND_MAX_MESSAGE_BYTES"]), decode_data=False,
+            enable_SMTPUTF8=True, ident="Skolsupport")
+
+    def start(self) -> InboundServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.handler.close()
+
+
+def serve_forever(app: Flask, host: str, port: int) -> None:
+    """`support smtp`: run until SIGTERM or Ctrl-C, then finish the messages being processed."""
+    server = InboundServer(app, host, port).start()
+    stop = threading.Event()
+
+    def request_stop(signum, _frame):
+        log.info("smtp: stopping after signal %s", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        stop.wait()
+    finally:
+        server.stop()

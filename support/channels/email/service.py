@@ -1,0 +1,198 @@
+"""The inbound mail's rules: which recipients are ours, storing the raw bytes, and turning a stored message into
+exactly one ticket, reply, logged auto-mail or quarantine entry.
+
+Processing claims a pending row with an UPDATE as its first statement (a row lock on PostgreSQL, the write lock on
+SQLite), so the SMTP process and the worker never file the same message twice; the state change and the ticket are
+one transaction, and the ticket service's Message-ID uniqueness makes a re-run after a crash find the same ticket.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+from email.parser import BytesHeaderParser
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from support.channels.email import tickets
+from support.channels.email.automail import ignore_reason, is_bounce
+from support.channels.email.models import InboundMail
+from support.channels.email.parse import ParsedMail, parse_mail, raw_message_id
+from support.database import utcnow
+from support.extensions import db
+from support.tickets.attachments import AttachmentError
+from support.tickets.service import TicketError
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+# --- recipients ------------------------------------------------------------------------------------------------
+
+def support_recipient(address: str) -> str | None:
+    """"" for support@<domain>, the school slug for support+<slug>@<domain>, None for any other address."""
+    config = current_app.config
+    local_part, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
+    if domain != config["MAIL_DOMAIN"].lower():
+        return None
+    mailbox, plus, slug = local_part.partition("+")
+    if mailbox != config["SUPPORT_MAILBOX"].lower():
+        return None
+    return slug if plus and slug else ("" if not plus else None)
+
+
+def school_for_recipient(address: str):
+    from support.orgs.service import school_by_slug
+
+    slug = support_recipient(address)
+    return school_by_slug(slug) if slug else None
+
+
+def _school_of(recipients: list[str]):
+    for address in recipients:
+        school = school_for_recipient(address)
+        if school is not None:
+            return school
+    return None
+
+
+# --- raw first ---------------------------------------------------------------------------------------------------
+
+def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str):
+    """Add the message as received; `(row, False)` when a message with its Message-ID is already stored. The
+    caller commits (the SMTP server answers 250 only after that commit)."""
+    key = raw_message_id(raw)
+    existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
+    if existing is not None:
+        return existing, False
+    row = InboundMail(message_id=key, raw=raw, size=len(raw), envelope_from=(envelope_from or "")[:320],
+                      envelope_to=[address[:320] for address in envelope_to][:100],
+                      client_address=client_address[:64], received_at=utcnow(), state="pending")
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # The same message arrived on another connection at the same moment.
+        existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+# --- processing -------------------------------------------------------------------------------------------------
+
+def process(inbound_id: int) -> str:
+    """Turn one pending message into its outcome and commit; returns the new state ("skipped" when another
+    process has it or it is done). Nothing raised by a message escapes: it is quarantined with the reason."""
+    claimed = db.session.execute(
+        update(InboundMail).where(InboundMail.id == inbound_id, InboundMail.state == "pending")
+        .values(attempts=InboundMail.attempts + 1)).rowcount
+    if not claimed:
+        db.session.rollback()
+        return "skipped"
+    row = db.session.get(InboundMail, inbound_id)
+    try:
+        _file(row)
+        row.processed_at = utcnow()
+        db.session.commit()
+        return row.state
+    except (TicketError, AttachmentError) as error:
+        db.session.rollback()
+        return quarantine(inbound_id, str(error))
+    except Exception as error:
+        db.session.rollback()
+        log.exception("inbound mail %s could not be processed", inbound_id)
+        return quarantine(inbound_id, f"Fel vid behandlingen: {type(error).__name__}: {str(error)[:300]}")
+
+
+process_one_committed = process
+
+
+def quarantine(inbound_id: int, reason: str) -> str:
+    """Keep the message for an administrator with the reason (and what its headers say, for the list)."""
+    raw = db.session.scalar(select(InboundMail.raw).where(InboundMail.id == inbound_id)) or b""
+    subject, sender = _headline(raw)
+    db.session.execute(update(InboundMail).where(InboundMail.id == inbound_id, InboundMail.state == "pending").values(
+        state="quarantined", reason=reason[:2000], attempts=InboundMail.attempts + 1, processed_at=utcnow(),
+        subject=subject, from_address=sender))
+    db.session.commit()
+    return "quarantined"
+
+
+def _headline(raw: bytes) -> tuple[str, str]:
+    """Subject and sender read from the header block alone, as far as they can be."""
+    try:
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(raw[:200_000])
+        subject = " ".join(str(headers.get("Subject") or "").split())
+        sender = str(headers.get("From") or "")
+    except Exception:  # noqa: BLE001 - the list then shows the envelope sender only
+        return "", ""
+    printable = "".join(ch for ch in subject if ch.isprintable())
+    return printable[:200], "".join(ch for ch in sender if ch.isprintable())[:320]
+
+
+def process_pending(limit: int = BATCH) -> dict[str, int]:
+    """The worker's job: process what the SMTP process did not (crashed, busy, or restarted)."""
+    ids = db.session.scalars(select(InboundMail.id).where(InboundMail.state == "pending")
+                             .order_by(InboundMail.id).limit(limit)).all()
+    db.session.rollback()
+    counts: dict[str, int] = {}
+    for inbound_id in ids:
+        outcome = process(inbound_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def reprocess(row: InboundMail) -> str:
+    """An administrator sends a quarantined message through again (after a fix, or a school was created)."""
+    row.state = "pending"
+    row.reason = ""
+    db.session.commit()
+    return process(row.id)
+
+
+def remove(row: InboundMail) -> None:
+    """An administrator deletes a quarantined message for good."""
+    db.session.execute(delete(InboundMail).where(InboundMail.id == row.id))
+
+
+def _parse(row: InboundMail) -> ParsedMail:
+    try:
+        return parse_mail(row.raw)
+    except Exception as error:  # noqa: BLE001 - unparsable mail is quarantined with the reason, never lost
+        raise TicketError(f"Meddelandet kunde inte tolkas: {type(error).__name__}: {str(error)[:300]}") from error
+
+
+def _file(row: InboundMail) -> None:
+    mail = _parse(row)
+    row.subject = mail.subject[:200]
+    row.from_address = mail.from_address[:320]
+    config = current_app.config
+    empty_return_path = row.envelope_from.strip("<> ") == "" or mail.headers.get("return-path", "").strip() == "<>"
+    reason = ignore_reason(mail, config["MAIL_DOMAIN"], config["SUPPORT_MAILBOX"].lower(), empty_return_path)
+    if reason:
+        row.state = "ignored"
+        row.reason = reason
+        if is_bounce(mail):
+            log.info("inbound mail %s is a bounce", row.id)
+        return
+    sender_address = mail.from_address if "@" in mail.from_address else row.envelope_from
+    sender = tickets.find_sender(sender_address, mail.from_name)
+    thread = tickets.thread_ticket(mail)
+    if thread is not None and tickets.may_write_on(sender, thread):
+        try:
+            with db.session.begin_nested():
+                tickets.file_reply(thread, mail, author=sender, message_id=row.message_id)
+            row.state, row.ticket_id = "processed", thread.id
+            row.reason = f"Svar på ärende #{thread.number}"
+            return
+        except TicketError as error:  # e.g. closed: the mail becomes a new ticket that links to the old one
+            row.reason = str(error)
+    ticket = tickets.file_new_ticket(mail, requester=sender, school=_school_of(row.envelope_to),
+                                     message_id=row.message_id, related=thread)
+    row.state, row.ticket_id = "processed", ticket.id
+    row.reason = f"Nytt ärende #{ticket.number}" + (f" (gäller #{thread.number})" if thread is not None else "")
