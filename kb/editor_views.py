@@ -18,6 +18,7 @@ from kb.views import bp
 from support.extensions import db
 from support.policy import can
 from support.redirects import same_site_path
+from support.request_input import parse_int
 
 
 def _require(action: str, obj=None) -> None:
@@ -167,9 +168,8 @@ def editor_revisions(article_id: str):
 
 
 def _revision_or_404(article: Article, number) -> ArticleRevision:
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
+    number = parse_int(number, minimum=1)
+    if number is None:
         abort(404)
     found = db.session.scalar(select(ArticleRevision).where(ArticleRevision.article_id == article.id,
                                                             ArticleRevision.number == number))
@@ -234,7 +234,7 @@ def editor_synonyms():
 def editor_report():
     _require("kb.report")
     try:
-        days = min(max(int(request.args.get("dagar", 30)), 1), 3650)
+        days = parse_int(request.args.get("dagar"), minimum=1, maximum=3650, default=30)
     except ValueError:
         days = 30
     report = service.editor_report(since=datetime.now(UTC) - timedelta(days=days))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
@@ -26,6 +25,7 @@ from kb.models import SYSTEMS
 from support.extensions import limiter
 from support.policy import can
 from support.policy.kb import readership_of
+from support.request_input import parse_int
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
 
@@ -48,10 +48,7 @@ def _group_or_404(slug: str) -> str:
 
 
 def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
+    return parse_int(request.args.get(name), minimum=1, maximum=10_000, default=default)
 
 
 @bp.get("/")
@@ -169,8 +166,9 @@ def search():
 def search_click(article_id: str):
     """A search result's link: logs the click with its rank, then opens the article (works without JavaScript)."""
     # A hand-edited link still leads to the article; it is just not counted.
-    with contextlib.suppress(ValueError):
-        service.record_click(int(request.args.get("s", "")), article_id, int(request.args.get("r", "")))
+    search_id, rank = parse_int(request.args.get("s"), minimum=1), parse_int(request.args.get("r"), minimum=1)
+    if search_id is not None and rank is not None:
+        service.record_click(search_id, article_id, rank)
     target = {"q": request.args.get("q", "")[:200]} if request.args.get("q") else {}
     return redirect(url_for("kb.article", article_id=article_id, **target))
 

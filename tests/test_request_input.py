@@ -79,3 +79,20 @@ def test_an_admin_reading_the_outbox_sees_reset_links_masked(client, login_as, f
     page = login_as("admin").get(f"/admin/utkorg/{mail.id}").get_data(as_text=True)
     assert "/aterstall-losenord/" in page
     assert token not in page and token[:12] not in page
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "-4", "0"])
+def test_page_numbers_and_days_that_cannot_be_meant_fall_back_to_the_default(client, login_as, value):
+    assert client.get(f"/kb/sok?q=schema&sida={value}").status_code == 200
+    assert login_as("kb_editor").get(f"/kb/redaktion/rapport?dagar={value}").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "abc"])
+def test_a_tampered_search_click_link_still_opens_the_article_without_counting(client, value):
+    response = client.get(f"/kb/sok/till/absence?s={value}&r={value}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/kb/artikel/absence")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²"])
+def test_a_queue_filtered_on_a_school_that_cannot_exist_is_not_a_500(login_as, value):
+    assert login_as("agent").get(f"/arbetsyta?school={value}").status_code in (200, 400)

@@ -26,6 +26,7 @@ from support.database import utcnow
 from support.extensions import db
 from support.policy.actors import roles_of, superuser_school_ids
 from support.policy.tickets import visible_tickets
+from support.request_input import parse_int
 from support.tickets.models import ACTIVE_STATES, CHANNELS, PRIORITIES, STATES, SYSTEMS, Ticket, TicketTag
 
 PAGE_SIZE = 50
@@ -83,10 +84,9 @@ class QueueFilters:
             return value
 
         school = (args.get("school") or "").strip()
-        try:
-            school_id = int(school) if school else None
-        except ValueError as error:
-            raise QueueError("Okänd skola") from error
+        school_id = parse_int(school, minimum=1) if school else None
+        if school and school_id is None:
+            raise QueueError("Okänd skola")
         return cls(state=pick("state", STATES), priority=pick("priority", PRIORITIES),
                    system=pick("system", SYSTEMS), school_id=school_id, channel=pick("channel", CHANNELS),
                    tag=pick("tag", None))

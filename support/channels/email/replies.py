@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|vb|fw|fwd|vs|antw|odp|tr|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-TICKET_NUMBER = re.compile(r"\[#(\d{1,9})\]")
+TICKET_NUMBER = re.compile(r"\[#([0-9]{1,9})\]", re.ASCII)
 
 # Lines that start the quoted history in the common clients; everything from the first one on is cut.
 HISTORY_STARTS = (
