@@ -8,7 +8,9 @@ Conventions:
   it, so two agents changing one ticket at the same time both keep their change.
 - Every change writes a TicketEvent (the ticket's history).
 - Problems the user can fix raise TicketError (or AttachmentError) with a Swedish message.
-- The service does not decide access: callers ask `support.policy.can(...)` first.
+- The service does not decide access, the policy does; but every function that changes a ticket asks
+  `support.policy.can(...)` for each action it performs (a reply that also resolves is two actions), so no
+  channel can skip a check. Callers still ask first to answer 404 for tickets the person may not see.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from support.tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
-    TicketParticipant,
     TicketPresence,
     TicketTag,
 )
@@ -63,7 +64,7 @@ ALLOWED_TRANSITIONS = {
 }
 
 __all__ = [
-    "AttachmentError", "IncomingFile", "TicketError", "active_repliers", "add_attachments", "assign",
+    "AttachmentError", "IncomingFile", "NotAllowed", "TicketError", "active_repliers", "add_attachments", "assign",
     "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact", "get_ticket_for",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
@@ -72,6 +73,36 @@ __all__ = [
 
 class TicketError(ValueError):
     """Something the user can fix; `str(error)` is a Swedish message."""
+
+
+class NotAllowed(TicketError):
+    """The policy does not let this person do one of the actions asked for; `str(error)` says which."""
+
+
+_NOT_ALLOWED = {
+    "ticket.reply": "Du kan inte svara i det här ärendet.",
+    "ticket.note": "Du kan inte skriva interna anteckningar i det här ärendet.",
+    "ticket.change_state": "Du kan inte ändra status på det här ärendet.",
+    "ticket.set_priority": "Du kan inte ändra prioritet på det här ärendet.",
+    "ticket.assign": "Du kan inte ändra handläggare för det här ärendet.",
+    "ticket.set_tags": "Du kan inte ändra taggar på det här ärendet.",
+    "ticket.set_school": "Du kan inte flytta det här ärendet till en annan skola.",
+    "ticket.escalate": "Du kan inte eskalera det här ärendet.",
+    "ticket.deescalate": "Du kan inte skicka tillbaka det här ärendet till skolan.",
+    "ticket.merge": "Du kan inte slå ihop de här ärendena.",
+    "ticket.resolve_own": "Du kan inte markera det här ärendet som löst.",
+    "ticket.reopen": f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
+                     "Skicka ett nytt ärende i stället.",
+    "ticket.rate": "Du kan betygsätta hjälpen när ärendet är löst.",
+}
+
+
+def _require(user, action: str, ticket: Ticket) -> None:
+    """Refuse with NotAllowed unless the policy lets `user` do `action` to `ticket`."""
+    from support.policy import can
+
+    if not can(user, action, ticket):
+        raise NotAllowed(_NOT_ALLOWED[action])
 
 
 # --- numbers, lookup -------------------------------------------------------------------------------------------
@@ -133,8 +164,22 @@ def ticket_for_message_ids(message_ids) -> Ticket | None:
         if ticket_id is None:
             ticket_id = db.session.scalar(select(Message.ticket_id).where(Message.email_message_id.in_(ids)).limit(1))
         ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
-    while ticket is not None and ticket.merged_into is not None:
-        ticket = ticket.merged_into
+    return final_ticket(ticket) if ticket is not None else None
+
+
+MAX_MERGE_HOPS = 20
+
+
+def final_ticket(ticket: Ticket) -> Ticket:
+    """The ticket a merge chain ends in. Chains are one step long (`merge` refuses merged tickets), but old
+    rows or a bug must never make a reader loop: the walk stops after MAX_MERGE_HOPS or on a repeat."""
+    seen = {ticket.id}
+    for _ in range(MAX_MERGE_HOPS):
+        target = ticket.merged_into
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        ticket = target
     return ticket
 
 
@@ -192,6 +237,11 @@ def _is_requester(ticket: Ticket, user) -> bool:
     if user is None:
         return False
     return user.id == ticket.requester_id or any(link.user_id == user.id for link in ticket.participant_links)
+
+
+def _requesters(ticket: Ticket) -> set[int]:
+    """Who reads the ticket as its requester: the requester and anyone following it."""
+    return {ticket.requester_id, *(link.user_id for link in ticket.participant_links)}
 
 
 def _prepare_files(files, ticket: Ticket | None = None):
@@ -334,6 +384,9 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     body = _clean_body(body, what="Skriv ett meddelande.")
     if ticket.merged_into_id is not None:
         raise TicketError(f"Ärendet har slagits ihop med #{ticket.merged_into.number}. Svara där i stället.")
+    _require(author, "ticket.note" if internal else "ticket.reply", ticket)
+    if set_state and set_state != _state_after_reply(ticket, author, internal):
+        _require(author, "ticket.change_state", ticket)
     by_requester = _is_requester(ticket, author) and not internal
     if by_requester and ticket.state == "closed":
         raise TicketError("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp.")
@@ -373,6 +426,15 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     return message
 
 
+def _state_after_reply(ticket: Ticket, author: User, internal: bool) -> str:
+    """The state a reply alone leads to (a requester's reply reopens, staff's first reply opens a new ticket)."""
+    if internal:
+        return ticket.state
+    if _is_requester(ticket, author):
+        return "open" if ticket.state in ("pending", "resolved") else ticket.state
+    return "open" if ticket.state == "new" else ticket.state
+
+
 def _repeated_message(ticket: Ticket, author: User, kind: str, body: str) -> Message | None:
     """A double-clicked or re-sent form: the newest message is the same text by the same person, just now."""
     latest = db.session.scalars(
@@ -386,6 +448,7 @@ def _repeated_message(ticket: Ticket, author: User, kind: str, body: str) -> Mes
 def add_attachments(ticket: Ticket, files, *, by: User, message: Message | None = None) -> list:
     """Attach files to a ticket (optionally to one of its messages); raises AttachmentError."""
     _lock(ticket)
+    _require(by, "ticket.reply", ticket)
     checked = _prepare_files(files, ticket)
     stored = _store_files(ticket, checked, message=message, by=by)
     _touch(ticket)
@@ -427,6 +490,7 @@ def _set_state(ticket: Ticket, state: str, *, by, now=None, notify: bool = True,
 def change_state(ticket: Ticket, state: str, *, by: User) -> Ticket:
     """Staff move a ticket between new → open → pending → resolved → closed (resolving notifies the requester)."""
     _lock(ticket)
+    _require(by, "ticket.change_state", ticket)
     _set_state(ticket, state, by=by)
     return ticket
 
@@ -436,6 +500,7 @@ def requester_resolve(ticket: Ticket, *, by: User) -> Ticket:
     _lock(ticket)
     if ticket.state in ("resolved", "closed"):
         return ticket
+    _require(by, "ticket.resolve_own", ticket)
     _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av anmälaren")
     return ticket
 
@@ -450,6 +515,7 @@ def can_reopen(ticket: Ticket, now=None) -> bool:
 def reopen(ticket: Ticket, *, by: User) -> Ticket:
     """Reopen a resolved (or auto-closed) ticket within 7 days of its resolution."""
     _lock(ticket)
+    _require(by, "ticket.reopen", ticket)
     if not can_reopen(ticket):
         raise TicketError(f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
                           "Skicka ett nytt ärende i stället.")
@@ -465,6 +531,7 @@ def reopen(ticket: Ticket, *, by: User) -> Ticket:
 def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
     """The requester rates the help on a resolved ticket, 1–5 with an optional comment (can be changed)."""
     _lock(ticket)
+    _require(by, "ticket.rate", ticket)
     if ticket.state not in ("resolved", "closed"):
         raise TicketError("Du kan betygsätta hjälpen när ärendet är löst.")
     try:
@@ -486,6 +553,7 @@ def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
 def set_priority(ticket: Ticket, priority: str, *, by: User) -> Ticket:
     """Change the priority; the SLA due times are recomputed from the new targets."""
     _lock(ticket)
+    _require(by, "ticket.set_priority", ticket)
     if priority not in PRIORITIES:
         raise TicketError("Okänd prioritet.")
     if priority == ticket.priority:
@@ -504,6 +572,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
     from support.policy import can
 
     _lock(ticket)
+    _require(by, "ticket.assign", ticket)
     if assignee is not None and not can(assignee, "ticket.assignable", ticket):
         raise TicketError(f"{assignee.name} kan inte handlägga ärenden i den här kön.")
     old = ticket.assignee
@@ -521,6 +590,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
 def set_tags(ticket: Ticket, tags, *, by: User) -> Ticket:
     """Replace the ticket's tags (lower-case, trimmed, at most 40 characters each)."""
     _lock(ticket)
+    _require(by, "ticket.set_tags", ticket)
     wanted = _clean_tags(tags)
     old = ticket.tags
     if wanted == sorted(old):
@@ -546,6 +616,7 @@ def set_school(ticket: Ticket, school, *, by: User) -> Ticket:
     """Tie the ticket to another school (or none). A tier-1 ticket moved to a school without an active superuser
     goes to tier 2."""
     _lock(ticket)
+    _require(by, "ticket.set_school", ticket)
     if getattr(ticket.school, "id", None) == getattr(school, "id", None):
         return ticket
     old = ticket.school
@@ -575,6 +646,7 @@ def escalate(ticket: Ticket, *, by: User, reason: str) -> Ticket:
     """Move the ticket up one tier (1 → 2 → 3). A reason is required; the new queue is notified and the ticket
     keeps its number and history. The superuser who escalates keeps seeing it."""
     _lock(ticket)
+    _require(by, "ticket.escalate", ticket)
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Ange varför ärendet eskaleras.")
@@ -590,6 +662,7 @@ def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
     """Send the ticket back down to tier 1 at `school` (default: its own). The school needs an active
     superuser. A reason is required; the school's queue is notified."""
     _lock(ticket)
+    _require(by, "ticket.deescalate", ticket)
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Ange varför ärendet skickas tillbaka.")
@@ -620,6 +693,7 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
     if tier == ticket.tier + 1:
         return escalate(ticket, by=by, reason=reason)
     _lock(ticket)
+    _require(by, "ticket.escalate" if tier > ticket.tier else "ticket.deescalate", ticket)
     if tier not in (2, 3):
         raise TicketError("Nivån måste vara 1, 2 eller 3.")
     reason = (reason or "").strip()
@@ -632,26 +706,31 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
 
 
 def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
-    """Merge `source` into `into`: messages and attachments move over (marked with the old number), the
-    requesters of `source` follow `into`, and `source` is closed and points to `into`. Returns `into`."""
+    """Merge `source` into `into`: messages and attachments move over (marked with the old number), and `source`
+    is closed and points to `into`. Returns `into`.
+
+    Only tickets with the same requesters merge: each requester would otherwise read the other's conversation.
+    Both rows are locked (in id order, so two crossed merges cannot deadlock) before anything is checked, and
+    neither may already be merged, so a merge chain is never longer than one step and never a cycle."""
     if source.id == into.id:
         raise TicketError("Ett ärende kan inte slås ihop med sig självt.")
-    first, second = sorted((source, into), key=lambda t: t.id)  # lock in a fixed order: no deadlock
+    first, second = sorted((source, into), key=lambda t: t.id)
     _lock(first)
     _lock(second)
     if source.merged_into_id is not None:
         raise TicketError(f"#{source.number} är redan ihopslaget med ett annat ärende.")
     if into.merged_into_id is not None:
         raise TicketError(f"#{into.number} är ihopslaget med ett annat ärende; välj det i stället.")
+    _require(by, "ticket.merge", source)
+    _require(by, "ticket.merge", into)
+    if _requesters(source) != _requesters(into):
+        raise TicketError(f"#{source.number} och #{into.number} har olika frågeställare och kan inte slås ihop: "
+                          "var och en skulle då kunna läsa den andras konversation. Svara i vart ärende för sig.")
     for message in list(source.messages):
         message.ticket = into
         message.merged_from_number = message.merged_from_number or source.number
     for attachment in list(source.attachments):
         attachment.ticket = into
-    followers = {source.requester_id, *(link.user_id for link in source.participant_links)}
-    present = {into.requester_id, *(link.user_id for link in into.participant_links)}
-    for user_id in sorted(followers - present):
-        into.participant_links.append(TicketParticipant(user_id=user_id))
     for tag in source.tags:
         if tag not in into.tags:
             into.tag_links.append(TicketTag(tag=tag))

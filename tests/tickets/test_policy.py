@@ -14,7 +14,7 @@ from support.extensions import db
 from support.policy import can
 from support.policy.tickets import visible_tickets
 from support.tickets import service
-from support.tickets.models import Ticket
+from support.tickets.models import Ticket, TicketParticipant
 
 ACTORS = ("anonymous", "guardian_a", "guardian_b", "student", "teacher", "teacher_hasselby", "superuser",
           "superuser_hasselby", "agent", "agent2", "admin", "editor")
@@ -30,7 +30,8 @@ EXPECTED_VIEWERS = {
     "guardian_a_tier3": {"guardian_a", "agent", "agent2"},
     "tier1_assigned_to_agent": {"teacher_hasselby", "superuser_hasselby", "agent"},
     "komvux_tier2": {"agent", "agent2"} | {"teacher_komvux"},
-    "merged_b_into_a": {"guardian_a", "guardian_b", "agent", "agent2"},
+    "merged_into_guardian_a": {"guardian_a", "agent", "agent2"},
+    "followed_by_guardian_b": {"guardian_a", "guardian_b", "agent", "agent2"},
 }
 
 
@@ -49,13 +50,16 @@ def world(org, new_ticket):
         "guardian_a_tier3": new_ticket(org.guardian_a),
         "tier1_assigned_to_agent": new_ticket(org.teacher_hasselby),
         "komvux_tier2": new_ticket(org.teacher_komvux),
-        "merged_b_into_a": new_ticket(org.guardian_a),
+        "merged_into_guardian_a": new_ticket(org.guardian_a),
+        "followed_by_guardian_b": new_ticket(org.guardian_a),
     }
     service.escalate(tickets["escalated_by_superuser"], by=org.superuser, reason="Behöver Servicedesk")
     service.escalate(tickets["guardian_a_tier3"], by=org.agent, reason="Systemfel")
     service.assign(tickets["tier1_assigned_to_agent"], org.agent, by=org.superuser_hasselby)
-    extra = new_ticket(org.guardian_b)
-    service.merge(extra, into=tickets["merged_b_into_a"], by=org.agent)
+    extra = new_ticket(org.guardian_a)
+    service.merge(extra, into=tickets["merged_into_guardian_a"], by=org.agent)
+    # A follower from before merges required one requester; the rows may still exist.
+    tickets["followed_by_guardian_b"].participant_links.append(TicketParticipant(user_id=org.guardian_b.id))
     db.session.commit()
     assert tickets["teacher_tier1"].tier == 1 and tickets["komvux_tier2"].tier == 2
     return people, tickets
