@@ -131,6 +131,22 @@ def _assignable(user, ticket) -> bool:
     return bool(roles & {"agent", "admin"}) or ticket.school_id in superuser_school_ids(user)
 
 
+def _file_for(user, person) -> bool:
+    """File a ticket in `person`'s name: oneself, or, for staff who log calls, the people they may find."""
+    if not is_authenticated(user) or person is None:
+        return False
+    if person.id == user.id:
+        return _create(user)
+    return is_ticket_staff(user) and may_find_person(user, person)
+
+
+def _file_at(user, school) -> bool:
+    """Tie a ticket filed for someone else to `school`: agents and admins any school, a superuser their own."""
+    if school is None or not is_ticket_staff(user):
+        return False
+    return bool(roles_of(user) & {"agent", "admin"}) or school.id in superuser_school_ids(user)
+
+
 def _attachment(user, attachment) -> bool:
     """Download an attachment: the ticket must be visible, and files of internal notes need internal access."""
     if attachment is None or attachment.is_dangerous:
@@ -163,6 +179,10 @@ RULES = {
     "ticket.attachment": _attachment,
     "ticket.create": _create,
     "ticket.log_call": _staff,
+    "ticket.file_for": _file_for,  # `obj` is the person the ticket is filed for
+    "ticket.file_at": _file_at,  # `obj` is the school of a ticket filed for someone else
+    "ticket.add_contact": _staff,  # turn an unknown, validated address into a contact while filing
+    "ticket.resolve_on_call": _staff,  # create a logged call already resolved
     "ticket.workspace": _staff,
     "ticket.canned": _staff,  # use canned responses
     "ticket.manage_canned": _manage_canned,
@@ -200,6 +220,16 @@ def visible_tickets(user):
             select(models.TicketEvent.ticket_id).where(
                 models.TicketEvent.actor_id == user.id, models.TicketEvent.kind == "escalated")))
     return or_(*conditions)
+
+
+def may_find_person(user, person) -> bool:
+    """The rule of `findable_people` for one person (agents and admins: anyone; a superuser: people with a group
+    or role at one of their schools)."""
+    roles = roles_of(user)
+    if roles & {"agent", "admin"}:
+        return True
+    school_ids = superuser_school_ids(user) if "superuser" in roles else set()
+    return bool(school_ids & person.school_ids)
 
 
 def findable_people(user):

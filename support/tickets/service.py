@@ -15,7 +15,7 @@ Conventions:
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -25,6 +25,7 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.outbox.service import new_message_id
+from support.policy import can
 from support.tickets import attachments as attachment_store
 from support.tickets import notifications, routing, sla
 from support.tickets.attachments import AttachmentError, IncomingFile
@@ -206,8 +207,32 @@ def _touch(ticket: Ticket, now=None) -> None:
     ticket.updated_at = now or utcnow()
 
 
+# Joiners shape letters in Persian, Arabic and Indic scripts and emoji sequences; every other format character
+# (bidirectional overrides and isolates, zero-width spaces, soft hyphens, BOM) only hides or reorders text.
+_KEPT_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
+# Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern).
+_BLANK_CHARACTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def _one_line(text) -> str:
+    """`text` as one line without control or format characters (what a person can see is what is stored);
+    "" when nothing visible is left, so a name or subject of zero-width or blank characters counts as empty."""
+    if not isinstance(text, str):
+        return ""
+    kept = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Cs") or (category == "Cf" and character not in _KEPT_FORMAT_CHARACTERS):
+            kept.append(" " if category == "Cc" else "")
+        else:
+            kept.append(character)
+    line = " ".join("".join(kept).split())
+    visible = any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_CHARACTERS for c in line)
+    return line if visible else ""
+
+
 def _clean_subject(subject: str) -> str:
-    subject = " ".join((subject or "").split())
+    subject = _one_line(subject)
     if not subject:
         raise TicketError("Skriv en kort rubrik för ärendet.")
     if len(subject) > MAX_SUBJECT:
@@ -260,19 +285,45 @@ def _store_files(ticket: Ticket, checked, *, message=None, by=None) -> list:
 
 # --- requesters without an account ---------------------------------------------------------------------------
 
+MAX_NAME = 200  # users.name
+
+
+def _valid_email(email) -> str:
+    """The address normalised (lower case) if it is one a mail can be sent to; else TicketError."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(email, str) or not email.strip():
+        raise TicketError("Ange en giltig e-postadress.")
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise TicketError("Ange en giltig e-postadress, till exempel namn@example.com.") from error
+    return checked.normalized.lower()
+
+
+def _clean_name(name, email: str) -> str:
+    name = _one_line(name)[:MAX_NAME].strip()
+    return name or email.split("@")[0]
+
+
 def find_or_create_contact(email: str, name: str = "") -> User:
     """The user with this e-mail, or a new passwordless User for someone who has no account (an e-mail or phone
-    contact). They can claim the account later through "Glömt lösenord"."""
+    contact). The address is validated (email-validator) and the name cleaned before anything is stored. They can
+    claim the account later through "Glömt lösenord"."""
+    return _contact(email, name)[0]
+
+
+def _contact(email, name) -> tuple[User, bool]:
+    """(the user with this address, whether they were created just now)."""
     from support.accounts import service as accounts
 
-    email = accounts.normalize_email(email or "")
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise TicketError("Ange en giltig e-postadress.")
+    email = _valid_email(email)
     user = accounts.find_user_by_email(email)
-    if user is None:
-        user = accounts.create_user(email, (name or "").strip() or email.split("@")[0], None)
-        db.session.flush()
-    return user
+    if user is not None:
+        return user, False
+    user = accounts.create_user(email, _clean_name(name, email), None)
+    db.session.flush()
+    return user, True
 
 
 def _guess_user_group(requester: User | None, school) -> str | None:
@@ -294,18 +345,19 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
                   user_group: str | None = None, system: str | None = None, school_form: str | None = None,
                   priority: str = "normal", attachments=(), created_by: User | None = None,
                   idempotency_key: str | None = None, message_id: str | None = None,
-                  body_format: str | None = None, tags=()) -> Ticket:
+                  body_format: str | None = None, tags=(), resolve: bool = False) -> Ticket:
     """Create a ticket with its first message, route it, set its SLA due times, and queue the notifications.
 
     `requester` is the person the ticket is for; without one, `contact_email` (+ `contact_name`) finds or creates
     a passwordless contact user. `created_by` is who typed it in (an agent logging a call); defaults to the
-    requester. The same `idempotency_key` (form token) or `message_id` (e-mail) returns the existing ticket
-    instead of a second one. `attachments` are IncomingFile or werkzeug FileStorage objects.
+    requester, and filing for someone else, at a school, is what the policy allows `created_by`
+    ("ticket.file_for", "ticket.file_at"). The same `idempotency_key` (form token) from the same `created_by`, or
+    the same `message_id` (e-mail), returns the existing ticket instead of a second one; another person's equal key
+    is no concern of theirs. `resolve` (a call solved on the phone) creates it resolved, if the policy allows
+    ("ticket.resolve_on_call"). `attachments` are IncomingFile or werkzeug FileStorage objects.
     """
-    if idempotency_key:
-        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
+    if idempotency_key is not None and (not isinstance(idempotency_key, str) or len(idempotency_key) > 100):
+        raise TicketError("Idempotensnyckeln ska vara text på högst 100 tecken.")
     if message_id:
         existing = db.session.scalar(select(Ticket).where(Ticket.source_message_id == message_id))
         if existing is not None:
@@ -319,14 +371,13 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         raise TicketError("Välj vilket system det gäller.")
     subject = _clean_subject(subject)
     body = _clean_body(body)
-    if requester is None:
-        if not contact_email:
-            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
-        requester = find_or_create_contact(contact_email, contact_name)
-    created_by = created_by or requester
-    self_service = created_by.id == requester.id and channel in ("web", "api")
-    if school is not None and self_service and school.id not in requester.school_ids:
-        raise TicketError("Välj en av dina egna skolor.")
+    if idempotency_key and (created_by or requester) is not None:
+        existing = _ticket_for_key(created_by or requester, idempotency_key)
+        if existing is not None:
+            return existing
+    requester, created_by = _filing_parties(requester, created_by, contact_email, contact_name, school)
+    if resolve and not can(created_by, "ticket.resolve_on_call"):
+        raise NotAllowed(_NOT_ALLOWED["ticket.change_state"])
     if school is not None and school_form and school_form not in school.school_forms:
         raise TicketError("Skolformen finns inte på den valda skolan.")
     user_group = user_group or _guess_user_group(requester, school)
@@ -352,9 +403,8 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
             db.session.flush()
     except IntegrityError:
         # A double submit raced us to the same key: hand back the ticket the other request created.
-        duplicate = db.session.scalar(select(Ticket).where(
-            (Ticket.idempotency_key == idempotency_key) if idempotency_key else
-            (Ticket.source_message_id == message_id)))
+        duplicate = _ticket_for_key(created_by, idempotency_key) if idempotency_key else db.session.scalar(
+            select(Ticket).where(Ticket.source_message_id == message_id))
         if duplicate is None:
             raise
         return duplicate
@@ -367,9 +417,40 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
     _event(ticket, "created", by=created_by, new=channel,
            detail=f"Nivå {ticket.tier}" + (" (skolan saknar aktiv superanvändare)" if route.fell_back else ""))
     _store_files(ticket, checked, message=message, by=created_by)
+    if resolve:
+        _set_state(ticket, "resolved", by=created_by, now=now, notify=False, detail="Löst under samtalet")
     db.session.flush()
     notifications.ticket_created(ticket, actor=created_by if created_by.id != requester.id else None)
     return ticket
+
+
+def _ticket_for_key(created_by: User, idempotency_key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.created_by_id == created_by.id,
+                                                  Ticket.idempotency_key == idempotency_key))
+
+
+def _filing_parties(requester, created_by, contact_email, contact_name, school) -> tuple[User, User]:
+    """(requester, created_by) of a new ticket, if the policy lets `created_by` file it for that person at that
+    school. An unknown address becomes a contact only when the person filing may add one."""
+    new_contact = False
+    if requester is None:
+        if not contact_email:
+            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
+        address = _valid_email(contact_email)
+        if created_by is not None and not can(created_by, "ticket.add_contact"):
+            raise NotAllowed("Du kan bara skapa ärenden för dig själv.")
+        requester, new_contact = _contact(address, contact_name)
+    created_by = created_by or requester
+    if created_by.id == requester.id:
+        if school is not None and school.id not in requester.school_ids:
+            raise TicketError("Välj en av dina egna skolor.")
+        return requester, created_by
+    if not new_contact and not can(created_by, "ticket.file_for", requester):
+        raise NotAllowed("Du kan bara registrera ärenden för personer på dina egna skolor. "
+                         "Be Servicedesk registrera det här ärendet.")
+    if school is not None and not can(created_by, "ticket.file_at", school):
+        raise NotAllowed("Välj en av dina egna skolor.")
+    return requester, created_by
 
 
 # --- conversation ---------------------------------------------------------------------------------------------

@@ -158,3 +158,15 @@ def test_attachment_of_an_internal_note_is_for_staff_only(world, org):
     assert not can(org.guardian_a, "ticket.attachment", note.attachments[0])
     assert can(org.guardian_a, "ticket.attachment", public.attachments[0])
     assert not can(org.guardian_b, "ticket.attachment", public.attachments[0])
+
+
+@pytest.mark.parametrize("filer", ["superuser", "superuser_hasselby", "agent", "admin", "guardian_a", "teacher"])
+def test_filing_for_someone_follows_whom_the_phone_lookup_finds(org, filer):
+    from support.accounts.models import User
+    from support.policy.tickets import findable_people
+
+    filer = getattr(org, filer)
+    findable = set(db.session.scalars(select(User.id).where(findable_people(filer))))
+    for person in db.session.scalars(select(User)):
+        expected = person.id == filer.id or (person.id in findable and can(filer, "ticket.log_call"))
+        assert can(filer, "ticket.file_for", person) == expected, (filer.name, person.name)

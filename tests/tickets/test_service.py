@@ -97,6 +97,81 @@ def test_double_submit_with_the_same_key_creates_one_ticket(org, new_ticket):
     assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == 1
 
 
+def test_another_persons_equal_key_creates_their_own_ticket(org, new_ticket):
+    first = new_ticket(org.guardian_a, idempotency_key="form-123")
+    second = new_ticket(org.guardian_b, idempotency_key="form-123")
+    assert first.id != second.id
+    assert (first.requester_id, second.requester_id) == (org.guardian_a.id, org.guardian_b.id)
+    call = new_ticket(org.guardian_a, channel="phone", created_by=org.agent, idempotency_key="form-123")
+    assert call.id not in (first.id, second.id)
+
+
+@pytest.mark.parametrize("subject", ["\u200b\u200b\u200b", "\u202e\u2066", "\ufeff \u200d", "\u3164\u2800",
+                                     "\u0301\u0301"])
+def test_subject_of_invisible_characters_is_refused(org, subject):
+    with pytest.raises(service.TicketError, match="rubrik"):
+        service.create_ticket(subject=subject, body="Text", channel="web", requester=org.guardian_a)
+
+
+def test_direction_overrides_are_removed_from_subjects_and_names(org):
+    ticket = service.create_ticket(subject="Faktura \u202egpj.exe\u202c fr\u00e5n skolan\u200b", body="Text",
+                                   channel="email", contact_email="ny@example.org",
+                                   contact_name="\u202eAnna\u2066 Berg\u0000")
+    assert ticket.subject == "Faktura gpj.exe från skolan"
+    assert ticket.requester.name == "Anna Berg"
+    assert service.find_or_create_contact("tom@example.org", "\u200b\u200b").name == "tom"
+
+
+@pytest.mark.parametrize("address", ["inte-en-adress", "a@b", "a@@example.org", "x" * 250 + "@example.org",
+                                     "a b@example.org", ["maria@example.com"], {"e": "maria@example.com"}, 42])
+def test_contact_addresses_are_validated_before_anyone_is_created(org, address):
+    from support.accounts.models import User
+
+    before = db.session.scalar(select(db.func.count()).select_from(User))
+    with pytest.raises(service.TicketError, match="e-postadress"):
+        service.create_ticket(subject="Hej", body="Text", channel="phone", contact_email=address,
+                              created_by=org.agent)
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == before
+
+
+def test_superuser_files_only_for_people_of_their_schools(org):
+    ticket = service.create_ticket(subject="Samtal", body="Text", channel="phone", requester=org.teacher,
+                                   school=org.ekbacka, created_by=org.superuser)
+    assert ticket.requester_id == org.teacher.id
+    for person in (org.guardian_b, org.teacher_hasselby, org.agent, org.admin):
+        with pytest.raises(service.NotAllowed, match="dina egna skolor"):
+            service.create_ticket(subject="Samtal", body="Text", channel="api", requester=person,
+                                  created_by=org.superuser)
+    with pytest.raises(service.NotAllowed, match="dina egna skolor"):
+        service.create_ticket(subject="Samtal", body="Text", channel="api", contact_email="JOHANNA@example.com",
+                              created_by=org.superuser)
+
+
+def test_superuser_files_for_a_person_of_their_school_only_at_their_school(org):
+    with pytest.raises(service.NotAllowed, match="dina egna skolor"):
+        service.create_ticket(subject="Samtal", body="Text", channel="phone", requester=org.teacher,
+                              school=org.hasselby, created_by=org.superuser)
+
+
+def test_a_new_caller_becomes_a_contact_and_agents_file_for_anyone(org):
+    ticket = service.create_ticket(subject="Samtal", body="Text", channel="phone",
+                                   contact_email="Ny.Person@Example.org", created_by=org.superuser)
+    assert ticket.requester.email == "ny.person@example.org"
+    for person in (org.guardian_b, org.teacher_hasselby):
+        ticket = service.create_ticket(subject="Samtal", body="Text", channel="phone", requester=person,
+                                       school=org.hasselby, created_by=org.agent)
+        assert ticket.requester_id == person.id
+
+
+def test_requesters_file_only_for_themselves(org):
+    with pytest.raises(service.NotAllowed):
+        service.create_ticket(subject="Hej", body="Text", channel="api", requester=org.guardian_b,
+                              created_by=org.guardian_a)
+    with pytest.raises(service.NotAllowed):
+        service.create_ticket(subject="Hej", body="Text", channel="api", contact_email="vem@example.org",
+                              created_by=org.guardian_a)
+
+
 def test_a_double_submitted_reply_is_one_message_but_a_later_repeat_is_kept(org, new_ticket):
     ticket = new_ticket(org.guardian_a)
     first = service.reply(ticket, author=org.guardian_a, body="Det fungerar fortfarande inte.")
