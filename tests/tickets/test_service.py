@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from support.database import utcnow
 from support.extensions import db
@@ -482,13 +482,12 @@ def test_preferences_list_staff_categories_only_for_staff(org):
     assert "queue_new" not in guardian and "queue_new" in agent
 
 
-# --- concurrency (PostgreSQL) -----------------------------------------------------------------------------------
+# --- concurrency (both databases: SQLite takes the write lock at BEGIN IMMEDIATE, PostgreSQL row locks) ----------
 
 def test_two_agents_changing_one_ticket_at_once_both_keep_their_change(app, org, new_ticket):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; row locks are tested on PostgreSQL (TEST_DATABASE_URL)")
     ticket = new_ticket()
     ticket_id, agent_id, agent2_id = ticket.id, org.agent.id, org.agent2.id
+    db.session.commit()  # end this session's read transaction: on SQLite it would hold the write lock
     first_locked = threading.Event()
     errors = []
 
@@ -538,9 +537,8 @@ def test_two_agents_changing_one_ticket_at_once_both_keep_their_change(app, org,
 
 
 def test_concurrent_ticket_creation_hands_out_unique_numbers(app, org):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; concurrent numbering is tested on PostgreSQL")
     guardian_id = org.guardian_a.id
+    db.session.commit()
     numbers, errors = [], []
 
     def create(index):
@@ -598,3 +596,76 @@ def test_requester_cannot_write_an_internal_note(org, new_ticket):
     ticket = new_ticket(org.guardian_a)
     with pytest.raises(service.NotAllowed):
         service.reply(ticket, author=org.guardian_a, body="Hemligt", internal=True)
+
+
+def _at_once(app, work, count: int) -> list:
+    """Run `work(index)` in `count` threads that start together, each in its own app context and session, and
+    commit each; returns what they raised."""
+    start, errors = threading.Barrier(count), []
+
+    def run(index):
+        with app.app_context():
+            try:
+                start.wait(10)
+                work(index)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the main thread
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+def test_ten_identical_replies_at_once_store_one_message(app, org, new_ticket):
+    from support.accounts.models import User
+
+    ticket_id, guardian_id = new_ticket(org.guardian_a).id, org.guardian_a.id
+    db.session.commit()
+
+    def reply(_index):
+        service.reply(db.session.get(Ticket, ticket_id), author=db.session.get(User, guardian_id),
+                      body="Det fungerar fortfarande inte.")
+
+    assert _at_once(app, reply, 10) == []
+    db.session.expire_all()
+    bodies = db.session.scalars(select(Message.body).where(Message.ticket_id == ticket_id))
+    assert list(bodies).count("Det fungerar fortfarande inte.") == 1
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_crossed_merges_at_once_never_make_a_cycle(app, org, new_ticket, round_):
+    from support.accounts.models import User
+
+    first, second = new_ticket(org.guardian_a).id, new_ticket(org.guardian_a).id
+    agents = [org.agent.id, org.agent2.id]
+    db.session.commit()
+
+    def merge(index):
+        source, into = (first, second) if index == 0 else (second, first)
+        service.merge(db.session.get(Ticket, source), into=db.session.get(Ticket, into),
+                      by=db.session.get(User, agents[index]))
+
+    errors = _at_once(app, merge, 2)
+    assert len(errors) == 1 and isinstance(errors[0], service.TicketError), errors
+    db.session.expire_all()
+    tickets = [db.session.get(Ticket, first), db.session.get(Ticket, second)]
+    merged = [t for t in tickets if t.merged_into_id is not None]
+    assert len(merged) == 1
+    survivor = service.final_ticket(merged[0])
+    assert survivor.merged_into_id is None and survivor.state != "closed"
+
+
+def test_following_a_merge_chain_stops_even_on_a_cycle_in_old_data(org, new_ticket):
+    first, second = new_ticket(org.guardian_a), new_ticket(org.guardian_a)
+    for ticket, other in ((first, second), (second, first)):
+        db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(merged_into_id=other.id))
+    db.session.expire_all()
+    assert service.final_ticket(first).id in (first.id, second.id)
+    assert service.ticket_for_message_ids([first.thread_message_id]) is not None
