@@ -199,16 +199,30 @@ def visible_tickets(user):
     """A SQL clause selecting exactly the tickets `user` may view (the same rule as "ticket.view")."""
     if not is_authenticated(user):
         return false()
+    if is_admin(user):
+        return true()
+    models = _tickets()
+    ticket = models.Ticket
+    return or_(
+        ticket.requester_id == user.id,
+        ticket.id.in_(select(models.TicketParticipant.ticket_id).where(
+            models.TicketParticipant.user_id == user.id)),
+        internal_readable_tickets(user),
+    )
+
+
+def internal_readable_tickets(user):
+    """A SQL clause selecting the tickets whose internal notes `user` may read (the rule "ticket.view_internal":
+    staff who may view the ticket as staff, never someone who is only its requester). It is `true()` or `false()`
+    itself when that holds for every ticket or for none, so callers can leave out what cannot match."""
+    if not is_authenticated(user):
+        return false()
     roles = roles_of(user)
     if "admin" in roles:
         return true()
     models = _tickets()
     ticket = models.Ticket
-    conditions = [
-        ticket.requester_id == user.id,
-        ticket.id.in_(select(models.TicketParticipant.ticket_id).where(
-            models.TicketParticipant.user_id == user.id)),
-    ]
+    conditions = []
     if "agent" in roles:
         conditions.append(ticket.tier.in_((2, 3)))
     if roles & {"agent", "superuser"}:
@@ -219,7 +233,7 @@ def visible_tickets(user):
         conditions.append(ticket.school_id.in_(sorted(school_ids)) & ticket.id.in_(
             select(models.TicketEvent.ticket_id).where(
                 models.TicketEvent.actor_id == user.id, models.TicketEvent.kind == "escalated")))
-    return or_(*conditions)
+    return or_(*conditions) if conditions else false()
 
 
 def may_find_person(user, person) -> bool:

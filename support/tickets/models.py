@@ -95,8 +95,10 @@ class Ticket(db.Model):
     source_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # Message-ID of the first notification; every later mail about this ticket threads on it.
     thread_message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    # Subject + every message body, kept by the service for full-text search (see search.py).
+    # Subject + every message body, kept by the service for full-text search (see search.py); the public text is
+    # the subject and the public messages only, what a requester may read and so the most their search may match.
     search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    public_search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
     requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")

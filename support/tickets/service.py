@@ -254,8 +254,15 @@ def _flag_personal_numbers(ticket: Ticket, *texts: str) -> None:
         ticket.flags = [*(ticket.flags or []), "personnummer"]
 
 
-def _append_search_text(ticket: Ticket, text: str) -> None:
-    ticket.search_text = f"{ticket.search_text or ''}\n{text.lower()}".strip()[:1_000_000]
+def _append_search_text(ticket: Ticket, text: str, *, public: bool) -> None:
+    """Keep the search columns: every text goes into `search_text`, public text also into `public_search_text`."""
+    ticket.search_text = _joined(ticket.search_text, text)
+    if public:
+        ticket.public_search_text = _joined(ticket.public_search_text, text)
+
+
+def _joined(existing: str | None, text: str) -> str:
+    return f"{existing or ''}\n{text.lower()}".strip()[:1_000_000]
 
 
 def _is_requester(ticket: Ticket, user) -> bool:
@@ -392,8 +399,9 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         system=system, school_form=school_form, priority=priority, priority_rank=PRIORITY_RANK[priority],
         state="new", tier=route.tier, created_by_id=created_by.id, created_at=now, updated_at=now,
         idempotency_key=idempotency_key or None, source_message_id=message_id or None,
-        thread_message_id=new_message_id(), search_text=f"{subject}\n{body}".lower(), flags=[],
+        thread_message_id=new_message_id(), flags=[],
     )
+    _append_search_text(ticket, f"{subject}\n{body}", public=True)
     sla.apply_due_times(ticket)
     _flag_personal_numbers(ticket, subject, body)
     try:
@@ -484,7 +492,7 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
                       email_message_id=email_message_id, created_at=now)
     db.session.add(message)
     _store_files(ticket, checked, message=message, by=author)
-    _append_search_text(ticket, body)
+    _append_search_text(ticket, body, public=not internal)
     _flag_personal_numbers(ticket, body)
     _touch(ticket, now)
     _event(ticket, "note" if internal else "reply", by=author)
@@ -815,7 +823,8 @@ def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
     for tag in source.tags:
         if tag not in into.tags:
             into.tag_links.append(TicketTag(tag=tag))
-    _append_search_text(into, source.search_text or "")
+    into.search_text = _joined(into.search_text, source.search_text or "")
+    into.public_search_text = _joined(into.public_search_text, source.public_search_text or "")
     if "personnummer" in (source.flags or []):
         into.flags = sorted({*(into.flags or []), "personnummer"})
     now = utcnow()

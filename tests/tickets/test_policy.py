@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from support.extensions import db
 from support.policy import can
-from support.policy.tickets import visible_tickets
+from support.policy.tickets import internal_readable_tickets, visible_tickets
 from support.tickets import service
 from support.tickets.models import Ticket, TicketParticipant
 
@@ -80,6 +80,15 @@ def test_each_actor_sees_exactly_the_tickets_the_matrix_allows(world, actor):
     # the merged-away duplicate is also visible to its own requester and the agents
     listed_known = listed & {t.id for t in tickets.values()}
     assert listed_known == allowed, actor
+
+
+@pytest.mark.parametrize("actor", ACTORS + ("teacher_komvux",))
+def test_the_internal_notes_filter_is_the_view_internal_rule(world, actor):
+    people, tickets = world
+    user = people[actor]
+    listed = set(db.session.scalars(select(Ticket.id).where(internal_readable_tickets(user))))
+    for name, ticket in tickets.items():
+        assert (ticket.id in listed) == can(user, "ticket.view_internal", ticket), (actor, name)
 
 
 @pytest.mark.parametrize("actor", ("guardian_a", "guardian_b", "student", "teacher", "teacher_hasselby"))
