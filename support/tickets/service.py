@@ -437,23 +437,31 @@ def _ticket_for_key(created_by: User, idempotency_key: str) -> Ticket | None:
                                                   Ticket.idempotency_key == idempotency_key))
 
 
+_ONLY_FOR_YOURSELF = "Du kan bara skapa ärenden för dig själv."
+
+
 def _filing_parties(requester, created_by, contact_email, contact_name, school) -> tuple[User, User]:
     """(requester, created_by) of a new ticket, if the policy lets `created_by` file it for that person at that
     school. An unknown address becomes a contact only when the person filing may add one."""
+    from support.accounts import service as accounts
+
     new_contact = False
     if requester is None:
         if not contact_email:
             raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
-        address = _valid_email(contact_email)
-        if created_by is not None and not can(created_by, "ticket.add_contact"):
-            raise NotAllowed("Du kan bara skapa ärenden för dig själv.")
-        requester, new_contact = _contact(address, contact_name)
+        requester = accounts.find_user_by_email(_valid_email(contact_email))
+        if requester is None:
+            if created_by is not None and not can(created_by, "ticket.add_contact"):
+                raise NotAllowed(_ONLY_FOR_YOURSELF)
+            requester, new_contact = _contact(contact_email, contact_name)
     created_by = created_by or requester
     if created_by.id == requester.id:
         if school is not None and school.id not in requester.school_ids:
             raise TicketError("Välj en av dina egna skolor.")
         return requester, created_by
     if not new_contact and not can(created_by, "ticket.file_for", requester):
+        if not can(created_by, "ticket.log_call"):
+            raise NotAllowed(_ONLY_FOR_YOURSELF)
         raise NotAllowed("Du kan bara registrera ärenden för personer på dina egna skolor. "
                          "Be Servicedesk registrera det här ärendet.")
     if school is not None and not can(created_by, "ticket.file_at", school):

@@ -170,6 +170,9 @@ def test_requesters_file_only_for_themselves(org):
     with pytest.raises(service.NotAllowed):
         service.create_ticket(subject="Hej", body="Text", channel="api", contact_email="vem@example.org",
                               created_by=org.guardian_a)
+    own = service.create_ticket(subject="Hej", body="Text", channel="api", contact_email=" MARIA@example.com",
+                                created_by=org.guardian_a)
+    assert own.requester_id == org.guardian_a.id
 
 
 def test_a_double_submitted_reply_is_one_message_but_a_later_repeat_is_kept(org, new_ticket):
