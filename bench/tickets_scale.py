@@ -101,7 +101,7 @@ def load(connection: psycopg.Connection, total: int) -> None:
                       "priority_rank, state, tier, assignee_id, created_at, updated_at, first_response_at, "
                       "resolved_at, closed_at, first_response_due, resolution_due, sla_due_at, sla_paused_seconds, "
                       "first_response_breached, resolution_breached, rating_comment, flags, thread_message_id, "
-                      "search_text")
+                      "search_text, public_search_text")
     message_columns = "ticket_id, author_id, kind, channel, body, body_format, created_at"
     priorities = (("low", 1), ("normal", 2), ("normal", 2), ("normal", 2), ("high", 3), ("urgent", 4))
     started = time.perf_counter()
@@ -135,6 +135,7 @@ def load(connection: psycopg.Connection, total: int) -> None:
                     created + timedelta(days=8) if state == "closed" else None,
                     first_due, resolution_due, resolution_due if answered else first_due, 0, False, False, "",
                     "[]", f"<bench-{ticket_id}@example.com>", f"{subject}\n{body_1}\n{body_2}".lower(),
+                    f"{subject}\n{body_1}".lower(),  # the second message may be an internal note
                 ))
                 if ticket_id % 200_000 == 0:
                     log(f"  {ticket_id:,} tickets ({time.perf_counter() - started:.0f} s)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -50,3 +50,29 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another one before "database is locked"
+
+
+def serialise_sqlite_writes(engine) -> None:
+    """Make every SQLite transaction take the write lock when it begins (`BEGIN IMMEDIATE`).
+
+    SQLite has no `SELECT … FOR UPDATE`, and the sqlite3 driver's own transaction handling starts a transaction
+    only at the first write, so a read-check-write (is the ticket merged? is this reply a repeat?) from two
+    requests could interleave. This is SQLAlchemy's documented pysqlite recipe ("Serializable isolation /
+    Savepoints / Transactional DDL"): the driver's implicit BEGIN is switched off (`isolation_level = None`,
+    which keeps that meaning on Python 3.12+ while `autocommit` stays at its legacy default) and SQLAlchemy's
+    begin emits our own. Transactions then run one at a time; the others wait up to SQLITE_BUSY_TIMEOUT_MS.
+    PostgreSQL keeps its row locks and is not touched."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _take_over_transactions(dbapi_connection, _connection_record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -15,9 +15,12 @@ from tests.conftest import _test_config
 # indexes). Each entry says where it comes from; anything else that differs is a bug in a migration or a model.
 DATABASE_ONLY_INDEXES = {
     "ix_tickets_search": "0003_tickets: GIN full-text index over tickets.search_vector, PostgreSQL only",
+    "ix_tickets_public_search": "0010_public_search_text: GIN index over tickets.public_search_vector, PostgreSQL only",
 }
 DATABASE_ONLY_COLUMNS = {
     ("tickets", "search_vector"): "0003_tickets: stored tsvector generated from search_text, PostgreSQL only",
+    ("tickets", "public_search_vector"): "0010_public_search_text: stored tsvector generated from "
+                                         "public_search_text, PostgreSQL only",
 }
 
 

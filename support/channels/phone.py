@@ -102,9 +102,8 @@ def log_call():
                 contact_name=(form.contact_name.data or "").strip(), school=school, user_group=user_group or None,
                 system=form.system.data, priority=form.priority.data, created_by=current_user,
                 idempotency_key=(form.idempotency_key.data or secrets.token_urlsafe(24))[:100],
+                resolve=bool(form.resolved_on_call.data),
             )
-            if form.resolved_on_call.data and ticket.state != "resolved":
-                service.change_state(ticket, "resolved", by=current_user)
         except (service.TicketError, AttachmentError) as error:
             db.session.rollback()
             form.form_errors.append(str(error))

@@ -136,6 +136,22 @@ def _assignable(user, ticket) -> bool:
     return bool(roles & {"agent", "admin"}) or ticket.school_id in superuser_school_ids(user)
 
 
+def _file_for(user, person) -> bool:
+    """File a ticket in `person`'s name: oneself, or, for staff who log calls, the people they may find."""
+    if not is_authenticated(user) or person is None:
+        return False
+    if person.id == user.id:
+        return _create(user)
+    return is_ticket_staff(user) and may_find_person(user, person)
+
+
+def _file_at(user, school) -> bool:
+    """Tie a ticket filed for someone else to `school`: agents and admins any school, a superuser their own."""
+    if school is None or not is_ticket_staff(user):
+        return False
+    return bool(roles_of(user) & {"agent", "admin"}) or school.id in superuser_school_ids(user)
+
+
 def _attachment(user, attachment) -> bool:
     """Download an attachment: the ticket must be visible, and files of internal notes need internal access."""
     if attachment is None or attachment.is_dangerous:
@@ -170,6 +186,10 @@ RULES = {
     "ticket.choose_priority": _choose_priority,  # `obj` is the priority asked for on a new ticket
     "ticket.choose_tags": _staff,  # tags are the desk's own words; requesters neither set nor see them
     "ticket.log_call": _staff,
+    "ticket.file_for": _file_for,  # `obj` is the person the ticket is filed for
+    "ticket.file_at": _file_at,  # `obj` is the school of a ticket filed for someone else
+    "ticket.add_contact": _staff,  # turn an unknown, validated address into a contact while filing
+    "ticket.resolve_on_call": _staff,  # create a logged call already resolved
     "ticket.workspace": _staff,
     "ticket.canned": _staff,  # use canned responses
     "ticket.manage_canned": _manage_canned,
@@ -208,16 +228,30 @@ def visible_tickets(user):
     """A SQL clause selecting exactly the tickets `user` may view (the same rule as "ticket.view")."""
     if not is_authenticated(user):
         return false()
+    if is_admin(user):
+        return true()
+    models = _tickets()
+    ticket = models.Ticket
+    return or_(
+        ticket.requester_id == user.id,
+        ticket.id.in_(select(models.TicketParticipant.ticket_id).where(
+            models.TicketParticipant.user_id == user.id)),
+        internal_readable_tickets(user),
+    )
+
+
+def internal_readable_tickets(user):
+    """A SQL clause selecting the tickets whose internal notes `user` may read (the rule "ticket.view_internal":
+    staff who may view the ticket as staff, never someone who is only its requester). It is `true()` or `false()`
+    itself when that holds for every ticket or for none, so callers can leave out what cannot match."""
+    if not is_authenticated(user):
+        return false()
     roles = roles_of(user)
     if "admin" in roles:
         return true()
     models = _tickets()
     ticket = models.Ticket
-    conditions = [
-        ticket.requester_id == user.id,
-        ticket.id.in_(select(models.TicketParticipant.ticket_id).where(
-            models.TicketParticipant.user_id == user.id)),
-    ]
+    conditions = []
     if "agent" in roles:
         conditions.append(ticket.tier.in_((2, 3)))
     if roles & {"agent", "superuser"}:
@@ -228,7 +262,17 @@ def visible_tickets(user):
         conditions.append(ticket.school_id.in_(sorted(school_ids)) & ticket.id.in_(
             select(models.TicketEvent.ticket_id).where(
                 models.TicketEvent.actor_id == user.id, models.TicketEvent.kind == "escalated")))
-    return or_(*conditions)
+    return or_(*conditions) if conditions else false()
+
+
+def may_find_person(user, person) -> bool:
+    """The rule of `findable_people` for one person (agents and admins: anyone; a superuser: people with a group
+    or role at one of their schools)."""
+    roles = roles_of(user)
+    if roles & {"agent", "admin"}:
+        return True
+    school_ids = superuser_school_ids(user) if "superuser" in roles else set()
+    return bool(school_ids & person.school_ids)
 
 
 def findable_people(user):

@@ -53,6 +53,8 @@ class Ticket(db.Model):
         # Every ticket of a school / of an assignee, whatever its state (search for superusers, reports).
         Index("ix_tickets_school", "school_id", "created_at"),
         Index("ix_tickets_assignee", "assignee_id", "created_at"),
+        # A form token or Idempotency-Key is the creator's own: another person's equal key makes a new ticket.
+        UniqueConstraint("created_by_id", "idempotency_key", name="uq_tickets_creator_idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,12 +91,14 @@ class Ticket(db.Model):
     rated_at: Mapped[datetime | None]
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["personnummer"]
     # Double-submit protection and e-mail de-duplication.
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
     source_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # Message-ID of the first notification; every later mail about this ticket threads on it.
     thread_message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    # Subject + every message body, kept by the service for full-text search (see search.py).
+    # Subject + every message body, kept by the service for full-text search (see search.py); the public text is
+    # the subject and the public messages only, what a requester may read and so the most their search may match.
     search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    public_search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
     requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")

@@ -1,24 +1,25 @@
 """Ticket search over subject and messages, always through `visible_tickets(user)`.
 
-PostgreSQL: the database's full-text search, `search_vector @@ websearch_to_tsquery('swedish', …)`, where
-`search_vector` is a stored generated column `to_tsvector('swedish', search_text)` with a GIN index (created by
-migration 0003_tickets on PostgreSQL only, so it is not mapped on the model). SQLite (the embedded setup): every word must occur in
-`search_text` (LIKE). `search_text` is kept by the service (lower-cased subject + every message), so one row per
-ticket is searched. A query like `#1234` or `1234` also finds the ticket with that number.
+What a search may match is decided per ticket by the policy, as reading is: on tickets whose internal notes the
+searcher may read (`internal_readable_tickets`) it matches `search_text` (subject + every message); on the others
+(their own tickets as a requester, also for staff) only `public_search_text` (subject + public messages). The
+service keeps both columns, lower-cased, so one row per ticket is searched.
 
-Requesters search only the subjects of their own tickets (their search must not find words of internal notes);
-staff search subject and every message.
+PostgreSQL: the database's full-text search, `… @@ websearch_to_tsquery('swedish', …)` on the stored generated
+columns `search_vector` / `public_search_vector` with GIN indexes (migrations 0003_tickets and
+0010_public_search_text, PostgreSQL only, so they are not mapped on the model). SQLite (the embedded setup): every
+word must occur in the text (LIKE). A query like `#1234` or `1234` also finds the ticket with that number.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import and_, func, literal_column, or_, select, union_all
+from sqlalchemy import and_, false, func, literal_column, or_, select, true, union_all
 
 from support.extensions import db
 from support.policy.actors import roles_of
-from support.policy.tickets import is_ticket_staff, visible_tickets
+from support.policy.tickets import internal_readable_tickets, visible_tickets
 from support.tickets.models import Ticket
 from support.tickets.queues import PAGE_SIZE, paginate
 
@@ -35,20 +36,31 @@ def _like(column, term: str):
     return column.like(f"%{escaped}%", escape="\\")
 
 
-def text_condition(query: str, *, staff: bool = True):
-    """The WHERE clause matching `query` on the current database."""
-    number = re.fullmatch(r"#?(\d{1,9})", query.strip())
-    if not staff:
-        terms = _terms(query)
-        subject_match = and_(*(_like(func.lower(Ticket.subject), term) for term in terms)) if terms else None
-        if number:
-            return or_(Ticket.number == int(number.group(1)), *( [subject_match] if subject_match is not None else []))
-        return subject_match
+def _matches(query: str, *, public: bool):
+    """The text of `query` found in the full or the public search text; None when the query has no words."""
     if db.engine.dialect.name == "postgresql":
-        match = literal_column("tickets.search_vector").bool_op("@@")(func.websearch_to_tsquery(_SWEDISH, query))
+        vector = "tickets.public_search_vector" if public else "tickets.search_vector"
+        return literal_column(vector).bool_op("@@")(func.websearch_to_tsquery(_SWEDISH, query))
+    terms = _terms(query)
+    column = Ticket.public_search_text if public else Ticket.search_text
+    return and_(*(_like(column, term) for term in terms)) if terms else None
+
+
+def text_condition(query: str, user):
+    """The WHERE clause matching `query` on the current database for what `user` may read of each ticket."""
+    number = re.fullmatch(r"#?(\d{1,9})", query.strip())
+    internal_ok = internal_readable_tickets(user)
+    everything, public = _matches(query, public=False), _matches(query, public=True)
+    if everything is None:
+        match = None
+    elif internal_ok is true():
+        match = everything
+    elif internal_ok is false():
+        match = public
     else:
-        terms = _terms(query)
-        match = and_(*(_like(Ticket.search_text, term) for term in terms)) if terms else None
+        # The public text is part of the full text, so the full-text index narrows first for every ticket and
+        # the public text is consulted only where internal notes are off limits (few tickets: the searcher's own).
+        match = and_(everything, or_(internal_ok, public))
     if number:
         return or_(Ticket.number == int(number.group(1)), *([match] if match is not None else []))
     return match
@@ -73,7 +85,7 @@ def _candidate_ids(user):
 def search_statement(user, query: str, *, filters=None):
     """select(Ticket) of the visible tickets matching `query` (None for an empty query), not yet ordered."""
     query = (query or "").strip()[:MAX_QUERY]
-    condition = text_condition(query, staff=is_ticket_staff(user)) if query else None
+    condition = text_condition(query, user) if query else None
     if condition is None:
         return None
     matches = select(Ticket.id).where(condition, visible_tickets(user))

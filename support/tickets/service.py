@@ -8,12 +8,14 @@ Conventions:
   it, so two agents changing one ticket at the same time both keep their change.
 - Every change writes a TicketEvent (the ticket's history).
 - Problems the user can fix raise TicketError (or AttachmentError) with a Swedish message.
-- The service does not decide access: callers ask `support.policy.can(...)` first.
+- The service does not decide access, the policy does; but every function that changes a ticket asks
+  `support.policy.can(...)` for each action it performs (a reply that also resolves is two actions), so no
+  channel can skip a check. Callers still ask first to answer 404 for tickets the person may not see.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -23,6 +25,7 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.outbox.service import new_message_id
+from support.policy import can
 from support.tickets import attachments as attachment_store
 from support.tickets import notifications, routing, sla
 from support.tickets.attachments import AttachmentError, IncomingFile
@@ -63,8 +66,9 @@ ALLOWED_TRANSITIONS = {
 }
 
 __all__ = [
-    "AttachmentError", "IncomingFile", "TicketError", "active_repliers", "add_attachments", "add_participant",
-    "assign", "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact", "get_ticket_for",
+    "AttachmentError", "IncomingFile", "NotAllowed", "TicketError", "active_repliers", "add_attachments",
+    "add_participant", "assign", "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact",
+    "get_ticket_for",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
 ]
@@ -72,6 +76,36 @@ __all__ = [
 
 class TicketError(ValueError):
     """Something the user can fix; `str(error)` is a Swedish message."""
+
+
+class NotAllowed(TicketError):
+    """The policy does not let this person do one of the actions asked for; `str(error)` says which."""
+
+
+_NOT_ALLOWED = {
+    "ticket.reply": "Du kan inte svara i det här ärendet.",
+    "ticket.note": "Du kan inte skriva interna anteckningar i det här ärendet.",
+    "ticket.change_state": "Du kan inte ändra status på det här ärendet.",
+    "ticket.set_priority": "Du kan inte ändra prioritet på det här ärendet.",
+    "ticket.assign": "Du kan inte ändra handläggare för det här ärendet.",
+    "ticket.set_tags": "Du kan inte ändra taggar på det här ärendet.",
+    "ticket.set_school": "Du kan inte flytta det här ärendet till en annan skola.",
+    "ticket.escalate": "Du kan inte eskalera det här ärendet.",
+    "ticket.deescalate": "Du kan inte skicka tillbaka det här ärendet till skolan.",
+    "ticket.merge": "Du kan inte slå ihop de här ärendena.",
+    "ticket.resolve_own": "Du kan inte markera det här ärendet som löst.",
+    "ticket.reopen": f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
+                     "Skicka ett nytt ärende i stället.",
+    "ticket.rate": "Du kan betygsätta hjälpen när ärendet är löst.",
+}
+
+
+def _require(user, action: str, ticket: Ticket) -> None:
+    """Refuse with NotAllowed unless the policy lets `user` do `action` to `ticket`."""
+    from support.policy import can
+
+    if not can(user, action, ticket):
+        raise NotAllowed(_NOT_ALLOWED[action])
 
 
 # --- numbers, lookup -------------------------------------------------------------------------------------------
@@ -133,8 +167,22 @@ def ticket_for_message_ids(message_ids) -> Ticket | None:
         if ticket_id is None:
             ticket_id = db.session.scalar(select(Message.ticket_id).where(Message.email_message_id.in_(ids)).limit(1))
         ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
-    while ticket is not None and ticket.merged_into is not None:
-        ticket = ticket.merged_into
+    return final_ticket(ticket) if ticket is not None else None
+
+
+MAX_MERGE_HOPS = 20
+
+
+def final_ticket(ticket: Ticket) -> Ticket:
+    """The ticket a merge chain ends in. Chains are one step long (`merge` refuses merged tickets), but old
+    rows or a bug must never make a reader loop: the walk stops after MAX_MERGE_HOPS or on a repeat."""
+    seen = {ticket.id}
+    for _ in range(MAX_MERGE_HOPS):
+        target = ticket.merged_into
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        ticket = target
     return ticket
 
 
@@ -161,8 +209,32 @@ def _touch(ticket: Ticket, now=None) -> None:
     ticket.updated_at = now or utcnow()
 
 
+# Joiners shape letters in Persian, Arabic and Indic scripts and emoji sequences; every other format character
+# (bidirectional overrides and isolates, zero-width spaces, soft hyphens, BOM) only hides or reorders text.
+_KEPT_FORMAT_CHARACTERS = {"\u200c", "\u200d"}
+# Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern).
+_BLANK_CHARACTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def _one_line(text) -> str:
+    """`text` as one line without control or format characters (what a person can see is what is stored);
+    "" when nothing visible is left, so a name or subject of zero-width or blank characters counts as empty."""
+    if not isinstance(text, str):
+        return ""
+    kept = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Cs") or (category == "Cf" and character not in _KEPT_FORMAT_CHARACTERS):
+            kept.append(" " if category == "Cc" else "")
+        else:
+            kept.append(character)
+    line = " ".join("".join(kept).split())
+    visible = any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_CHARACTERS for c in line)
+    return line if visible else ""
+
+
 def _clean_subject(subject: str) -> str:
-    subject = " ".join((subject or "").split())
+    subject = _one_line(subject)
     if not subject:
         raise TicketError("Skriv en kort rubrik för ärendet.")
     if len(subject) > MAX_SUBJECT:
@@ -184,14 +256,26 @@ def _flag_personal_numbers(ticket: Ticket, *texts: str) -> None:
         ticket.flags = [*(ticket.flags or []), "personnummer"]
 
 
-def _append_search_text(ticket: Ticket, text: str) -> None:
-    ticket.search_text = f"{ticket.search_text or ''}\n{text.lower()}".strip()[:1_000_000]
+def _append_search_text(ticket: Ticket, text: str, *, public: bool) -> None:
+    """Keep the search columns: every text goes into `search_text`, public text also into `public_search_text`."""
+    ticket.search_text = _joined(ticket.search_text, text)
+    if public:
+        ticket.public_search_text = _joined(ticket.public_search_text, text)
+
+
+def _joined(existing: str | None, text: str) -> str:
+    return f"{existing or ''}\n{text.lower()}".strip()[:1_000_000]
 
 
 def _is_requester(ticket: Ticket, user) -> bool:
     if user is None:
         return False
     return user.id == ticket.requester_id or any(link.user_id == user.id for link in ticket.participant_links)
+
+
+def _requesters(ticket: Ticket) -> set[int]:
+    """Who reads the ticket as its requester: the requester and anyone following it."""
+    return {ticket.requester_id, *(link.user_id for link in ticket.participant_links)}
 
 
 def _prepare_files(files, ticket: Ticket | None = None):
@@ -210,19 +294,45 @@ def _store_files(ticket: Ticket, checked, *, message=None, by=None) -> list:
 
 # --- requesters without an account ---------------------------------------------------------------------------
 
+MAX_NAME = 200  # users.name
+
+
+def _valid_email(email) -> str:
+    """The address normalised (lower case) if it is one a mail can be sent to; else TicketError."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(email, str) or not email.strip():
+        raise TicketError("Ange en giltig e-postadress.")
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise TicketError("Ange en giltig e-postadress, till exempel namn@example.com.") from error
+    return checked.normalized.lower()
+
+
+def _clean_name(name, email: str) -> str:
+    name = _one_line(name)[:MAX_NAME].strip()
+    return name or email.split("@")[0]
+
+
 def find_or_create_contact(email: str, name: str = "") -> User:
     """The user with this e-mail, or a new passwordless User for someone who has no account (an e-mail or phone
-    contact). They can claim the account later through "Glömt lösenord"."""
+    contact). The address is validated (email-validator) and the name cleaned before anything is stored. They can
+    claim the account later through "Glömt lösenord"."""
+    return _contact(email, name)[0]
+
+
+def _contact(email, name) -> tuple[User, bool]:
+    """(the user with this address, whether they were created just now)."""
     from support.accounts import service as accounts
 
-    email = accounts.normalize_email(email or "")
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise TicketError("Ange en giltig e-postadress.")
+    email = _valid_email(email)
     user = accounts.find_user_by_email(email)
-    if user is None:
-        user = accounts.create_user(email, (name or "").strip() or email.split("@")[0], None)
-        db.session.flush()
-    return user
+    if user is not None:
+        return user, False
+    user = accounts.create_user(email, _clean_name(name, email), None)
+    db.session.flush()
+    return user, True
 
 
 def _guess_user_group(requester: User | None, school) -> str | None:
@@ -244,18 +354,19 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
                   user_group: str | None = None, system: str | None = None, school_form: str | None = None,
                   priority: str = "normal", attachments=(), created_by: User | None = None,
                   idempotency_key: str | None = None, message_id: str | None = None,
-                  body_format: str | None = None, tags=()) -> Ticket:
+                  body_format: str | None = None, tags=(), resolve: bool = False) -> Ticket:
     """Create a ticket with its first message, route it, set its SLA due times, and queue the notifications.
 
     `requester` is the person the ticket is for; without one, `contact_email` (+ `contact_name`) finds or creates
     a passwordless contact user. `created_by` is who typed it in (an agent logging a call); defaults to the
-    requester. The same `idempotency_key` (form token) or `message_id` (e-mail) returns the existing ticket
-    instead of a second one. `attachments` are IncomingFile or werkzeug FileStorage objects.
+    requester, and filing for someone else, at a school, is what the policy allows `created_by`
+    ("ticket.file_for", "ticket.file_at"). The same `idempotency_key` (form token) from the same `created_by`, or
+    the same `message_id` (e-mail), returns the existing ticket instead of a second one; another person's equal key
+    is no concern of theirs. `resolve` (a call solved on the phone) creates it resolved, if the policy allows
+    ("ticket.resolve_on_call"). `attachments` are IncomingFile or werkzeug FileStorage objects.
     """
-    if idempotency_key:
-        existing = db.session.scalar(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
-        if existing is not None:
-            return existing
+    if idempotency_key is not None and (not isinstance(idempotency_key, str) or len(idempotency_key) > 100):
+        raise TicketError("Idempotensnyckeln ska vara text på högst 100 tecken.")
     if message_id:
         existing = db.session.scalar(select(Ticket).where(Ticket.source_message_id == message_id))
         if existing is not None:
@@ -269,14 +380,13 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         raise TicketError("Välj vilket system det gäller.")
     subject = _clean_subject(subject)
     body = _clean_body(body)
-    if requester is None:
-        if not contact_email:
-            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
-        requester = find_or_create_contact(contact_email, contact_name)
-    created_by = created_by or requester
-    self_service = created_by.id == requester.id and channel in ("web", "api")
-    if school is not None and self_service and school.id not in requester.school_ids:
-        raise TicketError("Välj en av dina egna skolor.")
+    if idempotency_key and (created_by or requester) is not None:
+        existing = _ticket_for_key(created_by or requester, idempotency_key)
+        if existing is not None:
+            return existing
+    requester, created_by = _filing_parties(requester, created_by, contact_email, contact_name, school)
+    if resolve and not can(created_by, "ticket.resolve_on_call"):
+        raise NotAllowed(_NOT_ALLOWED["ticket.change_state"])
     if school is not None and school_form and school_form not in school.school_forms:
         raise TicketError("Skolformen finns inte på den valda skolan.")
     user_group = user_group or _guess_user_group(requester, school)
@@ -291,8 +401,9 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         system=system, school_form=school_form, priority=priority, priority_rank=PRIORITY_RANK[priority],
         state="new", tier=route.tier, created_by_id=created_by.id, created_at=now, updated_at=now,
         idempotency_key=idempotency_key or None, source_message_id=message_id or None,
-        thread_message_id=new_message_id(), search_text=f"{subject}\n{body}".lower(), flags=[],
+        thread_message_id=new_message_id(), flags=[],
     )
+    _append_search_text(ticket, f"{subject}\n{body}", public=True)
     sla.apply_due_times(ticket)
     _flag_personal_numbers(ticket, subject, body)
     try:
@@ -302,9 +413,8 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
             db.session.flush()
     except IntegrityError:
         # A double submit raced us to the same key: hand back the ticket the other request created.
-        duplicate = db.session.scalar(select(Ticket).where(
-            (Ticket.idempotency_key == idempotency_key) if idempotency_key else
-            (Ticket.source_message_id == message_id)))
+        duplicate = _ticket_for_key(created_by, idempotency_key) if idempotency_key else db.session.scalar(
+            select(Ticket).where(Ticket.source_message_id == message_id))
         if duplicate is None:
             raise
         return duplicate
@@ -317,9 +427,48 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
     _event(ticket, "created", by=created_by, new=channel,
            detail=f"Nivå {ticket.tier}" + (" (skolan saknar aktiv superanvändare)" if route.fell_back else ""))
     _store_files(ticket, checked, message=message, by=created_by)
+    if resolve:
+        _set_state(ticket, "resolved", by=created_by, now=now, notify=False, detail="Löst under samtalet")
     db.session.flush()
     notifications.ticket_created(ticket, actor=created_by if created_by.id != requester.id else None)
     return ticket
+
+
+def _ticket_for_key(created_by: User, idempotency_key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.created_by_id == created_by.id,
+                                                  Ticket.idempotency_key == idempotency_key))
+
+
+_ONLY_FOR_YOURSELF = "Du kan bara skapa ärenden för dig själv."
+
+
+def _filing_parties(requester, created_by, contact_email, contact_name, school) -> tuple[User, User]:
+    """(requester, created_by) of a new ticket, if the policy lets `created_by` file it for that person at that
+    school. An unknown address becomes a contact only when the person filing may add one."""
+    from support.accounts import service as accounts
+
+    new_contact = False
+    if requester is None:
+        if not contact_email:
+            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
+        requester = accounts.find_user_by_email(_valid_email(contact_email))
+        if requester is None:
+            if created_by is not None and not can(created_by, "ticket.add_contact"):
+                raise NotAllowed(_ONLY_FOR_YOURSELF)
+            requester, new_contact = _contact(contact_email, contact_name)
+    created_by = created_by or requester
+    if created_by.id == requester.id:
+        if school is not None and school.id not in requester.school_ids:
+            raise TicketError("Välj en av dina egna skolor.")
+        return requester, created_by
+    if not new_contact and not can(created_by, "ticket.file_for", requester):
+        if not can(created_by, "ticket.log_call"):
+            raise NotAllowed(_ONLY_FOR_YOURSELF)
+        raise NotAllowed("Du kan bara registrera ärenden för personer på dina egna skolor. "
+                         "Be Servicedesk registrera det här ärendet.")
+    if school is not None and not can(created_by, "ticket.file_at", school):
+        raise NotAllowed("Välj en av dina egna skolor.")
+    return requester, created_by
 
 
 # --- conversation ---------------------------------------------------------------------------------------------
@@ -334,6 +483,9 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     body = _clean_body(body, what="Skriv ett meddelande.")
     if ticket.merged_into_id is not None:
         raise TicketError(f"Ärendet har slagits ihop med #{ticket.merged_into.number}. Svara där i stället.")
+    _require(author, "ticket.note" if internal else "ticket.reply", ticket)
+    if set_state and set_state != _state_after_reply(ticket, author, internal):
+        _require(author, "ticket.change_state", ticket)
     by_requester = _is_requester(ticket, author) and not internal
     if by_requester and ticket.state == "closed":
         raise TicketError("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp.")
@@ -350,7 +502,7 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
                       email_message_id=email_message_id, created_at=now)
     db.session.add(message)
     _store_files(ticket, checked, message=message, by=author)
-    _append_search_text(ticket, body)
+    _append_search_text(ticket, body, public=not internal)
     _flag_personal_numbers(ticket, body)
     _touch(ticket, now)
     _event(ticket, "note" if internal else "reply", by=author)
@@ -373,6 +525,15 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     return message
 
 
+def _state_after_reply(ticket: Ticket, author: User, internal: bool) -> str:
+    """The state a reply alone leads to (a requester's reply reopens, staff's first reply opens a new ticket)."""
+    if internal:
+        return ticket.state
+    if _is_requester(ticket, author):
+        return "open" if ticket.state in ("pending", "resolved") else ticket.state
+    return "open" if ticket.state == "new" else ticket.state
+
+
 def _repeated_message(ticket: Ticket, author: User, kind: str, body: str) -> Message | None:
     """A double-clicked or re-sent form: the newest message is the same text by the same person, just now."""
     latest = db.session.scalars(
@@ -386,6 +547,7 @@ def _repeated_message(ticket: Ticket, author: User, kind: str, body: str) -> Mes
 def add_attachments(ticket: Ticket, files, *, by: User, message: Message | None = None) -> list:
     """Attach files to a ticket (optionally to one of its messages); raises AttachmentError."""
     _lock(ticket)
+    _require(by, "ticket.reply", ticket)
     checked = _prepare_files(files, ticket)
     stored = _store_files(ticket, checked, message=message, by=by)
     _touch(ticket)
@@ -427,6 +589,7 @@ def _set_state(ticket: Ticket, state: str, *, by, now=None, notify: bool = True,
 def change_state(ticket: Ticket, state: str, *, by: User) -> Ticket:
     """Staff move a ticket between new → open → pending → resolved → closed (resolving notifies the requester)."""
     _lock(ticket)
+    _require(by, "ticket.change_state", ticket)
     _set_state(ticket, state, by=by)
     return ticket
 
@@ -436,6 +599,7 @@ def requester_resolve(ticket: Ticket, *, by: User) -> Ticket:
     _lock(ticket)
     if ticket.state in ("resolved", "closed"):
         return ticket
+    _require(by, "ticket.resolve_own", ticket)
     _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av anmälaren")
     return ticket
 
@@ -450,6 +614,7 @@ def can_reopen(ticket: Ticket, now=None) -> bool:
 def reopen(ticket: Ticket, *, by: User) -> Ticket:
     """Reopen a resolved (or auto-closed) ticket within 7 days of its resolution."""
     _lock(ticket)
+    _require(by, "ticket.reopen", ticket)
     if not can_reopen(ticket):
         raise TicketError(f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
                           "Skicka ett nytt ärende i stället.")
@@ -465,6 +630,7 @@ def reopen(ticket: Ticket, *, by: User) -> Ticket:
 def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
     """The requester rates the help on a resolved ticket, 1–5 with an optional comment (can be changed)."""
     _lock(ticket)
+    _require(by, "ticket.rate", ticket)
     if ticket.state not in ("resolved", "closed"):
         raise TicketError("Du kan betygsätta hjälpen när ärendet är löst.")
     try:
@@ -486,6 +652,7 @@ def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
 def set_priority(ticket: Ticket, priority: str, *, by: User) -> Ticket:
     """Change the priority; the SLA due times are recomputed from the new targets."""
     _lock(ticket)
+    _require(by, "ticket.set_priority", ticket)
     if priority not in PRIORITIES:
         raise TicketError("Okänd prioritet.")
     if priority == ticket.priority:
@@ -504,6 +671,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
     from support.policy import can
 
     _lock(ticket)
+    _require(by, "ticket.assign", ticket)
     if assignee is not None and not can(assignee, "ticket.assignable", ticket):
         raise TicketError(f"{assignee.name} kan inte handlägga ärenden i den här kön.")
     old = ticket.assignee
@@ -521,6 +689,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
 def set_tags(ticket: Ticket, tags, *, by: User) -> Ticket:
     """Replace the ticket's tags (lower-case, trimmed, at most 40 characters each)."""
     _lock(ticket)
+    _require(by, "ticket.set_tags", ticket)
     wanted = _clean_tags(tags)
     old = ticket.tags
     if wanted == sorted(old):
@@ -546,6 +715,7 @@ def set_school(ticket: Ticket, school, *, by: User) -> Ticket:
     """Tie the ticket to another school (or none). A tier-1 ticket moved to a school without an active superuser
     goes to tier 2."""
     _lock(ticket)
+    _require(by, "ticket.set_school", ticket)
     if getattr(ticket.school, "id", None) == getattr(school, "id", None):
         return ticket
     old = ticket.school
@@ -575,6 +745,7 @@ def escalate(ticket: Ticket, *, by: User, reason: str) -> Ticket:
     """Move the ticket up one tier (1 → 2 → 3). A reason is required; the new queue is notified and the ticket
     keeps its number and history. The superuser who escalates keeps seeing it."""
     _lock(ticket)
+    _require(by, "ticket.escalate", ticket)
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Ange varför ärendet eskaleras.")
@@ -590,6 +761,7 @@ def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
     """Send the ticket back down to tier 1 at `school` (default: its own). The school needs an active
     superuser. A reason is required; the school's queue is notified."""
     _lock(ticket)
+    _require(by, "ticket.deescalate", ticket)
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Ange varför ärendet skickas tillbaka.")
@@ -620,6 +792,7 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
     if tier == ticket.tier + 1:
         return escalate(ticket, by=by, reason=reason)
     _lock(ticket)
+    _require(by, "ticket.escalate" if tier > ticket.tier else "ticket.deescalate", ticket)
     if tier not in (2, 3):
         raise TicketError("Nivån måste vara 1, 2 eller 3.")
     reason = (reason or "").strip()
@@ -632,30 +805,36 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
 
 
 def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
-    """Merge `source` into `into`: messages and attachments move over (marked with the old number), the
-    requesters of `source` follow `into`, and `source` is closed and points to `into`. Returns `into`."""
+    """Merge `source` into `into`: messages and attachments move over (marked with the old number), and `source`
+    is closed and points to `into`. Returns `into`.
+
+    Only tickets with the same requesters merge: each requester would otherwise read the other's conversation.
+    Both rows are locked (in id order, so two crossed merges cannot deadlock) before anything is checked, and
+    neither may already be merged, so a merge chain is never longer than one step and never a cycle."""
     if source.id == into.id:
         raise TicketError("Ett ärende kan inte slås ihop med sig självt.")
-    first, second = sorted((source, into), key=lambda t: t.id)  # lock in a fixed order: no deadlock
+    first, second = sorted((source, into), key=lambda t: t.id)
     _lock(first)
     _lock(second)
     if source.merged_into_id is not None:
         raise TicketError(f"#{source.number} är redan ihopslaget med ett annat ärende.")
     if into.merged_into_id is not None:
         raise TicketError(f"#{into.number} är ihopslaget med ett annat ärende; välj det i stället.")
+    _require(by, "ticket.merge", source)
+    _require(by, "ticket.merge", into)
+    if _requesters(source) != _requesters(into):
+        raise TicketError(f"#{source.number} och #{into.number} har olika frågeställare och kan inte slås ihop: "
+                          "var och en skulle då kunna läsa den andras konversation. Svara i vart ärende för sig.")
     for message in list(source.messages):
         message.ticket = into
         message.merged_from_number = message.merged_from_number or source.number
     for attachment in list(source.attachments):
         attachment.ticket = into
-    followers = {source.requester_id, *(link.user_id for link in source.participant_links)}
-    present = {into.requester_id, *(link.user_id for link in into.participant_links)}
-    for user_id in sorted(followers - present):
-        into.participant_links.append(TicketParticipant(user_id=user_id))
     for tag in source.tags:
         if tag not in into.tags:
             into.tag_links.append(TicketTag(tag=tag))
-    _append_search_text(into, source.search_text or "")
+    into.search_text = _joined(into.search_text, source.search_text or "")
+    into.public_search_text = _joined(into.public_search_text, source.public_search_text or "")
     if "personnummer" in (source.flags or []):
         into.flags = sorted({*(into.flags or []), "personnummer"})
     now = utcnow()

@@ -327,3 +327,28 @@ def test_the_openapi_document_describes_every_api_route(app, client):
     assert {"201", "400", "401", "403"} <= set(create["responses"])
     assert document["components"]["schemas"]["NewTicket"]["additionalProperties"] is False
     assert "fields" in document["components"]["schemas"]["ValidationErrorOut"]["required"]
+
+
+@pytest.mark.parametrize("fields", [
+    {"requester_email": "johanna@example.com"},  # a guardian of another school
+    {"requester_email": "lars@example.com", "school": "hasselbyskolan"},
+    {"requester_email": "erik@example.com", "school": "hasselbyskolan"},  # own school's teacher, other school
+    {"school": "hasselbyskolan"},  # themselves, at a school that is not theirs
+])
+def test_superuser_cannot_file_through_the_api_for_people_or_schools_they_cannot_find(client, org, token_for,
+                                                                                      fields):
+    from support.outbox.models import OutgoingMail
+
+    response = client.post("/api/v1/tickets", headers=token_for(org.superuser), json={
+        "subject": "Officiellt besked", "body": "Klicka på länken", **fields})
+    assert response.status_code in (400, 403)
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    assert db.session.scalar(select(func.count(OutgoingMail.id))) == 0
+
+
+def test_superuser_files_through_the_api_for_a_person_of_their_school(client, org, token_for):
+    response = client.post("/api/v1/tickets", headers=token_for(org.superuser), json={
+        "subject": "Samtal", "body": "Ringde om BankID", "requester_email": "erik@example.com",
+        "school": "ekbackaskolan"})
+    assert response.status_code == 201
+    assert service.ticket_by_number(response.get_json()["number"]).requester_id == org.teacher.id

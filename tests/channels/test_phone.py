@@ -118,3 +118,34 @@ def test_a_teachers_call_logged_at_their_school_stays_with_the_schools_superuser
     ticket = db.session.scalar(select(Ticket))
     assert ticket.tier == 1
     assert response.headers["Location"].endswith(f"/arenden/{ticket.number}")
+
+
+def test_another_agents_form_key_does_not_find_or_resolve_their_call(org, login_as):
+    login_as(org.agent).post("/arbetsyta/samtal", data=_call(requester_id=str(org.guardian_a.id)))
+    first = db.session.scalar(select(Ticket))
+    response = login_as(org.agent2).post("/arbetsyta/samtal",
+                                         data=_call(requester_id=str(org.guardian_b.id), resolved_on_call="y"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Ticket, first.id).state == "new"
+    second = db.session.scalar(select(Ticket).where(Ticket.id != first.id))
+    assert (second.requester_id, second.state) == (org.guardian_b.id, "resolved")
+
+
+def test_superuser_cannot_log_a_call_for_someone_of_another_school_by_address(org, login_as):
+    response = login_as(org.superuser).post("/arbetsyta/samtal",
+                                            data=_call(contact_email="johanna@example.com",
+                                                       subject="Officiellt besked"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "dina egna skolor" in page
+    assert "Officiellt besked" in page
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_superuser_logs_a_call_resolved_on_the_phone_even_when_it_goes_to_the_service_desk(org, login_as):
+    response = login_as(org.superuser).post("/arbetsyta/samtal",
+                                            data=_call(requester_id=str(org.guardian_a.id), resolved_on_call="y"))
+    assert response.status_code == 302
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.tier, ticket.state) == (2, "resolved")

@@ -206,3 +206,11 @@ def test_receipt_does_not_promise_a_mail_the_requester_turned_off(org, login_as)
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Tack! Ditt ärende är skickat" in receipt
     assert "Vi har också skickat en bekräftelse" not in receipt
+
+
+def test_another_persons_form_key_creates_their_own_ticket(org, login_as):
+    login_as(org.guardian_a).post("/arenden/nytt", data=_form(school=f"{org.ekbacka.id}:guardian"))
+    response = login_as(org.guardian_b).post("/arenden/nytt", data=_form(school=f"{org.hasselby.id}:guardian"))
+    assert response.status_code == 302
+    assert _ticket_count() == 2
+    assert login_as(org.guardian_b).get(response.headers["Location"]).status_code == 200

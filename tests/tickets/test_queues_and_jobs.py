@@ -106,13 +106,39 @@ def test_search_finds_words_in_subject_and_messages_within_visibility(org, new_t
     assert [t.number for t in found] == [visible.number]
 
 
-def test_requesters_search_only_subjects_of_their_own_tickets(org, new_ticket):
+def test_requesters_search_subjects_and_public_messages_of_their_own_tickets(org, new_ticket):
     ticket = new_ticket(org.guardian_a, subject="Schemat är tomt")
+    service.reply(ticket, author=org.agent, body="Prova att logga ut och in igen")
     service.reply(ticket, author=org.agent, body="hemligord", internal=True)
     new_ticket(org.guardian_b, subject="Schemat är fel")
     db.session.commit()
     assert [t.number for t in search.search_tickets(org.guardian_a, "schemat")[0]] == [ticket.number]
+    assert [t.number for t in search.search_tickets(org.guardian_a, "logga ut")[0]] == [ticket.number]
     assert search.search_tickets(org.guardian_a, "hemligord")[0] == []
+
+
+@pytest.mark.parametrize("searcher", ["superuser", "agent"])
+def test_staff_search_does_not_read_internal_notes_of_tickets_they_only_asked(org, new_ticket, searcher):
+    """A superuser's own ticket at the service desk, an agent's own ticket at their school: they are only the
+    requester there, so words of internal notes must not find it (one word or several, on both databases)."""
+    from support.accounts.service import add_group
+
+    if searcher == "superuser":
+        own = new_ticket(org.superuser, subject="Mitt schema")  # tier 1 at Ekbackaskolan ...
+        service.escalate(own, by=org.admin, reason="Servicedesk")  # ... now tier 2: not theirs as staff
+    else:
+        add_group(org.agent, "pedagogue", "ekbackaskolan")
+        db.session.flush()
+        own = new_ticket(org.agent, subject="Mitt schema", school=org.ekbacka)  # tier 1: the superusers' queue
+    service.reply(own, author=org.admin, body="Svar till dig")
+    service.reply(own, author=org.admin, body="hemligord anmälaren misstänks fuska", internal=True)
+    db.session.commit()
+    person = getattr(org, searcher)
+    assert not search.search_tickets(person, "hemligord")[0]
+    assert not search.search_tickets(person, "hemligord fuska")[0]
+    assert not search.search_tickets(person, "schema misstänks")[0]
+    assert [t.number for t in search.search_tickets(person, "svar")[0]] == [own.number]
+    assert [t.number for t in search.search_tickets(org.admin, "hemligord")[0]] == [own.number]
 
 
 def test_worker_marks_breaches_once_and_notifies_the_queue(org, new_ticket):

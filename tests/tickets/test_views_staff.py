@@ -99,6 +99,32 @@ def test_invalid_state_change_shows_the_services_message(org, new_ticket, login_
     assert "kan inte gå från" in response.get_data(as_text=True)
 
 
+def test_superuser_who_may_only_reply_cannot_resolve_through_the_reply_form(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="Behöver Servicedesk")
+    db.session.commit()
+    client = login_as(org.superuser)
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert 'name="state_after"' not in page
+    for state in ("resolved", "pending"):
+        response = client.post(f"/arenden/{ticket.number}/svar",
+                               data={"kind": "public", "body": f"Jag stänger ({state})", "state_after": state})
+        assert response.status_code == 400
+        assert "Du kan inte ändra status" in response.get_data(as_text=True)
+        assert _reload(ticket).state == "new"
+    assert [m.body for m in _reload(ticket).messages if m.body.startswith("Jag stänger")] == []
+
+
+def test_superuser_who_may_only_reply_still_replies(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="Behöver Servicedesk")
+    db.session.commit()
+    response = login_as(org.superuser).post(f"/arenden/{ticket.number}/svar",
+                                            data={"kind": "public", "body": "Servicedesk tittar på det"})
+    assert response.status_code == 302
+    assert _reload(ticket).messages[-1].body == "Servicedesk tittar på det"
+
+
 def test_escalation_needs_a_reason(org, new_ticket, login_as):
     ticket = new_ticket(org.teacher)
     client = login_as(org.superuser)
@@ -132,16 +158,29 @@ def test_agent_deescalates_to_a_school_with_a_superuser(org, new_ticket, login_a
 
 def test_merge_moves_messages_and_points_to_the_survivor(org, new_ticket, login_as):
     survivor = new_ticket(org.guardian_a, subject="Kan inte logga in")
-    duplicate = new_ticket(org.guardian_b, subject="Inloggningen krånglar", body="Samma fel här")
+    duplicate = new_ticket(org.guardian_a, subject="Inloggningen krånglar", body="Samma fel här")
     client = login_as(org.agent)
     response = client.post(f"/arenden/{duplicate.number}/sla-ihop", data={"into_number": f"#{survivor.number}"})
     assert response.status_code == 302
     duplicate, survivor = _reload(duplicate), _reload(survivor)
     assert duplicate.merged_into_id == survivor.id
     assert "Samma fel här" in client.get(f"/arenden/{survivor.number}").get_data(as_text=True)
-    page = login_as(org.guardian_b).get(f"/arenden/{duplicate.number}").get_data(as_text=True)
+    page = login_as(org.guardian_a).get(f"/arenden/{duplicate.number}").get_data(as_text=True)
     assert "har slagits ihop med" in page
     assert survivor.display_number in page
+
+
+def test_merging_tickets_of_different_requesters_is_refused_with_the_reason(org, new_ticket, login_as):
+    survivor = new_ticket(org.guardian_a, subject="Kan inte logga in")
+    other = new_ticket(org.guardian_b, subject="Inloggningen krånglar", body="Min sons frånvaro är fel")
+    response = login_as(org.agent).post(f"/arenden/{other.number}/sla-ihop",
+                                        data={"into_number": f"#{survivor.number}"})
+    assert response.status_code == 400
+    assert "olika frågeställare" in response.get_data(as_text=True)
+    assert _reload(other).merged_into_id is None
+    page = login_as(org.guardian_a).get(f"/arenden/{survivor.number}").get_data(as_text=True)
+    assert "Min sons frånvaro" not in page
+    assert login_as(org.guardian_b).get(f"/arenden/{survivor.number}").status_code == 404
 
 
 def test_merge_with_an_unknown_number_shows_an_error(org, new_ticket, login_as):
