@@ -57,6 +57,11 @@ def defaults(instance_dir: Path) -> dict:
         # Sign-in attempts per client address: high, since a whole school can share one address.
         "LOGIN_RATE_LIMIT": "300 per minute",
         "PASSWORD_RESET_RATE_LIMIT": "3 per hour",  # reset mails per address
+        # Per signed-in account (support.extensions.rate_limit_key): new tickets from the form and the API,
+        # logged calls, and suggestions opened from the ticket form (each writes a row).
+        "TICKET_CREATE_RATE_LIMIT": "30 per hour",
+        "CALL_LOG_RATE_LIMIT": "200 per hour",
+        "DEFLECTION_RATE_LIMIT": "120 per hour",
         "RATELIMIT_STORAGE_URI": "memory://",
         "TRUSTED_PROXIES": 0,  # reverse proxies in front; client addresses come from X-Forwarded-For only then
         "BABEL_DEFAULT_LOCALE": "sv",

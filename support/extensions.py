@@ -26,5 +26,12 @@ def rate_limit_key() -> str:
 
 
 limiter = Limiter(key_func=rate_limit_key, default_limits=[])
+
+
+def configured_limit(name: str):
+    """A limit read from the app's settings when a request is checked (so tests and deployments can change it)."""
+    from flask import current_app
+
+    return lambda: current_app.config[name]
 babel = Babel()
 compress = Compress()

@@ -25,7 +25,7 @@ from support.channels.api_schemas import (
     TicketNumberPath,
     TicketOut,
 )
-from support.extensions import csrf, db
+from support.extensions import configured_limit, csrf, db, limiter
 from support.jsonapi import ApiError, field_error, parse_body, parse_headers, parse_query
 from support.openapi import Operation, documented
 from support.orgs.service import school_by_slug
@@ -130,6 +130,7 @@ _STAFF_CHOICE_MESSAGES = {"priority": _l("Prioriteten sätts av supporten."), "t
 
 
 @bp.post("/tickets")
+@limiter.limit(configured_limit("TICKET_CREATE_RATE_LIMIT"))
 @documented(Operation(
     summary="Create a ticket", body=NewTicket, headers=IdempotencyHeader, success=TicketDetailOut, status=201,
     errors=(403,), tags=("tickets",),

@@ -15,10 +15,11 @@ from sqlalchemy import func, or_, select
 
 from support.accounts.models import User
 from support.channels.web_form import my_open_tickets, school_group_choices
-from support.extensions import db
+from support.extensions import configured_limit, db, limiter
 from support.orgs.models import School
 from support.policy import can
 from support.policy.tickets import findable_people
+from support.request_input import parse_int
 from support.tickets import forms
 from support.tickets.views import labels
 
@@ -33,8 +34,9 @@ def find_people(text: str) -> list[User]:
     if not text:
         return []
     conditions = []
-    if text.lstrip("#").isdigit():
-        conditions.append(User.id == int(text.lstrip("#")))
+    user_id = parse_int(text.lstrip("#"), minimum=1)
+    if user_id is not None:
+        conditions.append(User.id == user_id)
     if len(text) >= 2:
         pattern = f"%{text.lower()}%"
         conditions.append(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
@@ -47,9 +49,10 @@ def find_people(text: str) -> list[User]:
 
 def findable_person(user_id: str) -> User | None:
     """The chosen caller, only if the person logging the call may look them up."""
-    if not user_id.isdigit():
+    number = parse_int(user_id, minimum=1)
+    if number is None:
         return None
-    return db.session.scalar(select(User).where(User.id == int(user_id), findable_people(current_user)))
+    return db.session.scalar(select(User).where(User.id == number, findable_people(current_user)))
 
 
 def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
@@ -69,6 +72,7 @@ def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
 
 
 @bp.route("/arbetsyta/samtal", methods=["GET", "POST"])
+@limiter.limit(configured_limit("CALL_LOG_RATE_LIMIT"), methods=["POST"])
 @login_required
 def log_call():
     from support.tickets import routing, service
@@ -88,10 +92,7 @@ def log_call():
         if selected is None and person_query and not people and "@" in person_query:
             form.contact_email.data = person_query
     elif form.validate_on_submit():
-        school, user_group = None, None
-        if form.school.data:
-            school_id, _, user_group = form.school.data.partition(":")
-            school = db.session.get(School, int(school_id)) if school_id.isdigit() else None
+        school, user_group = forms.school_and_group(form.school.data)
         body = form.summary.data
         if selected is None and form.contact_phone.data:
             body += "\n\n" + gettext("Telefon: %(phone)s", phone=form.contact_phone.data.strip())

@@ -16,9 +16,9 @@ from sqlalchemy import or_, select
 from wtforms.validators import DataRequired
 
 from support.channels import deflection
-from support.extensions import db, limiter
-from support.orgs.models import School
+from support.extensions import configured_limit, db, limiter
 from support.policy import can
+from support.request_input import parse_int
 from support.tickets import forms, notifications, service
 from support.tickets.attachments import AttachmentError
 from support.tickets.models import ACTIVE_STATES, Ticket, TicketParticipant
@@ -82,6 +82,7 @@ def _render_form(form, *, article=None, suggestions=(), suggested=False, status=
 
 @bp.route("/arenden/nytt", methods=["GET", "POST"])
 @login_required
+@limiter.limit(configured_limit("TICKET_CREATE_RATE_LIMIT"), methods=["POST"])
 def new_ticket():
 
     if not can(current_user, "ticket.create"):
@@ -112,10 +113,7 @@ def new_ticket():
 
     if not form.validate_on_submit():
         return _render_form(form, article=article, status=400)
-    school, user_group = None, None
-    if form.school.data:
-        school_id, _, user_group = form.school.data.partition(":")
-        school = db.session.get(School, int(school_id)) if school_id.isdigit() else None
+    school, user_group = forms.school_and_group(form.school.data)
     body = form.body.data
     if article is not None:
         body += "\n\n" + gettext("(Läste artikeln ”%(title)s” innan ärendet skickades: /kb/artikel/%(id)s)",
@@ -151,6 +149,7 @@ def suggestions():
 
 @bp.get("/arenden/nytt/forslag/<article_id>")
 @login_required
+@limiter.limit(configured_limit("DEFLECTION_RATE_LIMIT"))
 def open_suggestion(article_id: str):
     """Open a suggested article and remember it: if the form is never sent, the article answered the question."""
     form_key = (request.args.get("nyckel") or "")[:100]
@@ -192,9 +191,9 @@ def mine():
         abort(404)
     open_tickets = my_open_tickets(current_user)
     query = my_tickets_query(current_user).where(Ticket.state.not_in(ACTIVE_STATES))
-    after = request.args.get("efter", "")
-    if after.isdigit():
-        query = query.where(Ticket.id < int(after))
+    after = parse_int(request.args.get("efter"), minimum=1)
+    if after is not None:
+        query = query.where(Ticket.id < after)
     done = list(db.session.scalars(query.limit(MINE_PAGE_SIZE + 1)))
     next_after = done[MINE_PAGE_SIZE - 1].id if len(done) > MINE_PAGE_SIZE else None
     return render_template("tickets/mine.html", open_tickets=open_tickets, done_tickets=done[:MINE_PAGE_SIZE],
@@ -265,7 +264,7 @@ def rate(number: int):
     if not form.validate_on_submit():
         return render_requester_ticket(ticket, rate_form=form, status=400)
     try:
-        service.rate(ticket, by=current_user, score=int(form.score.data), comment=form.comment.data or "")
+        service.rate(ticket, by=current_user, score=parse_int(form.score.data, minimum=1, maximum=5, default=0), comment=form.comment.data or "")
     except service.TicketError as error:
         db.session.rollback()
         form.score.errors = [str(error)]

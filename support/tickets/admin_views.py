@@ -26,6 +26,7 @@ from support.accounts.models import USER_GROUPS
 from support.extensions import db
 from support.orgs.service import school_by_slug
 from support.policy import can
+from support.request_input import parse_int
 from support.tickets import canned, routing, sla
 from support.tickets.models import CHANNELS, PRIORITIES, SYSTEMS, AccessLog, CannedResponse, RoutingRule
 from support.tickets.service import CHANNEL_LABELS, PRIORITY_LABELS
@@ -124,7 +125,7 @@ def _require(action: str) -> None:
 
 def _rule_from_form(form: RoutingRuleForm, rule: RoutingRule | None = None) -> RoutingRule:
     school = school_by_slug(form.school.data.strip()) if form.school.data else None
-    values = dict(tier=int(form.tier.data), position=form.position.data, user_group=form.user_group.data or None,
+    values = dict(tier=parse_int(form.tier.data, minimum=1, maximum=3, default=2), position=form.position.data, user_group=form.user_group.data or None,
                   system=form.system.data or None, school_id=school.id if school else None,
                   channel=form.channel.data or None, priority=form.priority.data or None,
                   description=(form.description.data or "").strip(), active=form.active.data)

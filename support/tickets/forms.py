@@ -21,6 +21,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from support.extensions import db
+from support.orgs.models import School
+from support.request_input import parse_int
+
 SYSTEM_LABELS = {
     "login": _l("Inloggning och konto"),
     "schedule": _l("Schema (Skola24)"),
@@ -196,3 +200,10 @@ class PhoneCallForm(FlaskForm):
                                          _l("Välj en person i sökresultatet eller ange en e-postadress.")]
             return False
         return valid
+
+
+def school_and_group(choice: str | None) -> tuple[School | None, str | None]:
+    """A school choice of the ticket and call forms (`"<school id>:<user group>"`) as the school and the group."""
+    school_id, _, user_group = (choice or "").partition(":")
+    number = parse_int(school_id, minimum=1)
+    return (db.session.get(School, number) if number else None), (user_group or None)

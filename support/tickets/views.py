@@ -30,6 +30,7 @@ from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import School
 from support.policy import can
+from support.request_input import parse_int
 from support.tickets import canned, forms, notifications, queues, routing, search, service
 from support.tickets.attachments import MAX_FILES_PER_MESSAGE, AttachmentError, from_upload
 from support.tickets.attachments import download_attachment as send_attachment
@@ -364,7 +365,8 @@ def reply(number: int):
     form.canned_id.choices = canned_choices(ticket)
     if request.form.get("insert_canned"):
         # Without JavaScript: put the chosen canned response into the text and show the form again.
-        response = db.session.get(CannedResponse, int(form.canned_id.data)) if form.canned_id.data.isdigit() else None
+        canned_id = parse_int(form.canned_id.data, minimum=1)
+        response = db.session.get(CannedResponse, canned_id) if canned_id else None
         if response is not None and response.active:
             try:
                 addition = canned.render(response, ticket, agent=current_user)
@@ -444,7 +446,8 @@ def change_priority(number: int):
 def assign(number: int):
 
     def apply(ticket, form):
-        assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        assignee_id = parse_int(form.assignee.data, minimum=1)
+        assignee = db.session.get(User, assignee_id) if assignee_id else None
         service.assign(ticket, assignee, by=current_user)
         return gettext("Handläggaren är ändrad.")
 
@@ -479,7 +482,9 @@ def escalate(number: int):
 def deescalate(number: int):
 
     def apply(ticket, form):
-        school = db.session.get(School, int(form.school.data))
+        school = db.session.get(School, parse_int(form.school.data, minimum=1, default=0))
+        if school is None:
+            raise service.TicketError(gettext("Välj en skola."))
         service.deescalate(ticket, by=current_user, school=school, reason=(form.reason.data or "").strip())
         return gettext("Ärendet är skickat till superanvändarna på %(school)s.", school=school.name)
 
@@ -491,7 +496,8 @@ def deescalate(number: int):
 def merge(number: int):
 
     def apply(ticket, form):
-        into = db.session.scalar(select(Ticket).where(Ticket.number == int(form.into_number.data)))
+        into = db.session.scalar(select(Ticket).where(
+            Ticket.number == parse_int(form.into_number.data, minimum=1, default=0)))
         if into is None or not can(current_user, "ticket.merge", into):
             raise service.TicketError(gettext("Det finns inget ärende med det numret som du kan slå ihop med."))
         service.merge(ticket, into=into, by=current_user)

@@ -109,3 +109,22 @@ def test_two_processes_with_a_shared_store_share_one_budget(app_config):
     client = {"REMOTE_ADDR": "198.51.100.77"}
     statuses = _sign_in_attempts(first, client, 2) + _sign_in_attempts(second, client, 2)
     assert statuses == [401, 401, 401, 429]
+
+
+@pytest.mark.parametrize("setting,request_of", [
+    ("TICKET_CREATE_RATE_LIMIT", lambda client: client.post("/arenden/nytt", data={"subject": "Hej", "body": "x"})),
+    ("TICKET_CREATE_RATE_LIMIT", lambda client: client.post("/api/v1/tickets", json={"subject": "Hej", "body": "x"})),
+    ("DEFLECTION_RATE_LIMIT", lambda client: client.get("/arenden/nytt/forslag/absence?nyckel=k")),
+])
+def test_writing_rows_on_behalf_of_one_account_is_limited(app_config, factory, setting, request_of):
+    from tests.conftest import _forget_previous_request, login
+
+    app = create_app(dict(app_config, RATELIMIT_ENABLED=True, **{setting: "2 per hour"}))
+    app.before_request(_forget_previous_request)
+    with app.app_context():
+        person = factory.user(groups=("guardian",))
+        db.session.commit()
+        client = app.test_client()
+        login(client, person.email)
+        statuses = [request_of(client).status_code for _ in range(3)]
+        assert statuses[-1] == 429 and 429 not in statuses[:2]
