@@ -177,6 +177,8 @@ RULES = {
     "ticket.set_tags": _act,
     "ticket.escalate": _escalate,
     "ticket.deescalate": _deescalate,
+    # Move to any tier or school of the requester's (each direction is still asked of escalate/deescalate).
+    "ticket.move": _deescalate,
     "ticket.merge": _act,
     "ticket.rate": _rate,
     "ticket.reopen": _reopen,

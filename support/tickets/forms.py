@@ -160,6 +160,13 @@ class DeescalateForm(FlaskForm):
     reason = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
 
 
+class MoveForm(FlaskForm):
+    destination = SelectField(_l("Flytta till"), choices=[], validators=[DataRequired(_l("Välj vart ärendet ska."))])
+    reason = TextAreaField(_l("Varför flyttas ärendet?"), validators=[
+        DataRequired(_l("Ange varför ärendet flyttas. Den som tar emot det ser skälet.")), Length(max=2000),
+    ])
+
+
 class MergeForm(FlaskForm):
     into_number = StringField(_l("Slå ihop med ärende nummer"), validators=[
         DataRequired(_l("Ange numret på ärendet som ska finnas kvar."))])

@@ -20,6 +20,7 @@ from support.accounts.models import RoleAssignment, User
 from support.extensions import db
 from support.outbox.service import enqueue_mail, support_address
 from support.tickets.models import NotificationPreference
+from support.tickets.routing import queue_label
 
 REQUESTER_CATEGORIES = {
     "requester_created": _l("Kvitto när jag har skickat ett ärende"),
@@ -32,7 +33,7 @@ STAFF_CATEGORIES = {
     "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
 }
 OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
-ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged")
+ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged", "requester_moved")
 
 
 # --- preferences -----------------------------------------------------------------------------------------------
@@ -157,6 +158,17 @@ def ticket_resolved(ticket, *, actor=None) -> None:
 def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
     _send(ticket, queue_members(ticket), "queue_escalated", "escalated", f"Eskalerat ärende: {ticket.subject}",
           exclude=actor, reason=reason)
+
+
+def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_school_id: int | None) -> None:
+    """The new queue learns why the ticket came; the requester learns who has it now when it leaves their
+    school's superusers (to the service desk, system management or another school). The reason is for staff."""
+    ticket_escalated(ticket, actor=actor, reason=reason)
+    left_school = from_tier == 1 and (ticket.tier != 1 or ticket.school_id != from_school_id)
+    if left_school:
+        _send(ticket, requesters(ticket), "requester_moved", "moved",
+              f"Ditt ärende har skickats vidare till {queue_label(ticket)}", exclude=actor,
+              queue=queue_label(ticket))
 
 
 def ticket_merged(source, into, *, actor=None) -> None:

@@ -384,7 +384,7 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         existing = _ticket_for_key(created_by or requester, idempotency_key)
         if existing is not None:
             return existing
-    requester, created_by = _filing_parties(requester, created_by, contact_email, contact_name, school)
+    requester, created_by = _filing_parties(requester, created_by, contact_email, contact_name, school, channel)
     if resolve and not can(created_by, "ticket.resolve_on_call"):
         raise NotAllowed(_NOT_ALLOWED["ticket.change_state"])
     if school is not None and school_form and school_form not in school.school_forms:
@@ -442,9 +442,10 @@ def _ticket_for_key(created_by: User, idempotency_key: str) -> Ticket | None:
 _ONLY_FOR_YOURSELF = "Du kan bara skapa ärenden för dig själv."
 
 
-def _filing_parties(requester, created_by, contact_email, contact_name, school) -> tuple[User, User]:
+def _filing_parties(requester, created_by, contact_email, contact_name, school, channel) -> tuple[User, User]:
     """(requester, created_by) of a new ticket, if the policy lets `created_by` file it for that person at that
-    school. An unknown address becomes a contact only when the person filing may add one."""
+    school. An unknown address becomes a contact only when the person filing may add one. The school of an
+    e-mail ticket is the school's own address it was sent to (support+<school>@…), which anyone may write to."""
     from support.accounts import service as accounts
 
     new_contact = False
@@ -458,7 +459,7 @@ def _filing_parties(requester, created_by, contact_email, contact_name, school) 
             requester, new_contact = _contact(contact_email, contact_name)
     created_by = created_by or requester
     if created_by.id == requester.id:
-        if school is not None and school.id not in requester.school_ids:
+        if school is not None and school.id not in requester.school_ids and channel != "email":
             raise TicketError("Välj en av dina egna skolor.")
         return requester, created_by
     if not new_contact and not can(created_by, "ticket.file_for", requester):
@@ -751,9 +752,10 @@ def escalate(ticket: Ticket, *, by: User, reason: str) -> Ticket:
         raise TicketError("Ange varför ärendet eskaleras.")
     if ticket.tier >= 3:
         raise TicketError("Ärendet ligger redan på högsta nivån.")
+    from_tier, from_school_id = ticket.tier, ticket.school_id
     _change_tier(ticket, ticket.tier + 1, by=by, reason=reason, kind="escalated")
     db.session.flush()
-    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    notifications.ticket_moved(ticket, actor=by, reason=reason, from_tier=from_tier, from_school_id=from_school_id)
     return ticket
 
 
@@ -772,6 +774,7 @@ def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
         raise TicketError(f"{school.name} har ingen aktiv superanvändare. Ärendet kan inte skickas dit.")
     if ticket.tier == 1 and ticket.school_id == school.id:
         raise TicketError("Ärendet ligger redan hos skolans superanvändare.")
+    from_tier, from_school_id = ticket.tier, ticket.school_id
     if ticket.school_id != school.id:
         old_school = ticket.school
         ticket.school = school
@@ -779,7 +782,7 @@ def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
         _event(ticket, "school", by=by, old=getattr(old_school, "name", ""), new=school.name)
     _change_tier(ticket, 1, by=by, reason=reason, kind="deescalated")
     db.session.flush()
-    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    notifications.ticket_moved(ticket, actor=by, reason=reason, from_tier=from_tier, from_school_id=from_school_id)
     return ticket
 
 
@@ -798,9 +801,10 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Ange varför ärendet flyttas.")
+    from_tier, from_school_id = ticket.tier, ticket.school_id
     _change_tier(ticket, tier, by=by, reason=reason, kind="escalated" if tier > ticket.tier else "deescalated")
     db.session.flush()
-    notifications.ticket_escalated(ticket, actor=by, reason=reason)
+    notifications.ticket_moved(ticket, actor=by, reason=reason, from_tier=from_tier, from_school_id=from_school_id)
     return ticket
 
 

@@ -253,14 +253,26 @@ def _staff_forms(ticket: Ticket, overrides: dict | None = None) -> dict:
         result["tags"] = overrides.get("tags") or forms.TagsForm(formdata=None, tags=", ".join(ticket.tags))
     if can(user, "ticket.escalate", ticket):
         result["escalate"] = overrides.get("escalate") or forms.EscalateForm(formdata=None)
-    if can(user, "ticket.deescalate", ticket):
-        form = overrides.get("deescalate") or forms.DeescalateForm(
-            formdata=None, school=str(ticket.school_id) if ticket.school_id else "")
-        form.school.choices = school_choices(ticket)
-        result["deescalate"] = form
+    if can(user, "ticket.move", ticket):
+        form = overrides.get("move") or forms.MoveForm(formdata=None)
+        form.destination.choices = move_destinations(ticket)
+        result["move"] = form
     if can(user, "ticket.merge", ticket):
         result["merge"] = overrides.get("merge") or forms.MergeForm(formdata=None)
     return result
+
+
+def move_destinations(ticket: Ticket) -> list[tuple[str, str]]:
+    """Where the ticket can go from here: another tier, or tier 1 at its own or one of the requester's schools."""
+    choices = [("", gettext("Välj"))]
+    for value, label in school_choices(ticket)[1:]:
+        if not (ticket.tier == 1 and value == str(ticket.school_id)):
+            choices.append((f"1:{value}", gettext("Superanvändarna på %(school)s (nivå 1)", school=label)))
+    if ticket.tier != 2:
+        choices.append(("2", gettext("Servicedesk (nivå 2)")))
+    if ticket.tier != 3:
+        choices.append(("3", gettext("Systemförvaltning (nivå 3)")))
+    return choices
 
 
 def school_choices(ticket: Ticket) -> list[tuple[str, str]]:
@@ -401,6 +413,8 @@ def _staff_action(number: int, action: str, form_class, key: str, apply):
         form.assignee.choices = [("", "")] + [(str(p.id), p.name) for p in possible_assignees(ticket)]
     if key == "deescalate":
         form.school.choices = school_choices(ticket)
+    if key == "move":
+        form.destination.choices = move_destinations(ticket)
     if form.validate_on_submit():
         try:
             message = apply(ticket, form)
@@ -475,6 +489,21 @@ def escalate(number: int):
         return gettext("Ärendet är eskalerat till nivå %(tier)s.", tier=ticket.tier)
 
     return _staff_action(number, "ticket.escalate", forms.EscalateForm, "escalate", apply)
+
+
+@bp.post("/arenden/<int:number>/flytta")
+@login_required
+def move(number: int):
+    """Send the ticket to another tier or school, with a reason the receiving queue sees."""
+
+    def apply(ticket, form):
+        tier_text, _, school_text = form.destination.data.partition(":")
+        tier = parse_int(tier_text, minimum=1, maximum=3, default=0)
+        school = db.session.get(School, parse_int(school_text, minimum=1, default=0)) if tier == 1 else None
+        service.move_to_tier(ticket, tier, by=current_user, reason=form.reason.data.strip(), school=school)
+        return gettext("Ärendet är flyttat till %(queue)s.", queue=routing.queue_label(ticket))
+
+    return _staff_action(number, "ticket.move", forms.MoveForm, "move", apply)
 
 
 @bp.post("/arenden/<int:number>/till-skolan")

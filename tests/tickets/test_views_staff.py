@@ -236,3 +236,52 @@ def test_history_shows_changes_in_swedish(org, new_ticket, login_as):
     page = login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
     assert "ändrade status: Ny → Väntar på frågeställaren" in page
     assert "ändrade prioritet: Normal → Hög" in page
+
+
+def test_an_escalation_tells_the_requester_who_has_the_ticket_now_but_not_why(org, new_ticket, login_as):
+    from support.outbox.models import OutgoingMail
+
+    ticket = new_ticket(org.teacher)
+    assert ticket.tier == 1
+    db.session.query(OutgoingMail).delete()
+    db.session.commit()
+    response = login_as(org.superuser).post(f"/arenden/{ticket.number}/eskalera",
+                                            data={"reason": "Behöver BankID-hjälp"})
+    assert response.status_code == 302
+    told = [mail for mail in db.session.query(OutgoingMail) if mail.to_addrs == [org.teacher.email]]
+    assert len(told) == 1
+    assert told[0].subject.endswith("Ditt ärende har skickats vidare till Servicedesk")
+    assert "Behöver BankID-hjälp" not in told[0].body_text  # the reason is for staff
+
+
+def test_agent_moves_a_ticket_to_system_management_or_to_a_school_from_the_ticket_page(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    assert ticket.tier == 2
+    client = login_as(org.agent)
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Flytta ärendet" in page and "Systemförvaltning (nivå 3)" in page
+    assert client.post(f"/arenden/{ticket.number}/flytta",
+                       data={"destination": "3", "reason": "Fel i schemamodulen"}).status_code == 302
+    assert _reload(ticket).tier == 3
+    response = client.post(f"/arenden/{ticket.number}/flytta",
+                           data={"destination": f"1:{org.ekbacka.id}", "reason": "Skolan kan lösa detta"})
+    assert response.status_code == 302
+    ticket = _reload(ticket)
+    assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
+
+
+def test_a_move_without_a_reason_keeps_the_ticket_where_it_is_and_says_why(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response = login_as(org.agent).post(f"/arenden/{ticket.number}/flytta", data={"destination": "3", "reason": ""})
+    assert response.status_code == 400
+    assert "Ange varför ärendet flyttas" in response.get_data(as_text=True)
+    assert _reload(ticket).tier == 2
+
+
+def test_a_superuser_cannot_move_tickets_only_escalate_them(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    superuser = login_as(org.superuser)
+    assert "Flytta ärendet" not in superuser.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    response = superuser.post(f"/arenden/{ticket.number}/flytta", data={"destination": "3", "reason": "x"})
+    assert response.status_code in (403, 404)
+    assert _reload(ticket).tier == 1
