@@ -160,6 +160,10 @@ class DeescalateForm(FlaskForm):
     reason = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
 
 
+class TakeForm(FlaskForm):
+    """"Ta ärendet": nothing to fill in but the CSRF token."""
+
+
 class MoveForm(FlaskForm):
     destination = SelectField(_l("Flytta till"), choices=[], validators=[DataRequired(_l("Välj vart ärendet ska."))])
     reason = TextAreaField(_l("Varför flyttas ärendet?"), validators=[

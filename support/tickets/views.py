@@ -34,7 +34,15 @@ from support.request_input import parse_int
 from support.tickets import canned, forms, notifications, queues, routing, search, service
 from support.tickets.attachments import MAX_FILES_PER_MESSAGE, AttachmentError, from_upload
 from support.tickets.attachments import download_attachment as send_attachment
-from support.tickets.models import PRIORITIES, STATES, SYSTEMS, Attachment, CannedResponse, Ticket
+from support.tickets.models import (
+    PRIORITIES,
+    STATES,
+    SYSTEMS,
+    Attachment,
+    CannedResponse,
+    Ticket,
+    TicketEvent,
+)
 from support.tickets.personal_numbers import mask_personal_numbers
 
 bp = Blueprint("tickets", __name__)
@@ -321,15 +329,28 @@ def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | No
         other_tickets=service.requester_other_tickets(ticket, current_user),
         school_superusers=routing.school_superusers(ticket.school_id),
         suggested_articles=suggested_articles_for(ticket),
+        escalation=latest_escalation(ticket),
+        may_take=(ticket.assignee_id != current_user.id and can(current_user, "ticket.assign", ticket)
+                  and can(current_user, "ticket.assignable", ticket)),
         back_url=url_for("tickets.workspace", ko=queue or None),
         neighbours=queue_neighbours(ticket, queue) if queue else {},
         limits=limits(),
     ), status
 
 
+def latest_escalation(ticket: Ticket):
+    """The event that brought the ticket up to its present tier, so the reason is read first; None at tier 1."""
+    if ticket.tier == 1:
+        return None
+    return db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                       TicketEvent.kind == "escalated")
+                             .order_by(TicketEvent.created_at.desc(), TicketEvent.id.desc()).limit(1))
+
+
 def suggested_articles_for(ticket: Ticket) -> list[dict]:
-    """Knowledge-base articles for the ticket's subject, as the requester's group would find them."""
-    return article_suggestions(current_user, ticket.subject, limit=5)
+    """Knowledge-base articles for the ticket's subject, as the requester would find them: a teacher's Unikum
+    ticket gets teacher articles, and every suggestion is one the requester may be sent."""
+    return article_suggestions(ticket.requester or current_user, ticket.subject, limit=5)
 
 
 def article_suggestions(user, text: str, limit: int = 5) -> list[dict]:
@@ -421,7 +442,10 @@ def _staff_action(number: int, action: str, form_class, key: str, apply):
         except _service_error_types() as error:
             db.session.rollback()
             ticket = visible_ticket_or_404(number)
-            first_field = next(iter(f for f in form if f.name != "csrf_token"))
+            first_field = next((f for f in form if f.name != "csrf_token"), None)
+            if first_field is None:  # a one-click action: say why at the top of the ticket
+                flash(str(error), "error")
+                return redirect(url_for("tickets.ticket", number=number))
             first_field.errors = [*first_field.errors, str(error)]
             return render_staff_ticket(ticket, overrides={key: form}, status=400)
         db.session.commit()
@@ -489,6 +513,18 @@ def escalate(number: int):
         return gettext("Ärendet är eskalerat till nivå %(tier)s.", tier=ticket.tier)
 
     return _staff_action(number, "ticket.escalate", forms.EscalateForm, "escalate", apply)
+
+
+@bp.post("/arenden/<int:number>/ta")
+@login_required
+def take(number: int):
+    """One click: the ticket is mine now."""
+
+    def apply(ticket, _form):
+        service.assign(ticket, current_user, by=current_user)
+        return gettext("Du handlägger nu ärendet.")
+
+    return _staff_action(number, "ticket.assign", forms.TakeForm, "take", apply)
 
 
 @bp.post("/arenden/<int:number>/flytta")

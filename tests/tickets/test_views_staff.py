@@ -285,3 +285,45 @@ def test_a_superuser_cannot_move_tickets_only_escalate_them(org, new_ticket, log
     response = superuser.post(f"/arenden/{ticket.number}/flytta", data={"destination": "3", "reason": "x"})
     assert response.status_code in (403, 404)
     assert _reload(ticket).tier == 1
+
+
+def test_a_superuser_takes_a_ticket_with_one_click(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    client = login_as(org.superuser)
+    assert "Ta ärendet" in client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    response = client.post(f"/arenden/{ticket.number}/ta", follow_redirects=True)
+    assert "Du handlägger nu ärendet." in response.get_data(as_text=True)
+    assert "Ta ärendet" not in response.get_data(as_text=True)
+    ticket = _reload(ticket)
+    assert ticket.assignee_id == org.superuser.id and ticket.state == "open"
+
+
+def test_nobody_takes_a_ticket_they_may_not_handle(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    for person in (org.superuser_hasselby, org.guardian_a):
+        assert login_as(person).post(f"/arenden/{ticket.number}/ta").status_code in (403, 404)
+    assert _reload(ticket).assignee_id is None
+
+
+def test_the_escalation_reason_is_the_first_thing_on_an_escalated_ticket(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="BankID fungerar inte för hela skolan")
+    db.session.commit()
+    page = login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    reason_at = page.index("BankID fungerar inte för hela skolan")
+    assert reason_at < page.index("Meddelanden")
+    assert "Eskalerat av Karin Lindqvist" in page
+
+
+def test_staff_see_article_suggestions_for_the_requesters_group(org, new_ticket, login_as):
+    from support.tickets import views
+
+    ticket = new_ticket(org.teacher)
+    seen = []
+    original = views.article_suggestions
+    views.article_suggestions = lambda user, text, limit=5: seen.append(user) or []
+    try:
+        login_as(org.superuser).get(f"/arenden/{ticket.number}")
+    finally:
+        views.article_suggestions = original
+    assert seen == [org.teacher]
