@@ -10,6 +10,7 @@ Users may turn off the categories in OPTIONAL_CATEGORIES (the profile page rende
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
@@ -147,7 +148,16 @@ def public_reply(ticket, message) -> None:
                   f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
         return
     _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
-          exclude=author, message=message)
+          exclude=author, message=message, greets=opens_with_greeting(message.body))
+
+
+# "Hej Erik! … Hej Erik!": a reply (or canned response) that greets already gets no second greeting from the mail.
+_GREETING = re.compile(r"^\s*(hej|hejsan|hallå|god (morgon|dag|kväll)|hi|hello|dear|good (morning|afternoon))\b",
+                       re.IGNORECASE)
+
+
+def opens_with_greeting(text: str) -> bool:
+    return bool(_GREETING.match(text or ""))
 
 
 def ticket_resolved(ticket, *, actor=None) -> None:

@@ -672,3 +672,16 @@ def test_following_a_merge_chain_stops_even_on_a_cycle_in_old_data(org, new_tick
     db.session.expire_all()
     assert service.final_ticket(first).id in (first.id, second.id)
     assert service.ticket_for_message_ids([first.thread_message_id]) is not None
+
+
+def test_a_reply_that_greets_is_not_greeted_twice_in_the_mail(org, new_ticket):
+    from support.outbox.models import OutgoingMail
+
+    ticket = new_ticket(org.guardian_a)
+    service.reply(ticket, author=org.agent, body="Hej Maria! Prova att logga ut och in igen.")
+    service.reply(ticket, author=org.agent, body="Vi har lagt in behörigheten nu.")
+    db.session.commit()
+    greeted, plain = [mail.body_text for mail in db.session.query(OutgoingMail).order_by(OutgoingMail.id)
+                      if mail.category == "ticket_requester_reply"]
+    assert greeted.count("Hej Maria") == 1
+    assert plain.startswith("Hej Maria!")
