@@ -165,6 +165,13 @@ class TakeForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
+    """Its fields are prefixed (`move-reason`): the escalation form beside it has a `reason` too, and two fields
+    with one id would send a label, and a screen reader, to the wrong one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "move")
+        super().__init__(*args, **kwargs)
+
     destination = SelectField(_l("Flytta till"), choices=[], validators=[DataRequired(_l("Välj vart ärendet ska."))])
     reason = TextAreaField(_l("Varför flyttas ärendet?"), validators=[
         DataRequired(_l("Ange varför ärendet flyttas. Den som tar emot det ser skälet.")), Length(max=2000),

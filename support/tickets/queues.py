@@ -49,7 +49,8 @@ SORT_LABELS = {"due": _l("SLA-tid (först ut)"), "newest": _l("Nyast först"), "
                "updated": _l("Senast ändrad"), "priority": _l("Prioritet")}
 
 QUEUE_LABELS = {
-    "mine": _l("Mina ärenden"),
+    # Not "Mina ärenden": that is what a person asked themselves (the requester's page).
+    "mine": _l("Tilldelade mig"),
     "unassigned": _l("Ej tilldelade"),
     "my_schools": _l("Mina skolor"),
     "tier2": _l("Servicedesk (nivå 2)"),

@@ -639,7 +639,9 @@ def workspace():
     menu = queue_menu(current_user)
     keys = [item["key"] for item in menu]
     q = (request.args.get("q") or "").strip()[:200]
-    queue = request.args.get("ko") if request.args.get("ko") in keys else (keys[0] if keys else "")
+    # Without a choice, open on the first queue with work in it (the menu's order: mine, unassigned, …).
+    with_work = [item["key"] for item in menu if item["count"]]
+    queue = request.args.get("ko") if request.args.get("ko") in keys else (with_work or keys or [""])[0]
     filters = queues.QueueFilters(
         state=_choice(request.args.get("status"), STATES),
         priority=_choice(request.args.get("prioritet"), PRIORITIES),

@@ -93,3 +93,41 @@ def test_agent_logs_a_phone_call(page, live_server, login_page, axe_check):
     expect(page.locator(".flash-success")).to_contain_text("Samtalet är sparat som ärende")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Får inga notiser om meddelanden")
     expect(page.locator(".message-list")).to_contain_text("via telefon")
+
+
+def _horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the window (names the widest elements when it is)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        print(page.evaluate("""[...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
+    return overflow
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(browser, live_server, login_page, axe_check,
+                                                                     width):
+    guardian = live_server.create_user(name="Greta Vårdnadshavare", groups=["guardian:ekbackaskolan"])
+    agent = live_server.create_user(name="Anton Agent", roles=["agent"])
+    number = create_ticket(live_server, guardian, "Schemat visar fel vecka för hela klassen",
+                           body="Schemat för klass 4B visar vecka 12 fast det är vecka 13. " * 8, system="schedule")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900},
+                                  is_mobile=width < 500, has_touch=width < 500)
+    page = context.new_page()
+    login_page(page, agent)
+    page.goto(f"/arenden/{number}")
+    assert _horizontal_overflow(page) <= 0
+    page.get_by_role("button", name="Ta ärendet", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text("Du handlägger nu ärendet.")
+    page.get_by_role("button", name="Flytta ärendet").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Ange varför ärendet flyttas")
+    page.get_by_label("Flytta till").select_option(label="Systemförvaltning (nivå 3)")
+    page.get_by_label("Varför flyttas ärendet?").fill("Felet ligger i schemaintegrationen.")
+    page.get_by_role("button", name="Flytta ärendet").click()
+    expect(page.locator(".flash-success")).to_contain_text("Ärendet är flyttat till Systemförvaltning")
+    expect(page.locator(".escalation-reason")).to_contain_text("Felet ligger i schemaintegrationen.")
+    assert _horizontal_overflow(page) <= 0
+    axe_check(page)
+    page.screenshot(path=f"/tmp/staff-ticket-{width}.png", full_page=True)
+    context.close()

@@ -20,7 +20,7 @@ STAFF_ACTIONS = [
     ("post", "/arenden/{n}/taggar", {"tags": "x"}),
     ("post", "/arenden/{n}/eskalera", {"reason": "För att"}),
     ("post", "/arenden/{n}/till-skolan", {"school": "1", "reason": "För att"}),
-    ("post", "/arenden/{n}/flytta", {"destination": "3", "reason": "För att"}),
+    ("post", "/arenden/{n}/flytta", {"move-destination": "3", "move-reason": "För att"}),
     ("post", "/arenden/{n}/ta", {}),
     ("post", "/arenden/{n}/sla-ihop", {"into_number": "1"}),
     ("get", "/arenden/{n}/standardsvar/{c}", None),

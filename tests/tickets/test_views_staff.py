@@ -261,10 +261,10 @@ def test_agent_moves_a_ticket_to_system_management_or_to_a_school_from_the_ticke
     page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
     assert "Flytta ärendet" in page and "Systemförvaltning (nivå 3)" in page
     assert client.post(f"/arenden/{ticket.number}/flytta",
-                       data={"destination": "3", "reason": "Fel i schemamodulen"}).status_code == 302
+                       data={"move-destination": "3", "move-reason": "Fel i schemamodulen"}).status_code == 302
     assert _reload(ticket).tier == 3
     response = client.post(f"/arenden/{ticket.number}/flytta",
-                           data={"destination": f"1:{org.ekbacka.id}", "reason": "Skolan kan lösa detta"})
+                           data={"move-destination": f"1:{org.ekbacka.id}", "move-reason": "Skolan kan lösa detta"})
     assert response.status_code == 302
     ticket = _reload(ticket)
     assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
@@ -272,7 +272,7 @@ def test_agent_moves_a_ticket_to_system_management_or_to_a_school_from_the_ticke
 
 def test_a_move_without_a_reason_keeps_the_ticket_where_it_is_and_says_why(org, new_ticket, login_as):
     ticket = new_ticket(org.guardian_a)
-    response = login_as(org.agent).post(f"/arenden/{ticket.number}/flytta", data={"destination": "3", "reason": ""})
+    response = login_as(org.agent).post(f"/arenden/{ticket.number}/flytta", data={"move-destination": "3", "move-reason": ""})
     assert response.status_code == 400
     assert "Ange varför ärendet flyttas" in response.get_data(as_text=True)
     assert _reload(ticket).tier == 2
@@ -282,7 +282,7 @@ def test_a_superuser_cannot_move_tickets_only_escalate_them(org, new_ticket, log
     ticket = new_ticket(org.teacher)
     superuser = login_as(org.superuser)
     assert "Flytta ärendet" not in superuser.get(f"/arenden/{ticket.number}").get_data(as_text=True)
-    response = superuser.post(f"/arenden/{ticket.number}/flytta", data={"destination": "3", "reason": "x"})
+    response = superuser.post(f"/arenden/{ticket.number}/flytta", data={"move-destination": "3", "move-reason": "x"})
     assert response.status_code in (403, 404)
     assert _reload(ticket).tier == 1
 

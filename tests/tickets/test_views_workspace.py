@@ -46,7 +46,13 @@ def test_mine_queue_shows_tickets_assigned_to_me(org, new_ticket, login_as):
     page = login_as(org.agent).get("/arbetsyta?ko=mine").get_data(as_text=True)
     assert "Tilldelat mig" in page
     assert "Inte tilldelat" not in page
-    assert _count(page, "Mina ärenden") == 1
+    assert _count(page, "Tilldelade mig") == 1
+
+
+def test_the_workspace_opens_on_the_first_queue_with_work(org, new_ticket, login_as):
+    new_ticket(org.guardian_a, subject="Ingen har tagit mig")
+    page = login_as(org.agent).get("/arbetsyta").get_data(as_text=True)
+    assert "Ingen har tagit mig" in page  # "Tilldelade mig" is empty, so the unassigned queue opens
 
 
 def test_waiting_queue_lists_tickets_pending_on_the_requester(org, new_ticket, login_as):
