@@ -12,6 +12,7 @@ images the HTML shows by `cid:` and signature parts are not counted as files.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.header
 import email.policy
 import email.utils
@@ -119,12 +120,28 @@ def _raw_header(message, name: str) -> str:
     return next((str(value) for key, value in message.raw_items() if key.lower() == name.lower()), "")
 
 
+# The email package's structured header parser takes seconds on a megabyte-long header (a hostile subject or a
+# list of 10,000 recipients); no real header is this long, so such a header is read from its raw start instead.
+MAX_HEADER_CHARS = 8_000
+
+
 def _header(message, name: str, fallback: str | None) -> str:
+    raw = _raw_header(message, name)
+    if len(raw) > MAX_HEADER_CHARS:
+        return _repair(_decoded_words(raw[:MAX_HEADER_CHARS]), fallback)
     try:
         value = message.get(name)
     except Exception:  # noqa: BLE001 - a header the parser chokes on is read raw instead
-        value = _raw_header(message, name)
+        value = raw
     return _repair(str(value or ""), fallback)
+
+
+def _decoded_words(text: str) -> str:
+    """RFC 2047 words of a raw header decoded with the legacy (linear) parser; the text as it is if they break."""
+    try:
+        return str(email.header.make_header(email.header.decode_header(" ".join(text.split()))))
+    except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
+        return text
 
 
 def _clean_text(value: str) -> str:
@@ -170,7 +187,10 @@ def _sender(message, fallback: str | None) -> tuple[str, str]:
 
 def _addresses(message, name: str, fallback: str | None) -> list[str]:
     try:
-        values = message.get_all(name) or []
+        if sum(len(value) for key, value in message.raw_items() if key.lower() == name.lower()) > MAX_HEADER_CHARS:
+            values = [_header(message, name, fallback)]
+        else:
+            values = message.get_all(name) or []
         pairs = email.utils.getaddresses([_repair(str(value), fallback) for value in values][:10])
     except Exception:  # noqa: BLE001 - a broken address list yields no addresses, not a lost mail
         return []
