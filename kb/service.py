@@ -172,6 +172,18 @@ def _apply(article: Article, data: ArticleData) -> bool:
     return before != after
 
 
+def propose_article_id(title: str) -> str:
+    """An unused article id made from a title: its words folded to a–z and 0–9 and joined by hyphens."""
+    from kb.search.analysis import fold
+
+    base = re.sub(r"[^a-z0-9]+", "-", fold(title or ""))[:70].strip("-") or "artikel"
+    candidate, number = base, 1
+    while db.session.get(Article, candidate) is not None:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
 def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: datetime | None = None,
                  create: bool | None = None) -> tuple[Article, bool]:
     """Create or update an article from `data`; every change becomes a revision and is queued for the index.
@@ -781,6 +793,11 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
 
 class ImageError(ValueError):
     pass
+
+
+def image_markdown(image: ArticleImage) -> str:
+    """The Markdown an editor pastes into an article to show `image`."""
+    return f"![Beskriv bilden](/kb/bild/{image.stored_name})"
 
 
 def image_dir() -> Path:
