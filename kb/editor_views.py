@@ -113,6 +113,10 @@ def editor_new():
     if request.method == "GET":
         form.review_by.data = (datetime.now(UTC) + timedelta(days=365)).date()
         form.audiences.data = []
+        # From the search report: a search that found nothing, as the new article's title and tag.
+        form.title.data = request.args.get("rubrik", "")[:200].strip().capitalize()
+        form.tags.data = request.args.get("taggar", "")[:200].strip()
+        form.id.data = service.propose_article_id(form.title.data) if form.title.data else ""
     elif not (form.id.data or "").strip() and (form.title.data or "").strip():
         form.id.data = service.propose_article_id(form.title.data)
     upload = _upload_image() if request.method == "POST" else None
@@ -269,6 +273,11 @@ def editor_synonyms():
     form = SynonymForm()
     if request.method == "GET":
         form.text.data = service.current_synonyms_text()
+        # From the search report: a new group starting with the word readers searched for; the editor adds the rest.
+        word = " ".join(request.args.get("ord", "")[:100].split())
+        if word:
+            form.text.data = f"{form.text.data.rstrip()}\n{word}, "
+            flash(_("Skriv ord med samma betydelse efter ”%(word)s,” på sista raden och spara.", word=word), "info")
     errors = []
     if form.validate_on_submit():
         errors = service.save_synonyms(form.text.data or "", current_user)
