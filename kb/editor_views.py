@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -17,7 +18,6 @@ from kb.render import BROKEN_LINK_CLASS
 from kb.views import bp
 from support.extensions import db
 from support.policy import can
-from support.redirects import same_site_path
 from support.request_input import parse_int
 
 
@@ -67,6 +67,45 @@ def editor_list():
                            filters=request.args)
 
 
+@dataclass
+class ImageUpload:
+    """What became of an image the editor sent with the article form."""
+
+    ok: bool
+    message: str
+    code: str = ""
+
+
+def _upload_image() -> ImageUpload | None:
+    """Store the image sent with this request, if any; None when no file was chosen."""
+    image_form = ImageForm()
+    chosen = image_form.image.data is not None and bool(getattr(image_form.image.data, "filename", ""))
+    if not chosen and request.form.get("action") != "upload":
+        return None
+    if not image_form.validate():
+        errors = [e for field_errors in image_form.errors.values() for e in field_errors]
+        return ImageUpload(False, str(errors[0]) if errors else _("Välj en bild."))
+    upload = image_form.image.data
+    try:
+        image = service.store_image(upload.filename or "", upload.read(), current_user)
+    except service.ImageError as error:
+        return ImageUpload(False, str(error))
+    code = service.image_markdown(image)
+    return ImageUpload(True, _("Bilden är uppladdad och infogad sist i texten: %(code)s. Skriv vad bilden visar "
+                               "mellan hakparenteserna.", code=code), code)
+
+
+def _with_image(form: ArticleForm, upload: ImageUpload | None) -> None:
+    if upload and upload.ok:
+        body = (form.body.data or "").rstrip()
+        form.body.data = f"{body}\n\n{upload.code}\n" if body else f"{upload.code}\n"
+
+
+def _is_upload_only() -> bool:
+    """The upload button of the article form: keep the image and show the draft again, unsaved."""
+    return request.method == "POST" and request.form.get("action") == "upload"
+
+
 @bp.route("/redaktion/ny", methods=["GET", "POST"])
 @login_required
 def editor_new():
@@ -75,7 +114,15 @@ def editor_new():
     if request.method == "GET":
         form.review_by.data = (datetime.now(UTC) + timedelta(days=365)).date()
         form.audiences.data = []
-    if form.validate_on_submit():
+        # From the search report: a search that found nothing, as the new article's title and tag.
+        form.title.data = request.args.get("rubrik", "")[:200].strip().capitalize()
+        form.tags.data = request.args.get("taggar", "")[:200].strip()
+        form.id.data = service.propose_article_id(form.title.data) if form.title.data else ""
+    elif not (form.id.data or "").strip() and (form.title.data or "").strip():
+        form.id.data = service.propose_article_id(form.title.data)
+    upload = _upload_image() if request.method == "POST" else None
+    _with_image(form, upload)
+    if not _is_upload_only() and form.validate_on_submit():
         try:
             article, _changed = service.save_article(_data_from_form(form, "draft"), current_user,
                                                      form.note.data or "", create=True)
@@ -85,8 +132,11 @@ def editor_new():
             _show_service_errors(form, error)
         else:
             flash(_("Utkastet är sparat."), "success")
+            if upload:
+                flash(upload.message, "success" if upload.ok else "error")
             return redirect(url_for("kb.editor_edit", article_id=article.id))
-    return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm())
+    return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm(formdata=None),
+                           upload=upload)
 
 
 @bp.route("/redaktion/artikel/<article_id>", methods=["GET", "POST"])
@@ -101,7 +151,9 @@ def editor_edit(article_id: str):
         form.translation_of.data = article.translation_of or ""
         form.note.data = ""
     form.id.data = article.id  # the id is the address; it does not change
-    if form.validate_on_submit():
+    upload = _upload_image() if request.method == "POST" else None
+    _with_image(form, upload)
+    if not _is_upload_only() and form.validate_on_submit():
         try:
             _saved, changed = service.save_article(_data_from_form(form, article.status), current_user,
                                                    form.note.data or "", create=False)
@@ -111,10 +163,12 @@ def editor_edit(article_id: str):
             _show_service_errors(form, error)
         else:
             flash(_("Artikeln är sparad.") if changed else _("Inget var ändrat."), "success")
+            if upload:
+                flash(upload.message, "success" if upload.ok else "error")
             return redirect(url_for("kb.editor_edit", article_id=article.id))
     rendered = service.render_article(article)
-    return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(),
-                           broken=rendered.broken_links, status_labels=STATUS_LABELS)
+    return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(formdata=None),
+                           broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload)
 
 
 @bp.post("/redaktion/artikel/<article_id>/status")
@@ -219,6 +273,11 @@ def editor_synonyms():
     form = SynonymForm()
     if request.method == "GET":
         form.text.data = service.current_synonyms_text()
+        # From the search report: a new group starting with the word readers searched for; the editor adds the rest.
+        word = " ".join(request.args.get("ord", "")[:100].split())
+        if word:
+            form.text.data = f"{form.text.data.rstrip()}\n{word}, "
+            flash(_("Skriv ord med samma betydelse efter ”%(word)s,” på sista raden och spara.", word=word), "info")
     errors = []
     if form.validate_on_submit():
         errors = service.save_synonyms(form.text.data or "", current_user)
@@ -254,10 +313,19 @@ def editor_images():
             form.image.errors = [str(error)]
         else:
             flash(_("Bilden är uppladdad. Klistra in koden i artikeltexten: %(code)s",
-                    code=f"![Beskriv bilden](/kb/bild/{image.stored_name})"), "success")
-            back = same_site_path(request.form.get("next"))
-            if back and back.startswith("/kb/redaktion/"):
-                return redirect(back)
+                    code=service.image_markdown(image)), "success")
             return redirect(url_for("kb.editor_images"))
     images = db.session.scalars(select(ArticleImage).order_by(ArticleImage.created_at.desc()).limit(100)).all()
     return render_template("kb/editor/images.html", form=form, images=images)
+
+
+@bp.post("/redaktion/bilder/uppladdning")
+@login_required
+def editor_image_upload():
+    """The editor's upload without leaving the page (kb.js): the Markdown code as JSON, or a Swedish error."""
+    _require("kb.upload")
+    upload = _upload_image() or ImageUpload(False, _("Välj en bild."))
+    if not upload.ok:
+        return jsonify(error="invalid", message=upload.message), 400
+    return jsonify(code=upload.code, message=_("Bilden är uppladdad och infogad i texten: %(code)s. Skriv vad "
+                                               "bilden visar mellan hakparenteserna.", code=upload.code))

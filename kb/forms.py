@@ -31,8 +31,9 @@ class FeedbackForm(FlaskForm):
 
 
 class ArticleForm(FlaskForm):
+    # Left empty, the editor proposes one from the title (kb.js fills it in while the title is typed).
     id = StringField(_l("Id (webbadress)"), validators=[
-        DataRequired(_l("Id saknas.")), Length(max=80),
+        Optional(), Length(max=80),
         Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Bara a–z, 0–9 och bindestreck.")),
     ])
     title = StringField(_l("Rubrik"), validators=[DataRequired(_l("Rubrik saknas.")), Length(max=200)])
@@ -48,7 +49,9 @@ class ArticleForm(FlaskForm):
     ], default="public")
     school_forms = MultiCheckboxField(_l("Skolformer (inget val betyder alla)"),
                                       choices=list(SCHOOL_FORM_LABELS.items()))
-    system = SelectField(_l("System"), choices=list(SYSTEM_LABELS.items()))
+    # No silent default: an article filed under the wrong system is hard to find.
+    system = SelectField(_l("System"), choices=[("", _l("Välj system"))] + list(SYSTEM_LABELS.items()),
+                         validators=[DataRequired(_l("Välj vilket system artikeln handlar om."))])
     tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
     review_by = DateField(_l("Granskas senast"), validators=[Optional()])
     note = StringField(_l("Kommentar till versionen (frivilligt)"), validators=[Optional(), Length(max=300)])

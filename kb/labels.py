@@ -39,6 +39,8 @@ AUDIENCE_LABELS = {
 }
 
 LANGUAGE_LABELS = {"sv": _l("Svenska"), "en": _l("Engelska")}
+# Each language in its own words, for tagging text in another language than the page's (with a lang attribute).
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
 
 STATUS_LABELS = {"draft": _l("Utkast"), "published": _l("Publicerad"), "archived": _l("Arkiverad")}
 

@@ -172,6 +172,18 @@ def _apply(article: Article, data: ArticleData) -> bool:
     return before != after
 
 
+def propose_article_id(title: str) -> str:
+    """An unused article id made from a title: its words folded to a–z and 0–9 and joined by hyphens."""
+    from kb.search.analysis import fold
+
+    base = re.sub(r"[^a-z0-9]+", "-", fold(title or ""))[:70].strip("-") or "artikel"
+    candidate, number = base, 1
+    while db.session.get(Article, candidate) is not None:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
 def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: datetime | None = None,
                  create: bool | None = None) -> tuple[Article, bool]:
     """Create or update an article from `data`; every change becomes a revision and is queued for the index.
@@ -441,11 +453,18 @@ def system_counts(readership: Readership, audience: str | None = None) -> dict[s
     return dict(db.session.execute(query.group_by(Article.system)).all())
 
 
-def most_read(readership: Readership, audience: str | None = None, limit: int = 8) -> list[Article]:
+def most_read(readership: Readership, audience: str | None = None, limit: int = 8,
+              language: str | None = None) -> list[Article]:
+    """The most read articles; in `language` when there are any in it (a page lists its own language's articles)."""
     query = select(Article).where(sql_filter(readership))
     if audience:
         query = query.where(_for_audience(audience))
-    return list(db.session.scalars(query.order_by(Article.view_count.desc(), Article.title).limit(limit)))
+    query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
+    if language:
+        found = list(db.session.scalars(query.where(Article.language == language)))
+        if found:
+            return found
+    return list(db.session.scalars(query))
 
 
 def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
@@ -746,21 +765,46 @@ class EditorReport:
     least_helpful: list[tuple[Article, int, int]]  # article, helpful votes, all votes
 
 
+# Distinct spellings read per list of the report: enough for a city's month, bounded for a run-away log.
+REPORT_SPELLINGS_READ = 20_000
+
+
+def _same_search(query: str) -> str:
+    """The form the search itself reads a query in: "sjukanmala" and "Sjukanmäla" are one search."""
+    from kb.search.analysis import fold
+
+    return " ".join(fold(query).split())
+
+
+def _by_search(rows, limit: int) -> list[tuple[str, int, float, int]]:
+    """Rows of (spelling, searches, hits, clicks) merged per search: the most used spelling names the group,
+    searches and clicks add up, hits are averaged over the searches. Most searched first."""
+    groups: dict[str, list] = {}
+    for spelling, count, hits, clicks in rows:
+        group = groups.setdefault(_same_search(spelling), [spelling, 0, 0.0, 0, 0])
+        if count > group[4]:
+            group[0], group[4] = spelling, count
+        group[1] += count
+        group[2] += float(hits or 0) * count
+        group[3] += int(clicks or 0)
+    merged = [(spelling, count, hits / count if count else 0.0, clicks)
+              for spelling, count, hits, clicks, _most in groups.values()]
+    return sorted(merged, key=lambda row: (-row[1], row[0]))[:limit]
+
+
 def editor_report(since: datetime | None = None, limit: int = 20) -> EditorReport:
+    """What readers searched for and did not find, counted per search (spellings the search folds together are
+    one row), and the articles readers found least helpful."""
     conditions = [SearchLog.created_at >= since] if since else []
     searches = db.session.scalar(select(func.count()).select_from(SearchLog).where(*conditions)) or 0
-    top = db.session.execute(
-        select(SearchLog.query, func.count(), func.avg(SearchLog.hit_count)).where(*conditions)
-        .group_by(SearchLog.query).order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
-    zero = db.session.execute(
-        select(SearchLog.query, func.count()).where(SearchLog.hit_count == 0, *conditions)
-        .group_by(SearchLog.query).order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
-    clicked = select(SearchClick.search_id)
-    unclicked = db.session.execute(
-        select(SearchLog.query, func.count()).where(SearchLog.hit_count > 0, *conditions)
-        .group_by(SearchLog.query)
-        .having(func.sum(case((SearchLog.id.in_(clicked), 1), else_=0)) == 0)
-        .order_by(func.count().desc(), SearchLog.query).limit(limit)).all()
+    clicks = func.sum(case((SearchLog.id.in_(select(SearchClick.search_id)), 1), else_=0))
+    per_spelling = (select(SearchLog.query, func.count(), func.avg(SearchLog.hit_count), clicks)
+                    .group_by(SearchLog.query).order_by(func.count().desc(), SearchLog.query)
+                    .limit(REPORT_SPELLINGS_READ))
+    everything = _by_search(db.session.execute(per_spelling.where(*conditions)).all(), limit=REPORT_SPELLINGS_READ)
+    zero = _by_search(db.session.execute(per_spelling.where(SearchLog.hit_count == 0, *conditions)).all(), limit)
+    found = db.session.execute(per_spelling.where(SearchLog.hit_count > 0, *conditions)).all()
+    unclicked = [row for row in _by_search(found, REPORT_SPELLINGS_READ) if row[3] == 0][:limit]
     yes = func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0))
     votes = db.session.execute(
         select(ArticleFeedback.article_id, yes, func.count()).group_by(ArticleFeedback.article_id)).all()
@@ -768,9 +812,9 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
     articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_([r[0] for r in ranked])))}
     return EditorReport(
         searches=searches,
-        top_queries=[(q, n, round(float(avg or 0), 1)) for q, n, avg in top],
-        zero_hit_queries=[(q, n) for q, n in zero],
-        unclicked_queries=[(q, n) for q, n in unclicked],
+        top_queries=[(q, n, round(hits, 1)) for q, n, hits, _clicks in everything[:limit]],
+        zero_hit_queries=[(q, n) for q, n, _hits, _clicks in zero],
+        unclicked_queries=[(q, n) for q, n, _hits, _clicks in unclicked],
         least_helpful=[(articles[i], int(y or 0), n) for i, y, n in ranked if i in articles],
     )
 
@@ -781,6 +825,11 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
 
 class ImageError(ValueError):
     pass
+
+
+def image_markdown(image: ArticleImage) -> str:
+    """The Markdown an editor pastes into an article to show `image`."""
+    return f"![Beskriv bilden](/kb/bild/{image.stored_name})"
 
 
 def image_dir() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +17,7 @@ from kb.labels import (
     GROUP_HEADINGS,
     GROUP_SLUGS,
     LANGUAGE_LABELS,
+    LANGUAGE_NAMES,
     SCHOOL_FORM_LABELS,
     SLUG_OF_GROUP,
     STAFF_SLUGS,
@@ -36,7 +38,7 @@ VISITOR_COOKIE_AGE = 365 * 24 * 3600
 @bp.app_context_processor
 def kb_labels():
     return {"system_labels": SYSTEM_LABELS, "school_form_labels": SCHOOL_FORM_LABELS,
-            "audience_labels": AUDIENCE_LABELS, "language_labels": LANGUAGE_LABELS,
+            "audience_labels": AUDIENCE_LABELS, "language_labels": LANGUAGE_LABELS, "language_names": LANGUAGE_NAMES,
             "slug_of_group": SLUG_OF_GROUP}
 
 
@@ -66,7 +68,7 @@ def landing(group_slug: str):
     return render_template(
         "kb/landing.html", group=group, group_slug=group_slug, heading=GROUP_HEADINGS[group],
         systems=[(key, counts[key]) for key in SYSTEMS if counts.get(key)],
-        most_read=service.most_read(readership, audience=group, limit=8),
+        most_read=service.most_read(readership, audience=group, limit=8, language=get_locale().language),
     )
 
 
@@ -129,13 +131,13 @@ def feedback(article_id: str):
     if not current_user.is_authenticated and not anonymous_id:
         anonymous_id = service.new_anonymous_id()
     if not form.validate():
-        flash(_("Välj ja eller nej innan du skickar."), "error")
-        response = redirect(url_for("kb.article", article_id=found.id, _anchor="feedback"))
+        flash(_("Välj ja eller nej innan du skickar."), "feedback-error")
+        response = redirect(url_for("kb.article", article_id=found.id, _anchor="feedback-result"))
     else:
         key = service.visitor_key(current_user, anonymous_id)
         is_new = service.record_feedback(found, key, form.helpful.data == "ja", form.comment.data or "")
-        flash(_("Tack för ditt svar!") if is_new else _("Tack! Vi har uppdaterat ditt svar."), "success")
-        response = redirect(url_for("kb.article", article_id=found.id, _anchor="feedback"))
+        flash(_("Tack för ditt svar!") if is_new else _("Tack! Vi har uppdaterat ditt svar."), "feedback-success")
+        response = redirect(url_for("kb.article", article_id=found.id, _anchor="feedback-result"))
     if not current_user.is_authenticated:
         response.set_cookie(VISITOR_COOKIE, anonymous_id, max_age=VISITOR_COOKIE_AGE, httponly=True,
                             samesite="Lax", secure=request.is_secure)

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import format_decimal, format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -60,6 +60,9 @@ def register_web(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=can, current_user=current_user, get_locale=get_locale)
     app.jinja_env.filters["datetime"] = format_moment
+    # Numbers in the reader's language: "7,5" and "78 %" in Swedish, never Python's "78.0".
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value, format="#,##0.#")
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>").join(text.splitlines()) if text else ""
 
     @app.after_request

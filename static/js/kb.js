@@ -1,5 +1,6 @@
-/* Knowledge base, progressive enhancement only: title suggestions on the search box (ARIA 1.2 combobox)
-   and the editor's live preview. Everything works without this file. */
+/* Knowledge base, progressive enhancement only: title suggestions on the search box (ARIA 1.2 combobox),
+   the editor's live preview, its image upload without leaving the page and an id proposed from the title.
+   Everything works without this file. */
 (function () {
   "use strict";
 
@@ -133,6 +134,80 @@
     update();
   }
 
+  function insertAtCursor(textarea, text) {
+    var start = textarea.selectionStart, end = textarea.selectionEnd, value = textarea.value;
+    if (typeof start !== "number" || (start === 0 && end === 0)) {
+      start = end = value.length;  // no place chosen in the text: at the end, like the server without JavaScript
+    }
+    var before = value.slice(0, start), after = value.slice(end);
+    var lead = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
+    textarea.value = before + lead + text + "\n" + after;
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function setupUpload(section) {
+    var form = section.closest("form");
+    var input = section.querySelector("input[type=file]");
+    var button = section.querySelector("button[value=upload]");
+    var status = section.querySelector("[data-upload-status]");
+    var textarea = form && form.querySelector("textarea[name=body]");
+    var token = form && form.querySelector("input[name=csrf_token]");
+    if (!input || !button || !status || !textarea || !token || !window.fetch || !window.FormData) { return; }
+    var url = section.getAttribute("data-upload-url");
+
+    function show(message, failed) {
+      status.textContent = message;
+      status.classList.toggle("error-message", !!failed);
+    }
+
+    button.addEventListener("click", function (event) {
+      event.preventDefault();  // the draft stays on the page, unsaved and untouched
+      var body = new FormData();
+      if (input.files.length) { body.append("image", input.files[0]); }
+      body.append("csrf_token", token.value);
+      button.disabled = true;
+      show(section.getAttribute("data-uploading"), false);
+      fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                   headers: { "X-CSRFToken": token.value, "Accept": "application/json" } })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            return { ok: response.ok, data: data };
+          });
+        })
+        .then(function (result) {
+          if (result.ok && result.data.code) {
+            insertAtCursor(textarea, result.data.code);
+            input.value = "";
+            show(result.data.message, false);
+          } else {
+            show(result.data.message || section.getAttribute("data-failed"), true);
+            if (!input.files.length) { input.focus(); }
+          }
+        })
+        .catch(function () { show(section.getAttribute("data-failed"), true); })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  /* The id follows the title (folded to a–z, 0–9 and hyphens like the server's proposal) until it is edited. */
+  function setupSlug(title) {
+    var target = document.getElementById(title.getAttribute("data-slug-source"));
+    if (!target) { return; }
+    var proposed = target.value;
+    function slug(text) {
+      return text.toLowerCase().replace(/æ/g, "a").replace(/ø/g, "o").replace(/ß/g, "ss")
+        .normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+        .replace(/[^a-z0-9]+/g, "-").slice(0, 70).replace(/^-+|-+$/g, "");
+    }
+    title.addEventListener("input", function () {
+      if (target.value !== proposed) { return; }  // the editor chose an id of their own
+      proposed = slug(title.value);
+      target.value = proposed;
+    });
+  }
+
   document.querySelectorAll("[data-kb-search]").forEach(setupCombobox);
   document.querySelectorAll("[data-preview-url]").forEach(setupPreview);
+  document.querySelectorAll("[data-upload-url]").forEach(setupUpload);
+  document.querySelectorAll("[data-slug-source]").forEach(setupSlug);
 })();

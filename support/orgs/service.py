@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from support.extensions import db
 from support.orgs.models import Administration, School
@@ -22,6 +23,24 @@ def slugify(name: str) -> str:
 
 def school_by_slug(slug: str) -> School | None:
     return db.session.scalar(select(School).where(School.slug == slug))
+
+
+def school_by_name_or_slug(text: str) -> School | None:
+    """The school an admin picked by its name (as the school lists show it) or by its slug; None if not one school."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    found = school_by_slug(text.lower())
+    if found is not None:
+        return found
+    named = db.session.scalars(select(School).where(func.lower(School.name) == text.lower()).limit(2)).all()
+    return named[0] if len(named) == 1 else None
+
+
+def school_choices() -> list[School]:
+    """Every school by name, with its administration loaded (for a searchable list of schools)."""
+    return list(db.session.scalars(select(School).options(joinedload(School.administration))
+                                   .order_by(School.name, School.slug)))
 
 
 def get_or_create_administration(name: str, kind: str) -> Administration:

@@ -24,17 +24,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from support.accounts.models import USER_GROUPS
 from support.extensions import db
-from support.orgs.service import school_by_slug
+from support.orgs.service import school_by_name_or_slug, school_choices
 from support.policy import can
 from support.request_input import parse_int
 from support.tickets import canned, routing, sla
+from support.tickets import forms as ticket_labels
 from support.tickets.models import CHANNELS, PRIORITIES, SYSTEMS, AccessLog, CannedResponse, RoutingRule
-from support.tickets.service import CHANNEL_LABELS, PRIORITY_LABELS
+from support.tickets.service import PRIORITY_LABELS
 
 bp = Blueprint("tickets_admin", __name__)
 
-GROUP_LABELS = {"pedagogue": lazy_gettext("Pedagog"), "guardian": lazy_gettext("Vårdnadshavare"),
-                "student": lazy_gettext("Elev"), "administrator": lazy_gettext("Administratör")}
 WEEKDAY_LABELS = [lazy_gettext("Måndag"), lazy_gettext("Tisdag"), lazy_gettext("Onsdag"), lazy_gettext("Torsdag"),
                   lazy_gettext("Fredag"), lazy_gettext("Lördag"), lazy_gettext("Söndag")]
 
@@ -44,24 +43,26 @@ def _any(label):
 
 
 class RoutingRuleForm(FlaskForm):
+    # The translated label tables of the ticket forms: the routing page reads in English too.
     position = IntegerField(lazy_gettext("Ordning"), default=100, validators=[InputRequired(), NumberRange(0, 9999)])
     user_group = SelectField(lazy_gettext("Användargrupp"),
-                             choices=_any(lazy_gettext("Alla grupper")) + [(g, GROUP_LABELS[g]) for g in USER_GROUPS])
+                             choices=_any(lazy_gettext("Alla grupper")) + [(g, ticket_labels.GROUP_LABELS[g]) for g in USER_GROUPS])
     system = SelectField(lazy_gettext("System"), choices=_any(lazy_gettext("Alla system")) + [
-        (s, routing.SYSTEM_LABELS[s]) for s in SYSTEMS])
-    school = StringField(lazy_gettext("Skola (kortnamn, t.ex. ekbackaskolan)"), validators=[Optional(),
-                                                                                          Length(max=80)])
+        (s, ticket_labels.SYSTEM_LABELS[s]) for s in SYSTEMS])
+    school = StringField(lazy_gettext("Skola"), validators=[Optional(), Length(max=160)])
     channel = SelectField(lazy_gettext("Kanal"), choices=_any(lazy_gettext("Alla kanaler")) + [
-        (c, CHANNEL_LABELS[c]) for c in CHANNELS])
-    tier = SelectField(lazy_gettext("Till nivå"), choices=[(str(t), label) for t, label in routing.TIER_LABELS.items()])
+        (c, ticket_labels.CHANNEL_LABELS[c]) for c in CHANNELS])
+    tier = SelectField(lazy_gettext("Till nivå"),
+                       choices=[(str(t), label) for t, label in ticket_labels.TIER_LABELS.items()])
     priority = SelectField(lazy_gettext("Sätt prioritet"), choices=_any(lazy_gettext("Ändra inte")) + [
-        (p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+        (p, ticket_labels.PRIORITY_LABELS[p]) for p in PRIORITIES])
     description = StringField(lazy_gettext("Beskrivning"), validators=[Optional(), Length(max=200)])
     active = BooleanField(lazy_gettext("Aktiv"), default=True)
 
     def validate_school(self, field):
-        if field.data and school_by_slug(field.data.strip()) is None:
-            raise ValidationError(gettext("Det finns ingen skola med kortnamnet %(slug)s.", slug=field.data))
+        if field.data and school_by_name_or_slug(field.data) is None:
+            raise ValidationError(gettext("Det finns ingen skola som heter %(name)s. Välj en skola i listan.",
+                                          name=field.data))
 
 
 class SlaForm(FlaskForm):
@@ -124,8 +125,9 @@ def _require(action: str) -> None:
 # --- routing ---------------------------------------------------------------------------------------------------
 
 def _rule_from_form(form: RoutingRuleForm, rule: RoutingRule | None = None) -> RoutingRule:
-    school = school_by_slug(form.school.data.strip()) if form.school.data else None
-    values = dict(tier=parse_int(form.tier.data, minimum=1, maximum=3, default=2), position=form.position.data, user_group=form.user_group.data or None,
+    school = school_by_name_or_slug(form.school.data) if form.school.data else None
+    values = dict(tier=parse_int(form.tier.data, minimum=1, maximum=3, default=2), position=form.position.data,
+                  user_group=form.user_group.data or None,
                   system=form.system.data or None, school_id=school.id if school else None,
                   channel=form.channel.data or None, priority=form.priority.data or None,
                   description=(form.description.data or "").strip(), active=form.active.data)
@@ -148,10 +150,10 @@ def routing_rules():
         flash(gettext("Regeln är sparad."), "success")
         return redirect(url_for(".routing_rules"))
     rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
-    return render_template("tickets/admin/routing.html", form=form, rules=rules, group_labels=GROUP_LABELS,
-                           system_labels=routing.SYSTEM_LABELS, channel_labels=CHANNEL_LABELS,
-                           tier_labels=routing.TIER_LABELS, priority_labels=PRIORITY_LABELS), \
-        400 if form.errors else 200
+    return render_template("tickets/admin/routing.html", form=form, rules=rules, group_labels=ticket_labels.GROUP_LABELS,
+                           system_labels=ticket_labels.SYSTEM_LABELS, channel_labels=ticket_labels.CHANNEL_LABELS,
+                           tier_labels=ticket_labels.TIER_LABELS, priority_labels=ticket_labels.PRIORITY_LABELS,
+                           schools=school_choices()), 400 if form.errors else 200
 
 
 @bp.route("/admin/routning/<int:rule_id>", methods=["GET", "POST"])
@@ -163,7 +165,7 @@ def edit_routing_rule(rule_id: int):
     if request.method == "GET":
         form.position.data, form.user_group.data, form.system.data = rule.position, rule.user_group or "", \
             rule.system or ""
-        form.school.data = rule.school.slug if rule.school else ""
+        form.school.data = rule.school.name if rule.school else ""
         form.channel.data, form.tier.data = rule.channel or "", str(rule.tier)
         form.priority.data, form.description.data, form.active.data = rule.priority or "", rule.description, \
             rule.active
@@ -172,7 +174,8 @@ def edit_routing_rule(rule_id: int):
         db.session.commit()
         flash(gettext("Regeln är ändrad."), "success")
         return redirect(url_for(".routing_rules"))
-    return render_template("tickets/admin/routing_edit.html", form=form, rule=rule), 400 if form.errors else 200
+    return render_template("tickets/admin/routing_edit.html", form=form, rule=rule, schools=school_choices()), \
+        400 if form.errors else 200
 
 
 @bp.post("/admin/routning/<int:rule_id>/ta-bort")

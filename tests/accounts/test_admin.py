@@ -57,6 +57,16 @@ def test_admin_sees_the_overview_and_the_user_list(login_as, factory):
     assert "maria@example.com" in page
 
 
+def test_the_user_list_names_groups_roles_and_schools_as_people_read_them(login_as, factory):
+    factory.school("Ekbackaskolan", slug="ekbackaskolan")
+    factory.user(email="karin@example.com", name="Karin Lind", groups=["pedagogue:ekbackaskolan"],
+                 roles=["superuser:ekbackaskolan"])
+    page = login_as("admin").get("/admin/anvandare?q=karin").get_data(as_text=True)
+    table = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert "Pedagog – Ekbackaskolan" in table and "Superanvändare – Ekbackaskolan" in table
+    assert "pedagogue" not in table and "superuser" not in table and "ekbackaskolan" not in table
+
+
 def test_user_list_filters_by_role(login_as, factory):
     factory.user(email="agent@example.com", name="Agnes Agent", roles=["agent"])
     factory.user(email="maria@example.com", name="Maria Svensson", groups=["guardian"])

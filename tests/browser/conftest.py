@@ -167,6 +167,14 @@ def phone_page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def no_script_page(browser, live_server):
+    """A desktop page with JavaScript turned off: what every form must still do on its own."""
+    context, plain_page = _new_page(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
+    yield plain_page
+    context.close()
+
+
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through /login as a person would and wait for the page that follows."""
     page.goto("/login")

@@ -43,3 +43,58 @@ def test_editor_writes_previews_and_publishes_an_article(page, live_server, logi
     expect(page.get_by_role("heading", level=1)).to_have_text("Så byter du profilbild")
     expect(page.locator(".kb-body ol li").first).to_contain_text("Öppna Min profil")
     axe_check(page)
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+IMAGE = {"name": "skarmbild.png", "mimeType": "image/png", "buffer": PNG}
+
+
+def _write_a_draft(page):
+    page.goto("/kb/redaktion/ny")
+    page.get_by_label("Rubrik").fill("Så byter du profilbild")
+    page.get_by_label("Sammanfattning").fill("Byt bilden som visas för lärare.")
+    page.get_by_label("Text (Markdown)").fill("## Steg\n\n1. Öppna Min profil")
+
+
+def test_uploading_an_image_keeps_the_draft_on_the_page_and_puts_the_image_in_the_text(
+        page, live_server, login_page, axe_check):
+    login_page(page, live_server.create_user("Ulla Uppladdare", roles=["kb_editor"]))
+    _write_a_draft(page)
+    url = page.url
+    page.get_by_label("Bild (PNG, JPEG, GIF eller WebP, högst 2 MB)").set_input_files(IMAGE)
+    page.get_by_role("button", name="Ladda upp", exact=True).click()
+    result = page.locator("[data-upload-status]")
+    expect(result).to_contain_text("Bilden är uppladdad")
+    assert page.url == url
+    expect(page.get_by_label("Rubrik")).to_have_value("Så byter du profilbild")
+    expect(page.get_by_label("Sammanfattning")).to_have_value("Byt bilden som visas för lärare.")
+    body = page.get_by_label("Text (Markdown)").input_value()
+    assert body.startswith("## Steg\n\n1. Öppna Min profil") and "![Beskriv bilden](/kb/bild/" in body
+    expect(page.locator("[data-preview] img")).to_have_count(1)  # the preview shows the new image
+    axe_check(page)
+
+
+def test_without_javascript_an_upload_gives_the_draft_back_unsaved(no_script_page, live_server, login_page):
+    page = no_script_page
+    login_page(page, live_server.create_user("Ulf Utanskript", roles=["kb_editor"]))
+    _write_a_draft(page)
+    page.get_by_label("Bild (PNG, JPEG, GIF eller WebP, högst 2 MB)").set_input_files(IMAGE)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ladda upp", exact=True).click()
+    expect(page.locator("[data-upload-status]")).to_contain_text("Bilden är uppladdad")
+    expect(page.get_by_label("Rubrik")).to_have_value("Så byter du profilbild")
+    expect(page.get_by_label("Sammanfattning")).to_have_value("Byt bilden som visas för lärare.")
+    assert "![Beskriv bilden](/kb/bild/" in page.get_by_label("Text (Markdown)").input_value()
+
+
+def test_the_id_follows_the_title_until_the_editor_changes_it(page, live_server, login_page):
+    login_page(page, live_server.create_user("Ida Id", roles=["kb_editor"]))
+    page.goto("/kb/redaktion/ny")
+    page.get_by_label("Rubrik").press_sequentially("Så når du Skolplattformen", delay=10)
+    address = page.get_by_label("Id (webbadress)")
+    expect(address).to_have_value("sa-nar-du-skolplattformen")
+    address.fill("min-egen")
+    page.get_by_label("Rubrik").press_sequentially(" i appen", delay=10)
+    expect(address).to_have_value("min-egen")
+    expect(page.locator("#id-hint")).to_contain_text("/kb/artikel/<id>")

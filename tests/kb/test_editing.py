@@ -191,3 +191,67 @@ def test_an_oversized_image_is_refused(app, login_as):
     page = editor.post("/kb/redaktion/bilder", data={"image": (io.BytesIO(big), "big.png")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "Bilden är för stor" in page
+
+
+def test_uploading_an_image_from_the_article_form_gives_the_draft_back_with_the_image_in_it(app, login_as):
+    editor = login_as("kb_editor")
+    draft = {**FORM, "id": "", "title": "Byt profilbild", "body": "Mitt långa utkast.", "action": "upload",
+             "image": (io.BytesIO(PNG), "bild.png")}
+    response = editor.post("/kb/redaktion/ny", data=draft, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    image = db.session.scalar(select(ArticleImage))
+    assert response.status_code == 200 and image is not None
+    assert 'value="Byt profilbild"' in page and "Så loggar du in." in page
+    assert f"Mitt långa utkast.\n\n![Beskriv bilden](/kb/bild/{image.stored_name})" in page
+    assert "Bilden är uppladdad" in page
+    assert db.session.scalar(select(Article)) is None  # an upload does not save the draft behind its back
+
+
+def test_an_upload_without_a_file_keeps_the_draft_and_says_what_is_missing(app, login_as):
+    page = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "action": "upload"},
+                                      content_type="multipart/form-data").get_data(as_text=True)
+    assert "Välj en bild." in page and "Så loggar du in." in page
+
+
+def test_the_upload_endpoint_answers_the_markdown_code_as_json(app, login_as):
+    editor = login_as("kb_editor")
+    response = editor.post("/kb/redaktion/bilder/uppladdning", data={"image": (io.BytesIO(PNG), "bild.png")},
+                           content_type="multipart/form-data", headers={"Accept": "application/json"})
+    image = db.session.scalar(select(ArticleImage))
+    assert response.status_code == 200
+    assert response.json["code"] == f"![Beskriv bilden](/kb/bild/{image.stored_name})"
+    refused = editor.post("/kb/redaktion/bilder/uppladdning", data={"image": (io.BytesIO(b"<svg onload=x>"), "x.gif")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400, refused.json
+    assert "Filen är ingen bild" in refused.json["message"]
+
+
+def test_a_reader_cannot_upload_through_the_json_endpoint(app, login_as):
+    response = login_as("guardian:ekbackaskolan").post(
+        "/kb/redaktion/bilder/uppladdning", data={"image": (io.BytesIO(PNG), "bild.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 404 and db.session.scalar(select(ArticleImage)) is None
+
+
+def test_an_empty_id_is_proposed_from_the_title(app, login_as):
+    make_article("sa-byter-du-profilbild", title="Något annat")
+    response = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "id": "",
+                                                                    "title": "Så byter du profilbild!"})
+    assert response.status_code == 302
+    assert db.session.get(Article, "sa-byter-du-profilbild-2").title == "Så byter du profilbild!"
+
+
+def test_the_system_must_be_chosen(app, login_as):
+    editor = login_as("kb_editor")
+    form_page = editor.get("/kb/redaktion/ny").get_data(as_text=True)
+    system_select = form_page[form_page.index('<select id="system"'):]
+    system_select = system_select[:system_select.index("</select>")]
+    assert '<option value="">Välj system</option>' in system_select and "selected" not in system_select
+    page = editor.post("/kb/redaktion/ny", data={**FORM, "id": "utan-system", "system": ""}).get_data(as_text=True)
+    assert "Välj vilket system artikeln handlar om." in page
+    assert db.session.get(Article, "utan-system") is None
+
+
+def test_the_id_hint_shows_the_address_pattern_as_text(app, login_as):
+    page = login_as("kb_editor").get("/kb/redaktion/ny").get_data(as_text=True)
+    assert "/kb/artikel/&lt;id&gt;" in page

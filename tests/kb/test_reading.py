@@ -147,6 +147,55 @@ def test_the_editor_report_lists_zero_hit_unclicked_queries_and_least_helpful_ar
     assert "nonsensord" in page
 
 
+def test_the_editor_report_counts_spellings_the_search_reads_alike_as_one_search(app, client):
+    for query in ("sjukanmäla", "sjukanmala", "Sjukanmäla", "sjukanmala"):
+        client.get("/kb/sok", query_string={"q": query})
+    report = service.editor_report()
+    assert report.zero_hit_queries == [("sjukanmala", 4)]
+    assert [(q, n) for q, n, _hits in report.top_queries] == [("sjukanmala", 4)]
+
+
+def test_the_editor_report_offers_a_synonym_or_an_article_for_a_search_without_hits(app, client, login_as):
+    make_article("absence", title="Kalender")
+    for _ in range(3):
+        client.get("/kb/sok?q=kalender")
+    client.get("/kb/sok?q=dagis")
+    client.post("/kb/artikel/absence/feedback", data={"helpful": "nej"})
+    editor = login_as("kb_editor")
+    page = editor.get("/kb/redaktion/rapport").get_data(as_text=True)
+    assert "/kb/redaktion/synonymer?ord=dagis" in page and "/kb/redaktion/ny?rubrik=dagis&amp;taggar=dagis" in page
+    assert "0 %" in page.replace("\xa0", " ")  # the share of yes, not a bare fraction
+    assert ".0<" not in page
+    assert page.count("Vanligaste sökningarna") == 1
+    new = editor.get("/kb/redaktion/ny?rubrik=dagis&taggar=dagis").get_data(as_text=True)
+    assert 'value="Dagis"' in new and 'value="dagis"' in new
+    synonyms = editor.get("/kb/redaktion/synonymer?ord=dagis").get_data(as_text=True)
+    assert "\ndagis, </textarea>" in synonyms
+
+
+def test_results_in_another_language_than_the_page_are_tagged_with_their_own_language(app, client):
+    make_article("absence-sv", title="Frånvaro i skolan", language="sv")
+    make_article("absence-en", title="Frånvaro absence in English", language="en")
+    swedish = client.get("/kb/sok?q=frånvaro").get_data(as_text=True)
+    assert '<span lang="en">English</span>' in swedish and '<span lang="sv">Svenska</span>' not in swedish
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    english = client.get("/kb/sok?q=frånvaro").get_data(as_text=True)
+    assert '<span lang="sv">Svenska</span>' in english and '<span lang="en">English</span>' not in english
+
+
+def test_most_read_on_a_swedish_page_lists_swedish_articles(app, client):
+    make_article("popular-en", title="Popular in English", language="en", audiences=("guardian",))
+    make_article("read-sv", title="Läst på svenska", language="sv", audiences=("guardian",))
+    for _ in range(3):
+        client.get("/kb/artikel/popular-en")
+    swedish = client.get("/kb/vardnadshavare").get_data(as_text=True)
+    most_read = swedish[swedish.index('id="popular-heading"'):]
+    assert "Läst på svenska" in most_read and "Popular in English" not in most_read
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    english = client.get("/kb/vardnadshavare").get_data(as_text=True)
+    assert "Popular in English" in english[english.index('id="popular-heading"'):]
+
+
 def test_suggest_articles_for_a_ticket_subject_respects_visibility(app, factory):
     make_article("public-absence", title="Anmäl frånvaro", audiences=("guardian",))
     make_article("internal-absence", title="Frånvaro felsökning", visibility="internal", audiences=("support",))

@@ -80,3 +80,16 @@ def test_foundation_texts_have_an_english_translation(swedish):
         catalog = read_po(handle, locale="en")
     message = catalog.get(swedish)
     assert message is not None and message.string and not message.fuzzy, swedish
+
+
+def test_no_message_holds_text_a_browser_would_read_as_markup():
+    """A template's message is trusted markup, so "<id>" in its text vanishes as an unknown tag: such words go in
+    as parameters, which are escaped."""
+    import re
+
+    with (CATALOGUE / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    looks_like_a_tag = re.compile(r"<[A-Za-z/!]|&[a-z]+;")
+    offending = [message.id for message in catalog if message.id and any(
+        looks_like_a_tag.search(text) for text in (message.id if isinstance(message.id, tuple) else (message.id,)))]
+    assert offending == []

@@ -117,3 +117,26 @@ def test_access_log_page_lists_admin_reads(app, org, new_ticket):
     db.session.commit()
     page = signed_in(app, org.admin).get("/admin/arenden/atkomstlogg").get_data(as_text=True)
     assert f"#{ticket.number}" in page and "Johan Adler" in page
+
+
+def test_a_rule_takes_its_school_picked_by_name_from_the_list(app, org):
+    client = signed_in(app, org.admin)
+    page = client.get("/admin/routning").get_data(as_text=True)
+    assert 'list="school-list"' in page and '<option value="Hässelbyskolan">' in page
+    response = client.post("/admin/routning", data={**EMPTY_RULE, "position": "5", "school": "Hässelbyskolan",
+                                                    "tier": "1", "active": "y"})
+    assert response.status_code == 302
+    rule = db.session.scalar(select(RoutingRule))
+    assert rule.school_id == org.hasselby.id
+    assert 'value="Hässelbyskolan"' in client.get(f"/admin/routning/{rule.id}").get_data(as_text=True)
+
+
+def test_the_routing_page_reads_in_english(app, org):
+    client = signed_in(app, org.admin)
+    client.post("/admin/routning", data={**EMPTY_RULE, "position": "5", "system": "schedule", "channel": "web",
+                                         "tier": "1", "active": "y"})
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    page = client.get("/admin/routning").get_data(as_text=True)
+    assert "Level 1" in page and "Web" in page
+    for swedish in ("Nivå 1", "Nivå 2", "Nivå 3", "Webb", "Alla system", "Schema"):
+        assert swedish not in page, swedish
