@@ -51,6 +51,8 @@ DEMO_USERS = (
              description="elev i åk 8 på Ekbackaskolan"),
     DemoUser(f"omar.ali@{STUDENT_DOMAIN}", "Omar Ali", ("student:fjardens-gymnasium",),
              description="elev på Fjärdens gymnasium"),
+    DemoUser(f"annika.sandberg@{STAFF_DOMAIN}", "Annika Sandberg", roles=("coordinator:bromma",),
+             description="samordnare för superanvändarna i Bromma (Ekbackaskolans förvaltning)"),
     DemoUser(f"sofia.holm@{STAFF_DOMAIN}", "Sofia Holm", roles=("agent",),
              description="Servicedesk Skolplattformen (agent)"),
     DemoUser(f"mikael.oberg@{STAFF_DOMAIN}", "Mikael Öberg", roles=("agent",),
