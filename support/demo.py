@@ -85,6 +85,7 @@ def load_demo_users(password: str) -> int:
 def load_demo(password: str) -> dict[str, int]:
     """Everything `support demo` loads; each step is idempotent."""
     from kb.demo import load_demo_articles
+    from support.network.demo import load_demo_network
     from support.tickets.demo import load_demo_tickets
 
     summary = load_demo_organisation()
@@ -93,5 +94,7 @@ def load_demo(password: str) -> dict[str, int]:
     summary.update(load_demo_articles())
     db.session.commit()
     summary.update(load_demo_tickets())
+    db.session.commit()
+    summary.update(load_demo_network())
     db.session.commit()
     return summary
