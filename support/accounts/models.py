@@ -37,11 +37,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # In the order given, on every database (listings and `users list --json` show them so).
     groups: Mapped[list[GroupMembership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="GroupMembership.id"
     )
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleAssignment.id"
     )
 
     @property
