@@ -103,7 +103,8 @@ def users_group():
 @click.option("--name", required=True)
 @click.option("--password", default=None)
 @click.option("--group", "groups", multiple=True, help="GROUP[:SCHOOL_SLUG], repeatable")
-@click.option("--role", "roles", multiple=True, help="ROLE[:SCHOOL_SLUG], repeatable")
+@click.option("--role", "roles", multiple=True,
+              help="ROLE[:SCHOOL_SLUG], or coordinator:ADMINISTRATION_SLUG_OR_ID, repeatable")
 @with_appcontext
 def users_create(email, name, password, groups, roles):
     """Create a user with groups and roles."""
@@ -144,14 +145,18 @@ def users_list(as_json: bool):
             "name": user.name,
             "active": user.active,
             "groups": [{"group": m.group, "school": m.school.slug if m.school else None} for m in user.groups],
-            "roles": [{"role": r.role, "school": r.school.slug if r.school else None} for r in user.roles],
+            # A coordinator's role names its administration; other roles keep the shape they always had.
+            "roles": [{"role": r.role, "school": r.school.slug if r.school else None}
+                      | ({"administration": r.administration.slug} if r.administration else {})
+                      for r in user.roles],
         })
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         memberships = [f"{g['group']}:{g['school']}" if g["school"] else g["group"] for g in row["groups"]]
-        memberships += [f"{r['role']}:{r['school']}" if r["school"] else r["role"] for r in row["roles"]]
+        memberships += [f"{r['role']}:{r['school'] or r.get('administration')}"
+                        if r["school"] or r.get("administration") else r["role"] for r in row["roles"]]
         click.echo(f"{row['email']:<45} {row['name']:<25} {', '.join(memberships)}")
 
 

@@ -51,6 +51,8 @@ DEMO_USERS = (
              description="elev i åk 8 på Ekbackaskolan"),
     DemoUser(f"omar.ali@{STUDENT_DOMAIN}", "Omar Ali", ("student:fjardens-gymnasium",),
              description="elev på Fjärdens gymnasium"),
+    DemoUser(f"annika.sandberg@{STAFF_DOMAIN}", "Annika Sandberg", roles=("coordinator:bromma",),
+             description="samordnare för superanvändarna i Bromma (Ekbackaskolans förvaltning)"),
     DemoUser(f"sofia.holm@{STAFF_DOMAIN}", "Sofia Holm", roles=("agent",),
              description="Servicedesk Skolplattformen (agent)"),
     DemoUser(f"mikael.oberg@{STAFF_DOMAIN}", "Mikael Öberg", roles=("agent",),
@@ -83,6 +85,7 @@ def load_demo_users(password: str) -> int:
 def load_demo(password: str) -> dict[str, int]:
     """Everything `support demo` loads; each step is idempotent."""
     from kb.demo import load_demo_articles
+    from support.network.demo import load_demo_network
     from support.tickets.demo import load_demo_tickets
 
     summary = load_demo_organisation()
@@ -91,5 +94,7 @@ def load_demo(password: str) -> dict[str, int]:
     summary.update(load_demo_articles())
     db.session.commit()
     summary.update(load_demo_tickets())
+    db.session.commit()
+    summary.update(load_demo_network())
     db.session.commit()
     return summary

@@ -150,12 +150,36 @@ def test_users_create_refuses_a_password_shorter_than_twelve_characters(app, run
     (["--role", "boss"], "Okänd roll: boss"),
     (["--group", "pedagogue:finns-inte"], "Okänd skola: finns-inte"),
     (["--role", "superuser"], "måste knytas till en skola"),
+    (["--role", "coordinator"], "måste knytas till en förvaltning"),
+    (["--role", "coordinator:finns-inte"], "Okänd förvaltning: finns-inte"),
 ])
 def test_users_create_refuses_bad_groups_roles_and_schools(app, runner, args, message):
     result = runner.invoke(cli, ["users", "create", "nina@example.com", "--name", "Nina", *args])
     assert result.exit_code != 0
     assert message in result.output
     assert json.loads(runner.invoke(cli, ["users", "list", "--json"]).output) == []
+
+
+@pytest.mark.parametrize("scope", ["bromma", "by-id"])
+def test_users_create_makes_a_coordinator_of_one_administration_by_slug_or_id(app, runner, factory, scope):
+    bromma = factory.administration("Bromma")
+    db.session.commit()
+    scope = str(bromma.id) if scope == "by-id" else scope
+    result = runner.invoke(cli, ["users", "create", "ulla@example.com", "--name", "Ulla Samordnare",
+                                 "--role", f"coordinator:{scope}"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(runner.invoke(cli, ["users", "list", "--json"]).output)
+    assert listed[0]["roles"] == [{"role": "coordinator", "school": None, "administration": "bromma"}]
+    assert "coordinator:bromma" in runner.invoke(cli, ["users", "list"]).output
+
+
+def test_demo_has_a_coordinator_for_ekbackaskolans_administration(app, runner):
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    users = {u["email"]: u for u in json.loads(runner.invoke(cli, ["users", "list", "--json"]).output)}
+    ekbacka = db.session.scalar(select(School).where(School.slug == "ekbackaskolan"))
+    coordinator = users["annika.sandberg@skolplattformen.example"]
+    assert coordinator["roles"] == [{"role": "coordinator", "school": None,
+                                     "administration": ekbacka.administration.slug}]
 
 
 def test_users_create_refuses_a_duplicate(app, runner, factory):

@@ -18,6 +18,7 @@ GROUP_LABELS = {
 }
 ROLE_LABELS = {
     "superuser": _l("Superanvändare"),
+    "coordinator": _l("Samordnare för superanvändare"),
     "agent": _l("Servicedesk (agent)"),
     "kb_editor": _l("Redaktör för kunskapsbanken"),
     "admin": _l("Administratör av supporttjänsten"),
@@ -83,7 +84,7 @@ class UserCreateForm(FlaskForm):
                                validators=[Optional(), Length(max=80)])
     role = SelectField(_l("Roll"), choices=[("", "—")] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
                        validators=[Optional()])
-    role_school = StringField(_l("Skola för rollen (kortnamn)"), validators=[Optional(), Length(max=80)])
+    role_school = StringField(_l("Skola eller förvaltning för rollen (kortnamn)"), validators=[Optional(), Length(max=80)])
 
 
 class MembershipForm(FlaskForm):
@@ -92,7 +93,7 @@ class MembershipForm(FlaskForm):
         _l("Grupp eller roll"),
         choices=[(g, GROUP_LABELS[g]) for g in USER_GROUPS] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
     )
-    school = StringField(_l("Skola (kortnamn, valfritt)"), validators=[Optional(), Length(max=80)])
+    school = StringField(_l("Skola eller förvaltning (kortnamn, valfritt)"), validators=[Optional(), Length(max=80)])
 
 
 class UserStatusForm(FlaskForm):

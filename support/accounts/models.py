@@ -11,12 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from support.database import utcnow
 from support.extensions import db
-from support.orgs.models import School
+from support.orgs.models import Administration, School
 
 USER_GROUPS = ("pedagogue", "guardian", "student", "administrator")
-STAFF_ROLES = ("superuser", "agent", "kb_editor", "admin")
-# Roles that only make sense at a school; the others are city-wide.
+STAFF_ROLES = ("superuser", "coordinator", "agent", "kb_editor", "admin")
+# Roles that only make sense at a school, and roles scoped to one administration; the others are city-wide.
 SCHOOL_ROLES = ("superuser",)
+ADMINISTRATION_ROLES = ("coordinator",)
 
 
 class User(UserMixin, db.Model):
@@ -36,11 +37,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # In the order given, on every database (listings and `users list --json` show them so).
     groups: Mapped[list[GroupMembership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="GroupMembership.id"
     )
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleAssignment.id"
     )
 
     @property
@@ -108,10 +110,19 @@ class RoleAssignment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    # Set for roles scoped to one administration (a coordinator); school roles use school_id instead.
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
     school: Mapped[School | None] = relationship(lazy="joined")
+    administration: Mapped[Administration | None] = relationship(lazy="joined")
+
+    @property
+    def scope_slug(self) -> str | None:
+        """The school's or administration's slug the role is tied to, as `support users` writes it."""
+        place = self.school or self.administration
+        return place.slug if place else None
 
 
 class ApiToken(db.Model):

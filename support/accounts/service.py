@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from support.accounts import throttle
 from support.accounts.models import (
+    ADMINISTRATION_ROLES,
     SCHOOL_ROLES,
     STAFF_ROLES,
     USER_GROUPS,
@@ -27,7 +28,7 @@ from support.accounts.models import (
 from support.accounts.notifications import build_password_reset, send_password_reset
 from support.database import utcnow
 from support.extensions import db
-from support.orgs.models import School
+from support.orgs.models import Administration, School
 
 MIN_PASSWORD_LENGTH = 12  # OWASP ASVS 4.0 level 2 (2.1.1); only the demo's documented password is shorter
 
@@ -57,6 +58,19 @@ def resolve_school(slug: str | None) -> School | None:
     if school is None:
         raise AccountError(f"Okänd skola: {slug}")
     return school
+
+
+def resolve_administration(key: str | None) -> Administration | None:
+    """An administration by slug (`bromma`) or by id (`3`)."""
+    if not key:
+        return None
+    condition = Administration.slug == key
+    if key.isascii() and key.isdigit() and len(key) < 10:
+        condition = condition | (Administration.id == int(key))
+    administration = db.session.scalar(select(Administration).where(condition))
+    if administration is None:
+        raise AccountError(f"Okänd förvaltning: {key}")
+    return administration
 
 
 def parse_membership(spec: str) -> tuple[str, str | None]:
@@ -106,18 +120,28 @@ def add_group(user: User, group: str, school_slug: str | None = None) -> GroupMe
     return membership
 
 
-def add_role(user: User, role: str, school_slug: str | None = None) -> RoleAssignment:
+def add_role(user: User, role: str, scope: str | None = None) -> RoleAssignment:
+    """Give a staff role; `scope` is the school's slug for school roles, the administration's slug or id for
+    administration roles (a coordinator), and ignored for city-wide roles only when empty."""
     if role not in STAFF_ROLES:
         raise AccountError(f"Okänd roll: {role} (giltiga: {', '.join(STAFF_ROLES)})")
-    school = resolve_school(school_slug)
+    school = administration = None
+    if role in ADMINISTRATION_ROLES:
+        administration = resolve_administration(scope)
+        if administration is None:
+            raise AccountError(f"Rollen {role} måste knytas till en förvaltning (t.ex. {role}:bromma).")
+    else:
+        school = resolve_school(scope)
     if role in SCHOOL_ROLES and school is None:
         raise AccountError(f"Rollen {role} måste knytas till en skola (t.ex. {role}:ekbackaskolan).")
     school_id = school.id if school else None
+    administration_id = administration.id if administration else None
     for existing in user.roles:
-        if existing.role == role and existing.school_id == school_id:
+        if (existing.role == role and existing.school_id == school_id
+                and existing.administration_id == administration_id):
             existing.active = True
             return existing
-    assignment = RoleAssignment(role=role, school=school, active=True)
+    assignment = RoleAssignment(role=role, school=school, administration=administration, active=True)
     user.roles.append(assignment)
     return assignment
 

@@ -17,6 +17,7 @@ _AREA_MODULES = {
     "profile": "support.policy.admin",
     "article": "support.policy.kb",
     "kb": "support.policy.kb",
+    "network": "support.policy.network",
     "ticket": "support.policy.tickets",
 }
 

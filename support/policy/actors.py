@@ -31,3 +31,11 @@ def superuser_school_ids(user) -> set[int]:
     if not is_authenticated(user):
         return set()
     return {r.school_id for r in user.roles if r.active and r.role == "superuser" and r.school_id}
+
+
+def coordinated_administration_ids(user) -> set[int]:
+    """The administrations this person coordinates the superusers of."""
+    if not is_authenticated(user):
+        return set()
+    return {r.administration_id for r in user.roles
+            if r.active and r.role == "coordinator" and r.administration_id}

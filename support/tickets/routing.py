@@ -28,13 +28,16 @@ class Route:
 
 
 def school_superusers(school_id: int | None) -> list[User]:
-    """The active superusers of a school: the members of its tier-1 queue."""
+    """The available superusers of a school, the members of its tier-1 queue: active, and not marked away today
+    (support.network), so an away superuser's school falls back to tier 2 when nobody else is there."""
+    from support.network.service import away_user_ids
+
     if school_id is None:
         return []
     return list(db.session.scalars(
         select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(RoleAssignment.role == "superuser", RoleAssignment.school_id == school_id,
-               RoleAssignment.active.is_(True), User.active.is_(True))
+               RoleAssignment.active.is_(True), User.active.is_(True), User.id.not_in(away_user_ids()))
         .order_by(User.name)
     ).unique())
 

@@ -1,0 +1,1 @@
+"""The superuser network: directory, availability, appointments and training (issue 13)."""

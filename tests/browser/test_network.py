@@ -1,0 +1,77 @@
+"""The superuser network in a real browser: a coordinator appoints and records training, a superuser marks
+themselves away, a teacher finds their superuser on Min skola; each page axe-clean on a phone and a desktop."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
+
+WIDTHS = (390, 1366)
+
+
+def check_at_both_widths(page, axe_check, name: str) -> None:
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        axe_check(page)
+        page.screenshot(path=f"/tmp/network-{name}-{width}.png", full_page=True)
+
+
+def _stockholm_today(live_server):
+    from support.network.service import today
+
+    with live_server.app.app_context():
+        return today()
+
+
+def test_a_coordinator_appoints_a_superuser_and_records_training(page, live_server, login_page, axe_check):
+    teacher = live_server.create_user(name="Vera Utsedd", groups=["pedagogue:ekbackaskolan"])
+    coordinator = live_server.create_user(name="Cora Samordnare", roles=["coordinator:bromma"])
+    login_page(page, coordinator)
+    page.get_by_role("link", name="Superanvändarnätverket").first.click()
+    page.get_by_label("Sök skola").fill("Ekbacka")
+    page.get_by_role("button", name="Visa skolor").click()
+    page.get_by_role("link", name="Ekbackaskolan").click()
+    page.get_by_label("Personens e-postadress").fill(teacher)
+    page.get_by_label("Schema").check()
+    page.get_by_label("Frånvaro och närvaro").check()
+    page.get_by_role("button", name="Utse superanvändare").click()
+    expect(page.locator(".flash-success")).to_contain_text("Vera Utsedd är utsedd till superanvändare.")
+    page.get_by_text("Registrera utbildning för Vera Utsedd").click()
+    card = page.locator(".superuser-card", has_text="Vera Utsedd")
+    card.get_by_label("Utbildning", exact=True).select_option("basic")
+    card.get_by_label("Datum då utbildningen avslutades").fill(_stockholm_today(live_server).isoformat())
+    card.get_by_role("button", name="Registrera utbildning").click()
+    expect(page.locator(".flash-success")).to_contain_text("Utbildningen är registrerad för Vera Utsedd.")
+    expect(page.locator(".superuser-card", has_text="Vera Utsedd")).not_to_contain_text("Behöver repetition")
+    check_at_both_widths(page, axe_check, "school")
+
+
+def test_a_superuser_marks_themselves_away_with_a_stand_in(page, live_server, login_page, axe_check):
+    away = live_server.create_user(name="Siv Semester", groups=["pedagogue:hasselbyskolan"],
+                                   roles=["superuser:hasselbyskolan"])
+    login_page(page, away)
+    page.get_by_role("link", name="Min skola").first.click()
+    day = _stockholm_today(live_server)
+    page.get_by_label("Första dagen jag är borta").fill(day.isoformat())
+    page.get_by_label("Sista dagen jag är borta").fill((day + timedelta(days=14)).isoformat())
+    page.get_by_label("Ersättare (valfritt)").select_option(label="Jonas Ek")
+    page.get_by_role("button", name="Spara frånvaro").click()
+    expect(page.locator(".flash-success")).to_contain_text("Din frånvaro är sparad.")
+    expect(page.locator(".superuser-card", has_text="Siv Semester")).to_contain_text("Ersättare: Jonas Ek")
+    check_at_both_widths(page, axe_check, "away")
+    page.get_by_role("button", name="Ta bort frånvaron").click()
+    expect(page.locator(".flash-success")).to_contain_text("Frånvaron är borttagen.")
+
+
+def test_a_teacher_finds_their_superuser_on_min_skola(page, live_server, login_page, axe_check):
+    teacher = live_server.create_user(name="Tea Lärare", groups=["pedagogue:ekbackaskolan"])
+    login_page(page, teacher)
+    page.get_by_role("link", name="Min skola").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min skola: Ekbackaskolan")
+    karin = page.locator(".superuser-card", has_text="Karin Lindqvist")
+    expect(karin.get_by_role("link", name="karin.lindqvist@skolplattformen.example")).to_be_visible()
+    expect(page.get_by_text("support+ekbackaskolan@", exact=False).first).to_be_visible()
+    check_at_both_widths(page, axe_check, "min-skola")
