@@ -38,6 +38,9 @@ def defaults(instance_dir: Path) -> dict:
         "INBOUND_MAX_RECIPIENTS": 50,
         "INBOUND_RATE_PER_SENDER": "60 per 10 minutes",
         "INBOUND_RATE_PER_CLIENT": "600 per minute",
+        # The SMTP process only commits and the worker files; True files each message on a background thread of the
+        # SMTP process right after its commit, which costs most of the ingest rate (docs/decisions.md, "E-mail").
+        "INBOUND_PROCESS_IN_SMTP": False,
         "INBOUND_RAW_RETENTION_DAYS": 90,  # raw mail kept this long after processing (retention job later)
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVICEDESK_PHONE": "08-465 004 00",

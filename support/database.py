@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -50,3 +52,18 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def use_write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite in WAL mode: a commit is one append and one fsync (synchronous=FULL keeps it durable), and readers
+    never block the one writer, which the SMTP process, the worker and the web app share."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def register_engine_events() -> None:
+    if not event.contains(Engine, "connect", use_write_ahead_log):
+        event.listen(Engine, "connect", use_write_ahead_log)

@@ -9,12 +9,14 @@ one transaction, and the ticket service's Message-ID uniqueness makes a re-run a
 from __future__ import annotations
 
 import email.policy
+import functools
 import logging
 from email.parser import BytesHeaderParser
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from support.channels.email import tickets
 from support.channels.email.automail import ignore_reason, is_bounce
@@ -61,26 +63,26 @@ def _school_of(recipients: list[str]):
 
 # --- raw first ---------------------------------------------------------------------------------------------------
 
-def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str):
-    """Add the message as received; `(row, False)` when a message with its Message-ID is already stored. The
-    caller commits (the SMTP server answers 250 only after that commit)."""
+def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str) -> tuple[int, bool]:
+    """Add the message as received: `(id, True)`, or `(id of the stored one, False)` when a message with its
+    Message-ID is already stored. One INSERT … ON CONFLICT DO NOTHING, so several connections (and a resend racing
+    its original) never make two rows; the caller commits (the SMTP server answers 250 only after that commit)."""
     key = raw_message_id(raw)
-    existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
-    if existing is not None:
-        return existing, False
-    row = InboundMail(message_id=key, raw=raw, size=len(raw), envelope_from=(envelope_from or "")[:320],
-                      envelope_to=[address[:320] for address in envelope_to][:100],
-                      client_address=client_address[:64], received_at=utcnow(), state="pending")
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        # The same message arrived on another connection at the same moment.
-        existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+    values = {"message_id": key, "raw": raw, "size": len(raw), "envelope_from": (envelope_from or "")[:320],
+              "envelope_to": [address[:320] for address in envelope_to][:100],
+              "client_address": client_address[:64], "received_at": utcnow()}
+    new_id = db.session.execute(_insert_new(db.session.get_bind().dialect.name), values).scalar()
+    if new_id is not None:
+        return new_id, True
+    return db.session.scalar(select(InboundMail.id).where(InboundMail.message_id == key)), False
+
+
+@functools.cache
+def _insert_new(dialect: str):
+    """The one statement (compiled once) that stores a message unless its Message-ID is already stored."""
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (insert(InboundMail).values(state="pending", reason="", subject="", from_address="", attempts=0)
+            .on_conflict_do_nothing(index_elements=["message_id"]).returning(InboundMail.id))
 
 
 # --- processing -------------------------------------------------------------------------------------------------
