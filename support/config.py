@@ -41,7 +41,11 @@ def defaults(instance_dir: Path) -> dict:
         # The SMTP process only commits and the worker files; True files each message on a background thread of the
         # SMTP process right after its commit, which costs most of the ingest rate (docs/decisions.md, "E-mail").
         "INBOUND_PROCESS_IN_SMTP": False,
-        "INBOUND_RAW_RETENTION_DAYS": 90,  # raw mail kept this long after processing (retention job later)
+        "INBOUND_RAW_RETENTION_DAYS": 90,
+        # The second guard against mail loops, beyond the headers: at most this many automatic answers
+        # (receipts) per address per window (FreeScout's figure); later mail is filed without one.
+        "AUTO_REPLIES_PER_ADDRESS": 10,
+        "AUTO_REPLY_WINDOW_MINUTES": 180,  # raw mail kept this long after processing (retention job later)
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVICEDESK_PHONE": "08-465 004 00",
         "SERVICEDESK_HOURS": DEFAULT_SERVICEDESK_HOURS,

@@ -55,7 +55,8 @@ class ParsedMail:
 
 
 RULE_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "x-auto-response-suppress", "precedence",
-                "list-id", "list-unsubscribe", "list-post", "return-path", "x-loop", "authentication-results")
+                "list-id", "list-unsubscribe", "list-post", "return-path", "x-loop", "authentication-results",
+                "x-failed-recipients")
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -81,6 +82,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     _Body(message, parsed).collect()
     if not parsed.text.strip() and message.get_content_maintype() == "multipart" and not parsed.files:
         parsed.text = _decode_bytes(raw.replace(b"\r\n", b"\n").partition(b"\n\n")[2], None)
+    parsed.failed_recipients = _failed_recipients(message, parsed.headers.get("x-failed-recipients", ""))
     parsed.defects = sorted({type(defect).__name__ for part in _walk(message) for defect in part.defects})
     return parsed
 
@@ -202,6 +204,27 @@ def _walk(message, depth: int = 0):
             payload = part.get_payload()
             if isinstance(payload, list):
                 stack.extend((child, level + 1) for child in reversed(payload))
+
+
+def _failed_recipients(message, x_failed_recipients: str) -> list[str]:
+    """The addresses a delivery-status report says failed (Action: failed), or Exim's X-Failed-Recipients."""
+    found: list[str] = []
+
+    def add(value: str) -> None:
+        address = _clean_text(value.rpartition(";")[2]).strip().strip("<>").lower()
+        if "@" in address and len(address) <= 254 and address not in found and len(found) < MAX_ADDRESSES:
+            found.append(address)
+
+    for part in _walk(message):
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks[:MAX_ADDRESSES] if isinstance(blocks, list) else []:
+            if _header(block, "Action", None).strip().lower().startswith("failed"):
+                add(_header(block, "Final-Recipient", None) or _header(block, "Original-Recipient", None))
+    for value in x_failed_recipients.split(","):
+        add(value)
+    return found
 
 
 # --- body ------------------------------------------------------------------------------------------------------

@@ -169,6 +169,16 @@ def _parse(row: InboundMail) -> ParsedMail:
         raise TicketError(f"Meddelandet kunde inte tolkas: {type(error).__name__}: {str(error)[:300]}") from error
 
 
+def _mark_failing_addresses(row: InboundMail, mail: ParsedMail) -> None:
+    """A bounce names the addresses our mail could not reach; people with those addresses are marked."""
+    from support.accounts.service import mark_email_failing
+
+    marked = [address for address in mail.failed_recipients
+              if support_recipient(address) is None and mark_email_failing(address, mail.subject or row.reason)]
+    if marked:
+        row.reason = f"{row.reason}: {', '.join(marked[:10])}"[:2000]
+
+
 def _file(row: InboundMail) -> None:
     mail = _parse(row)
     row.subject = mail.subject[:200]
@@ -180,7 +190,7 @@ def _file(row: InboundMail) -> None:
         row.state = "ignored"
         row.reason = reason
         if is_bounce(mail):
-            log.info("inbound mail %s is a bounce", row.id)
+            _mark_failing_addresses(row, mail)
         return
     sender_address = mail.from_address if "@" in mail.from_address else row.envelope_from
     sender = tickets.find_sender(sender_address, mail.from_name)
