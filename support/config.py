@@ -42,6 +42,9 @@ def defaults(instance_dir: Path) -> dict:
         # SMTP process right after its commit, which costs most of the ingest rate (docs/decisions.md, "E-mail").
         "INBOUND_PROCESS_IN_SMTP": False,
         "INBOUND_RAW_RETENTION_DAYS": 90,
+        # The authserv-id our receiving relay writes in Authentication-Results (e.g. mx.skolplattformen.example);
+        # empty trusts the topmost such header whoever added it.
+        "INBOUND_AUTHSERV_ID": "",
         # The second guard against mail loops, beyond the headers: at most this many automatic answers
         # (receipts) per address per window (FreeScout's figure); later mail is filed without one.
         "AUTO_REPLIES_PER_ADDRESS": 10,

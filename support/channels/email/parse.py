@@ -30,6 +30,7 @@ MAX_ADDRESSES = 200
 SIGNATURE_TYPES = frozenset({"application/pgp-signature", "application/pkcs7-signature",
                              "application/x-pkcs7-signature"})
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+ANGLE_ADDRESS = re.compile(r"<([^<>\s@]{1,64}@[^<>\s@]{1,255})>\s*$")
 
 
 @dataclass
@@ -150,6 +151,10 @@ def _sender(message, fallback: str | None) -> tuple[str, str]:
         addresses = ()
     raw = _repair(_raw_header(message, "From"), fallback)
     if not addresses:
+        bracketed = ANGLE_ADDRESS.search(raw)
+        if bracketed:  # e.g. an encoded name with a line break in it: the address is what the brackets hold
+            name = _decoded_words(raw[:bracketed.start()].strip().strip('"'))
+            return _clean_text(bracketed.group(1)).lower(), " ".join(_clean_text(name).split())
         name, address = email.utils.parseaddr(" ".join(raw.split()))
         return _clean_text(address).lower(), _clean_text(name)
     address = _repair(addresses[0].addr_spec, fallback).lower()
@@ -168,6 +173,13 @@ def _sender(message, fallback: str | None) -> tuple[str, str]:
         if comment and "@" not in comment.group(1):
             name = comment.group(1).strip()
     return _clean_text(address), _clean_text(name)
+
+
+def _decoded_words(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value))) if value else ""
+    except (LookupError, ValueError, UnicodeError):
+        return value
 
 
 def _addresses(message, name: str, fallback: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from support.channels.email import tickets
+from support.channels.email.authentication import failed_authentication
 from support.channels.email.automail import ignore_reason, is_bounce
 from support.channels.email.models import InboundMail
 from support.channels.email.parse import ParsedMail, parse_mail, raw_message_id
@@ -169,6 +170,16 @@ def _parse(row: InboundMail) -> ParsedMail:
         raise TicketError(f"Meddelandet kunde inte tolkas: {type(error).__name__}: {str(error)[:300]}") from error
 
 
+def _unverified_staff(sender, mail: ParsedMail) -> str:
+    """What the relay's checks said when mail claiming a staff address failed them ("" otherwise): such mail
+    never acts as that staff member (no replies on tickets, no CC'd participants)."""
+    from support.policy.tickets import is_ticket_staff
+
+    if not is_ticket_staff(sender):
+        return ""
+    return failed_authentication(mail, current_app.config["INBOUND_AUTHSERV_ID"])
+
+
 def _mark_failing_addresses(row: InboundMail, mail: ParsedMail) -> None:
     """A bounce names the addresses our mail could not reach; people with those addresses are marked."""
     from support.accounts.service import mark_email_failing
@@ -194,8 +205,9 @@ def _file(row: InboundMail) -> None:
         return
     sender_address = mail.from_address if "@" in mail.from_address else row.envelope_from
     sender = tickets.find_sender(sender_address, mail.from_name)
+    unverified = _unverified_staff(sender, mail)
     thread = tickets.thread_ticket(mail)
-    if thread is not None and tickets.may_write_on(sender, thread):
+    if thread is not None and not unverified and tickets.may_write_on(sender, thread):
         try:
             with db.session.begin_nested():
                 tickets.file_reply(thread, mail, author=sender, message_id=row.message_id)
@@ -205,6 +217,6 @@ def _file(row: InboundMail) -> None:
         except TicketError as error:  # e.g. closed: the mail becomes a new ticket that links to the old one
             row.reason = str(error)
     ticket = tickets.file_new_ticket(mail, requester=sender, school=_school_of(row.envelope_to),
-                                     message_id=row.message_id, related=thread)
+                                     message_id=row.message_id, related=thread, unverified=unverified)
     row.state, row.ticket_id = "processed", ticket.id
     row.reason = f"Nytt ärende #{ticket.number}" + (f" (gäller #{thread.number})" if thread is not None else "")
