@@ -38,7 +38,7 @@ STAFF_CATEGORIES = {
     "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
 }
 OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
-ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged")
+ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged", "requester_escalated")
 
 
 # --- preferences -----------------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def public_reply(ticket, message) -> None:
                   f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
         return
     _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
-          exclude=author, message=message)
+          exclude=author, message=message, signature=signature(author, ticket))
 
 
 def ticket_resolved(ticket, *, actor=None) -> None:
@@ -181,6 +181,23 @@ def ticket_resolved(ticket, *, actor=None) -> None:
 def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
     _send(ticket, queue_members(ticket), "queue_escalated", "escalated", f"Eskalerat ärende: {ticket.subject}",
           exclude=actor, reason=reason)
+    if ticket.tier == 2:
+        _send(ticket, requesters(ticket), "requester_escalated", "moved_to_servicedesk",
+              f"Ditt ärende har lämnats över till servicedesk: {ticket.subject}", exclude=actor)
+
+
+def signature(author, ticket) -> str:
+    """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
+    are hidden; the service desk signs as itself."""
+    from support.policy.actors import roles_of
+
+    roles = roles_of(author)
+    if author is None or roles & {"agent", "admin"} or "superuser" not in roles:
+        return current_app.config["MAIL_FROM_NAME"]
+    school = ticket.school.name if ticket.school is not None else ""
+    if current_app.config.get("HIDE_STAFF_NAMES"):
+        return f"Superanvändarna på {school}" if school else "Superanvändarna"
+    return f"{author.name}\nSuperanvändare på {school}" if school else author.name
 
 
 def ticket_merged(source, into, *, actor=None) -> None:
