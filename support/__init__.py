@@ -12,7 +12,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Build the web application; `config` overrides the SUPPORT_* environment (tests pass their own)."""
     from support import config as settings
-    from support.database import serialise_sqlite_writes
+    from support.database import register_engine_events, serialise_sqlite_writes
     from support.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from support.i18n import select_locale, select_timezone
 
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = BoundedIntegerConverter
 
+    register_engine_events()
     db.init_app(app)
     with app.app_context():
         serialise_sqlite_writes(db.engine)

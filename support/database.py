@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -76,3 +78,18 @@ def serialise_sqlite_writes(engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def use_write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite in WAL mode: a commit is one append and one fsync (synchronous=FULL keeps it durable), and readers
+    never block the one writer, which the SMTP process, the worker and the web app share."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def register_engine_events() -> None:
+    if not event.contains(Engine, "connect", use_write_ahead_log):
+        event.listen(Engine, "connect", use_write_ahead_log)

@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     # (sign-out, new password, deactivation).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
+    # Set when a delivery report says mail to `email` failed; staff see it on the person and their tickets.
+    email_failing_since: Mapped[datetime | None]
+    email_failure: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # In the order given, on every database (listings and `users list --json` show them so).

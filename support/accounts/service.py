@@ -51,6 +51,18 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
+def mark_email_failing(address: str, detail: str) -> User | None:
+    """A delivery report says mail to `address` failed: staff see it on the person and on their tickets.
+    Returns the user, or None when nobody has that address."""
+    user = find_user_by_email(address)
+    if user is None:
+        return None
+    if user.email_failing_since is None:
+        user.email_failing_since = utcnow()
+    user.email_failure = " ".join(detail.split())[:300]
+    return user
+
+
 def resolve_school(slug: str | None) -> School | None:
     if not slug:
         return None

@@ -69,8 +69,11 @@ def render_message(mail: OutgoingMail, *, body_text: str | None = None) -> Email
     message["To"] = ", ".join(mail.to_addrs)
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
-    message["Auto-Submitted"] = "auto-generated"
-    for name, value in (mail.headers or {}).items():
+    headers = dict(mail.headers or {})
+    # RFC 3834: answers to someone's mail (receipts, ticket notices) are auto-replied, the rest auto-generated;
+    # either way no well-behaved responder answers them.
+    message["Auto-Submitted"] = headers.pop("Auto-Submitted", "auto-generated")
+    for name, value in headers.items():
         message[name] = value
     message.set_content(mail.body_text if body_text is None else body_text)
     if mail.body_html:

@@ -10,18 +10,24 @@ Users may turn off the categories in OPTIONAL_CATEGORIES (the profile page rende
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from support.accounts.models import RoleAssignment, User
+from support.database import utcnow
 from support.extensions import db
+from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
-from support.tickets.models import NotificationPreference
+from support.tickets.models import NotificationPreference, Ticket
 from support.tickets.routing import queue_label
+
+log = logging.getLogger(__name__)
 
 REQUESTER_CATEGORIES = {
     "requester_created": _l("Kvitto när jag har skickat ett ärende"),
@@ -116,7 +122,8 @@ def _send(ticket, people, category: str, template: str, subject: str, *, exclude
         body = render_template(f"mail/tickets/{template}.txt", ticket=ticket, recipient=person,
                                url=ticket_url(ticket), local_time=local_time,
                                priority_label=PRIORITY_LABELS[ticket.priority], **context)
-        headers = {"Reply-To": support_address(), "X-Ticket-Number": str(ticket.number)}
+        headers = {"Reply-To": support_address(), "X-Ticket-Number": str(ticket.number),
+                   "Auto-Submitted": "auto-replied"}
         message_id = None
         if first and sent == 0:
             message_id = ticket.thread_message_id  # the first mail starts the thread
@@ -129,13 +136,30 @@ def _send(ticket, people, category: str, template: str, subject: str, *, exclude
     return sent
 
 
+def receipts_allowed(person) -> bool:
+    """Fewer than AUTO_REPLIES_PER_ADDRESS receipts to this person within the window: a mail loop with an
+    auto-responder that our header checks miss stops there."""
+    if person is None:
+        return False
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=int(config["AUTO_REPLY_WINDOW_MINUTES"]))
+    sent = db.session.scalar(
+        select(func.count(OutgoingMail.id)).join(Ticket, Ticket.id == OutgoingMail.ticket_id)
+        .where(OutgoingMail.category == "ticket_requester_created", Ticket.requester_id == person.id,
+               OutgoingMail.created_at >= since))
+    return sent < int(config["AUTO_REPLIES_PER_ADDRESS"])
+
+
 def ticket_created(ticket, *, actor=None) -> None:
     """The requester's receipt (number, expected response time) and the queue's notice."""
     from support.tickets.sla import describe_minutes, targets
 
     first_minutes = targets()[ticket.priority][0]
-    _send(ticket, [ticket.requester], "requester_created", "created", f"Vi har tagit emot ditt ärende: "
-          f"{ticket.subject}", first=True, expected=describe_minutes(first_minutes))
+    if ticket.channel != "email" or receipts_allowed(ticket.requester):
+        _send(ticket, [ticket.requester], "requester_created", "created", f"Vi har tagit emot ditt ärende: "
+              f"{ticket.subject}", first=True, expected=describe_minutes(first_minutes))
+    else:
+        log.warning("no receipt for ticket %s: its requester had the most automatic answers allowed", ticket.number)
     _send(ticket, queue_members(ticket), "queue_new", "queue_new", f"Nytt ärende: {ticket.subject}", exclude=actor)
 
 
@@ -148,7 +172,8 @@ def public_reply(ticket, message) -> None:
                   f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
         return
     _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
-          exclude=author, message=message, greets=opens_with_greeting(message.body))
+          exclude=author, message=message, greets=opens_with_greeting(message.body),
+          signature=signature(author, ticket))
 
 
 # "Hej Erik! … Hej Erik!": a reply (or canned response) that greets already gets no second greeting from the mail.
@@ -168,6 +193,20 @@ def ticket_resolved(ticket, *, actor=None) -> None:
 def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
     _send(ticket, queue_members(ticket), "queue_escalated", "escalated", f"Eskalerat ärende: {ticket.subject}",
           exclude=actor, reason=reason)
+
+
+def signature(author, ticket) -> str:
+    """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
+    are hidden; the service desk signs as itself."""
+    from support.policy.actors import roles_of
+
+    roles = roles_of(author)
+    if author is None or roles & {"agent", "admin"} or "superuser" not in roles:
+        return current_app.config["MAIL_FROM_NAME"]
+    school = ticket.school.name if ticket.school is not None else ""
+    if current_app.config.get("HIDE_STAFF_NAMES"):
+        return f"Superanvändarna på {school}" if school else "Superanvändarna"
+    return f"{author.name}\nSuperanvändare på {school}" if school else author.name
 
 
 def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_school_id: int | None) -> None:

@@ -67,8 +67,8 @@ ALLOWED_TRANSITIONS = {
 
 __all__ = [
     "AttachmentError", "IncomingFile", "NotAllowed", "TicketError", "active_repliers", "add_attachments",
-    "add_participant", "assign", "change_state", "create_ticket", "deescalate", "escalate", "find_or_create_contact",
-    "get_ticket_for",
+    "add_flag", "add_participant", "assign", "change_state", "create_ticket", "deescalate", "escalate",
+    "find_or_create_contact", "get_ticket_for",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
 ]
@@ -249,6 +249,12 @@ def _clean_body(body: str, *, what: str = "Beskriv vad det gäller.") -> str:
     if len(body) > MAX_BODY:
         raise TicketError(f"Texten får vara högst {MAX_BODY} tecken.")
     return body
+
+
+def add_flag(ticket: Ticket, flag: str) -> None:
+    """Mark the ticket for staff (e.g. "unverified_sender": mail that claimed a staff address failed its checks)."""
+    if flag not in (ticket.flags or []):
+        ticket.flags = [*(ticket.flags or []), flag]
 
 
 def _flag_personal_numbers(ticket: Ticket, *texts: str) -> None:

@@ -31,6 +31,7 @@ MAX_ADDRESSES = 200
 SIGNATURE_TYPES = frozenset({"application/pgp-signature", "application/pkcs7-signature",
                              "application/x-pkcs7-signature"})
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+ANGLE_ADDRESS = re.compile(r"<([^<>\s@]{1,64}@[^<>\s@]{1,255})>\s*$")
 
 
 @dataclass
@@ -56,7 +57,8 @@ class ParsedMail:
 
 
 RULE_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "x-auto-response-suppress", "precedence",
-                "list-id", "list-unsubscribe", "list-post", "return-path", "x-loop", "authentication-results")
+                "list-id", "list-unsubscribe", "list-post", "return-path", "x-loop", "authentication-results",
+                "x-failed-recipients")
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -82,6 +84,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     _Body(message, parsed).collect()
     if not parsed.text.strip() and message.get_content_maintype() == "multipart" and not parsed.files:
         parsed.text = _decode_bytes(raw.replace(b"\r\n", b"\n").partition(b"\n\n")[2], None)
+    parsed.failed_recipients = _failed_recipients(message, parsed.headers.get("x-failed-recipients", ""))
     parsed.defects = sorted({type(defect).__name__ for part in _walk(message) for defect in part.defects})
     return parsed
 
@@ -165,6 +168,10 @@ def _sender(message, fallback: str | None) -> tuple[str, str]:
         addresses = ()
     raw = _repair(_raw_header(message, "From"), fallback)
     if not addresses:
+        bracketed = ANGLE_ADDRESS.search(raw)
+        if bracketed:  # e.g. an encoded name with a line break in it: the address is what the brackets hold
+            name = _decoded_words(raw[:bracketed.start()].strip().strip('"'))
+            return _clean_text(bracketed.group(1)).lower(), " ".join(_clean_text(name).split())
         name, address = email.utils.parseaddr(" ".join(raw.split()))
         return _clean_text(address).lower(), _clean_text(name)
     address = _repair(addresses[0].addr_spec, fallback).lower()
@@ -183,6 +190,13 @@ def _sender(message, fallback: str | None) -> tuple[str, str]:
         if comment and "@" not in comment.group(1):
             name = comment.group(1).strip()
     return _clean_text(address), _clean_text(name)
+
+
+def _decoded_words(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value))) if value else ""
+    except (LookupError, ValueError, UnicodeError):
+        return value
 
 
 def _addresses(message, name: str, fallback: str | None) -> list[str]:
@@ -222,6 +236,27 @@ def _walk(message, depth: int = 0):
             payload = part.get_payload()
             if isinstance(payload, list):
                 stack.extend((child, level + 1) for child in reversed(payload))
+
+
+def _failed_recipients(message, x_failed_recipients: str) -> list[str]:
+    """The addresses a delivery-status report says failed (Action: failed), or Exim's X-Failed-Recipients."""
+    found: list[str] = []
+
+    def add(value: str) -> None:
+        address = _clean_text(value.rpartition(";")[2]).strip().strip("<>").lower()
+        if "@" in address and len(address) <= 254 and address not in found and len(found) < MAX_ADDRESSES:
+            found.append(address)
+
+    for part in _walk(message):
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks[:MAX_ADDRESSES] if isinstance(blocks, list) else []:
+            if _header(block, "Action", None).strip().lower().startswith("failed"):
+                add(_header(block, "Final-Recipient", None) or _header(block, "Original-Recipient", None))
+    for value in x_failed_recipients.split(","):
+        add(value)
+    return found
 
 
 # --- body ------------------------------------------------------------------------------------------------------

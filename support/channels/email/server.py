@@ -5,15 +5,17 @@ committed, so a sending server keeps and retries whatever we could not store (Re
 - Size: aiosmtpd's `data_size_limit` refuses larger messages with 552 before they are stored.
 - Rate: per envelope sender and per client address (the `limits` library in the shared rate-limit store); too many
   answers 451 so good senders come back later.
-- DATA: the bytes are committed in a thread with its own app context; a database that cannot commit answers 451.
-  A message whose Message-ID we already hold answers 250 without a second row. After the commit the message is
-  processed in the background (best effort: the worker drains whatever is left pending).
+- DATA: the bytes are committed by one thread that groups what every connection sent meanwhile into one
+  transaction; a database that cannot commit answers 451. A message whose Message-ID we already hold answers 250
+  without a second row. Filing is the worker's (SUPPORT_INBOUND_PROCESS_IN_SMTP turns on filing here, on a
+  background thread, right after the commit; see docs/decisions.md for why it is off).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import signal
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,7 +43,7 @@ TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 class InboundHandler:
     """aiosmtpd hooks; every database call runs in a thread inside the Flask app's context."""
 
-    def __init__(self, app: Flask, *, process_after_commit: bool = True):
+    def __init__(self, app: Flask, *, process_after_commit: bool):
         self.app = app
         self.process_after_commit = process_after_commit
         config = app.config
@@ -51,6 +53,7 @@ class InboundHandler:
         self.per_client = parse(config["INBOUND_RATE_PER_CLIENT"])
         self.namespace = config.get("RATELIMIT_KEY_PREFIX") or "support"
         self.max_recipients = int(config["INBOUND_MAX_RECIPIENTS"])
+        self.committer = GroupCommitter(app)
         # One processing thread: mail is turned into tickets in the order it arrived, off the SMTP loop.
         self.processor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-processing")
         self._pending: set[Future] = set()
@@ -75,9 +78,11 @@ class InboundHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
-        loop = asyncio.get_running_loop()
         try:
-            known = await loop.run_in_executor(None, self._in_app, _recipient_is_ours, address)
+            known = self._in_app(_is_support_address, address)
+            if known is None:  # a school alias: is there such a school?
+                known = await asyncio.get_running_loop().run_in_executor(
+                    None, self._in_app, _school_alias_exists, address)
         except SQLAlchemyError:
             log.exception("smtp: could not check recipient")
             return TRY_LATER
@@ -88,14 +93,12 @@ class InboundHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        loop = asyncio.get_running_loop()
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            inbound_id, created = await loop.run_in_executor(
-                None, self._in_app, _commit_raw, raw, envelope.mail_from or "", list(envelope.rcpt_tos),
-                _client_address(session))
+            inbound_id, created = await asyncio.wrap_future(self.committer.submit(
+                raw, envelope.mail_from or "", list(envelope.rcpt_tos), _client_address(session)))
         except Exception:  # the database is down or locked: the sender keeps the mail and retries
             log.exception("smtp: could not commit an inbound message; answering 451")
             return TRY_LATER
@@ -131,6 +134,7 @@ class InboundHandler:
             future.exception(timeout=timeout)
 
     def close(self) -> None:
+        self.committer.close()
         self.processor.shutdown(wait=True)
 
 
@@ -141,30 +145,85 @@ def _client_address(session) -> str:
     return str(peer or "unknown")[:64]
 
 
-def _recipient_is_ours(address: str) -> bool:
-    from support.channels.email.service import school_for_recipient, support_recipient
+def _is_support_address(address: str) -> bool | None:
+    """True for support@, False for what is not ours, None for a school alias (the database decides)."""
+    from support.channels.email.service import support_recipient
 
     recipient = support_recipient(address)
-    return recipient is not None and (recipient == "" or school_for_recipient(address) is not None)
+    return None if recipient else recipient == ""
 
 
-def _commit_raw(raw: bytes, envelope_from: str, envelope_to: list[str], client_address: str) -> tuple[int, bool]:
-    from support.channels.email.service import store_raw
+def _school_alias_exists(address: str) -> bool:
+    from support.channels.email.service import school_for_recipient
 
-    try:
-        row, created = store_raw(raw, envelope_from=envelope_from, envelope_to=envelope_to,
-                                 client_address=client_address)
-        db.session.commit()
-        return row.id, created
-    except Exception:
-        db.session.rollback()
-        raise
+    return school_for_recipient(address) is not None
+
+
+class GroupCommitter:
+    """One thread commits the raw messages: whatever arrived on every connection while the previous commit ran
+    goes into the next transaction, so four senders pay for one commit (and one fsync) between them. Each
+    submitter gets `(id, created)` only once its row is committed, or the exception."""
+
+    MAX_BATCH = 100
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="inbound-commit", daemon=True)
+        self.thread.start()
+
+    def submit(self, raw: bytes, envelope_from: str, envelope_to: list[str], client_address: str) -> Future:
+        future: Future = Future()
+        self.queue.put((future, (raw, envelope_from, envelope_to, client_address)))
+        return future
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    item = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self.queue.put(None)
+                    break
+                batch.append(item)
+            self._commit(batch)
+
+    def _commit(self, batch) -> None:
+        from support.channels.email import service
+
+        with self.app.app_context():
+            try:
+                results = [service.store_raw(raw, envelope_from=sender, envelope_to=recipients,
+                                             client_address=client) for _future, (raw, sender, recipients, client)
+                           in batch]
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - every sender in the batch gets 451 and retries
+                db.session.rollback()
+                for future, _message in batch:
+                    future.set_exception(error)
+                return
+            finally:
+                db.session.remove()
+        for (future, _message), result in zip(batch, results, strict=True):
+            future.set_result(result)
 
 
 class InboundServer:
     """The server on its own thread and event loop (aiosmtpd's Controller): `start()`, `stop()`."""
 
-    def __init__(self, app: Flask, host: str, port: int, *, process_after_commit: bool = True):
+    def __init__(self, app: Flask, host: str, port: int, *, process_after_commit: bool | None = None):
+        if process_after_commit is None:
+            process_after_commit = bool(app.config["INBOUND_PROCESS_IN_SMTP"])
         self.handler = InboundHandler(app, process_after_commit=process_after_commit)
         self.host, self.port = host, port
         self.controller = Controller(

@@ -9,14 +9,17 @@ one transaction, and the ticket service's Message-ID uniqueness makes a re-run a
 from __future__ import annotations
 
 import email.policy
+import functools
 import logging
 from email.parser import BytesHeaderParser
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from support.channels.email import tickets
+from support.channels.email.authentication import failed_authentication
 from support.channels.email.automail import ignore_reason, is_bounce
 from support.channels.email.models import InboundMail
 from support.channels.email.parse import ParsedMail, parse_mail, raw_message_id
@@ -61,26 +64,26 @@ def _school_of(recipients: list[str]):
 
 # --- raw first ---------------------------------------------------------------------------------------------------
 
-def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str):
-    """Add the message as received; `(row, False)` when a message with its Message-ID is already stored. The
-    caller commits (the SMTP server answers 250 only after that commit)."""
+def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str) -> tuple[int, bool]:
+    """Add the message as received: `(id, True)`, or `(id of the stored one, False)` when a message with its
+    Message-ID is already stored. One INSERT … ON CONFLICT DO NOTHING, so several connections (and a resend racing
+    its original) never make two rows; the caller commits (the SMTP server answers 250 only after that commit)."""
     key = raw_message_id(raw)
-    existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
-    if existing is not None:
-        return existing, False
-    row = InboundMail(message_id=key, raw=raw, size=len(raw), envelope_from=(envelope_from or "")[:320],
-                      envelope_to=[address[:320] for address in envelope_to][:100],
-                      client_address=client_address[:64], received_at=utcnow(), state="pending")
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        # The same message arrived on another connection at the same moment.
-        existing = db.session.scalar(select(InboundMail).where(InboundMail.message_id == key))
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+    values = {"message_id": key, "raw": raw, "size": len(raw), "envelope_from": (envelope_from or "")[:320],
+              "envelope_to": [address[:320] for address in envelope_to][:100],
+              "client_address": client_address[:64], "received_at": utcnow()}
+    new_id = db.session.execute(_insert_new(db.session.get_bind().dialect.name), values).scalar()
+    if new_id is not None:
+        return new_id, True
+    return db.session.scalar(select(InboundMail.id).where(InboundMail.message_id == key)), False
+
+
+@functools.cache
+def _insert_new(dialect: str):
+    """The one statement (compiled once) that stores a message unless its Message-ID is already stored."""
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (insert(InboundMail).values(state="pending", reason="", subject="", from_address="", attempts=0)
+            .on_conflict_do_nothing(index_elements=["message_id"]).returning(InboundMail.id))
 
 
 # --- processing -------------------------------------------------------------------------------------------------
@@ -167,6 +170,26 @@ def _parse(row: InboundMail) -> ParsedMail:
         raise TicketError(f"Meddelandet kunde inte tolkas: {type(error).__name__}: {str(error)[:300]}") from error
 
 
+def _unverified_staff(sender, mail: ParsedMail) -> str:
+    """What the relay's checks said when mail claiming a staff address failed them ("" otherwise): such mail
+    never acts as that staff member (no replies on tickets, no CC'd participants)."""
+    from support.policy.tickets import is_ticket_staff
+
+    if not is_ticket_staff(sender):
+        return ""
+    return failed_authentication(mail, current_app.config["INBOUND_AUTHSERV_ID"])
+
+
+def _mark_failing_addresses(row: InboundMail, mail: ParsedMail) -> None:
+    """A bounce names the addresses our mail could not reach; people with those addresses are marked."""
+    from support.accounts.service import mark_email_failing
+
+    marked = [address for address in mail.failed_recipients
+              if support_recipient(address) is None and mark_email_failing(address, mail.subject or row.reason)]
+    if marked:
+        row.reason = f"{row.reason}: {', '.join(marked[:10])}"[:2000]
+
+
 def _file(row: InboundMail) -> None:
     mail = _parse(row)
     row.subject = mail.subject[:200]
@@ -178,12 +201,13 @@ def _file(row: InboundMail) -> None:
         row.state = "ignored"
         row.reason = reason
         if is_bounce(mail):
-            log.info("inbound mail %s is a bounce", row.id)
+            _mark_failing_addresses(row, mail)
         return
     sender_address = mail.from_address if "@" in mail.from_address else row.envelope_from
     sender = tickets.find_sender(sender_address, mail.from_name)
+    unverified = _unverified_staff(sender, mail)
     thread = tickets.thread_ticket(mail)
-    if thread is not None and tickets.may_write_on(sender, thread):
+    if thread is not None and not unverified and tickets.may_write_on(sender, thread):
         try:
             with db.session.begin_nested():
                 tickets.file_reply(thread, mail, author=sender, message_id=row.message_id)
@@ -193,6 +217,6 @@ def _file(row: InboundMail) -> None:
         except TicketError as error:  # e.g. closed: the mail becomes a new ticket that links to the old one
             row.reason = str(error)
     ticket = tickets.file_new_ticket(mail, requester=sender, school=_school_of(row.envelope_to),
-                                     message_id=row.message_id, related=thread)
+                                     message_id=row.message_id, related=thread, unverified=unverified)
     row.state, row.ticket_id = "processed", ticket.id
     row.reason = f"Nytt ärende #{ticket.number}" + (f" (gäller #{thread.number})" if thread is not None else "")

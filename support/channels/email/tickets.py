@@ -46,18 +46,27 @@ def file_reply(ticket: Ticket, mail: ParsedMail, *, author, message_id: str) -> 
     return message
 
 
-def file_new_ticket(mail: ParsedMail, *, requester, school, message_id: str, related: Ticket | None) -> Ticket:
-    """A new e-mail ticket; the service routes it and sends the acknowledgement with its number."""
+def file_new_ticket(mail: ParsedMail, *, requester, school, message_id: str, related: Ticket | None,
+                    unverified: str = "") -> Ticket:
+    """A new e-mail ticket; the service routes it and sends the acknowledgement with its number. `unverified`
+    (what Authentication-Results said) flags mail that claimed a staff address without proof: it is filed, but
+    its CC'd addresses are not added and staff see a warning."""
     text = mail.text
     if related is not None:
         text = f"(Gäller tidigare ärende #{related.number}.)\n\n{text}"
     body, notes = _body_and_notes(text, mail)
+    if unverified:
+        notes.append(f"Varning: avsändaren kunde inte verifieras ({unverified}). Meddelandet kan vara förfalskat "
+                     "och har inte behandlats som skrivet av personalen.")
     subject = " ".join(mail.subject.split())[:service.MAX_SUBJECT] or NO_SUBJECT
     ticket = service.create_ticket(subject=subject, body=body, channel="email", requester=requester, school=school,
                                    message_id=message_id, body_format="text")
     if ticket.messages and not ticket.attachments:
         _attach(ticket, ticket.messages[0], mail, requester, notes)
-    _add_participants(ticket, mail, requester)
+    if unverified:
+        service.add_flag(ticket, "unverified_sender")
+    else:
+        _add_participants(ticket, mail, requester)
     return ticket
 
 

@@ -70,7 +70,8 @@ class Mailer:
 
 @pytest.fixture
 def smtp_server(app):
-    server = InboundServer(app, "127.0.0.1", free_port()).start()
+    # Filing right after the commit (production leaves it to the worker) lets a test read the ticket at once.
+    server = InboundServer(app, "127.0.0.1", free_port(), process_after_commit=True).start()
     yield server
     server.stop()
 

@@ -12,9 +12,10 @@ from tests.channels.email.conftest import make_mail
 
 
 def _quarantined(raw: bytes) -> InboundMail:
-    row, _created = service.store_raw(raw, envelope_from="ogiltig-avsandare", envelope_to=[],
-                                      client_address="127.0.0.1")
+    inbound_id, _created = service.store_raw(raw, envelope_from="ogiltig-avsandare", envelope_to=[],
+                                             client_address="127.0.0.1")
     db.session.commit()
+    row = db.session.get(InboundMail, inbound_id)
     service.process(row.id)
     db.session.refresh(row)
     return row

@@ -47,8 +47,57 @@ def test_auto_submitted_no_is_a_person_writing(org, mailer):
 def test_a_bounce_is_logged_as_a_bounce(org, mailer):
     mailer.send(DSN, sender="")
     row = db.session.scalar(select(InboundMail))
-    assert (row.state, row.reason) == ("ignored", "bounce")
+    assert (row.state, row.reason) == ("ignored", "bounce: maria@example.com")
     assert db.session.scalar(select(func.count(OutgoingMail.id))) == 0
+
+
+def test_a_bounce_marks_the_failing_address_and_staff_see_it_on_the_ticket_and_the_person(org, mailer, login_as,
+                                                                                         new_ticket):
+    ticket = new_ticket(org.guardian_a)
+    mailer.send(DSN, sender="")
+    db.session.refresh(org.guardian_a)
+    assert org.guardian_a.email_failing_since is not None
+    warning = "E-post till adressen studsar sedan"
+    assert warning in login_as(org.agent).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert warning in login_as(org.admin).get(f"/admin/anvandare/{org.guardian_a.id}").get_data(as_text=True)
+    assert warning not in login_as(org.guardian_a).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+
+
+def test_only_the_recipients_a_report_says_failed_are_marked(org, mailer):
+    report = DSN.replace(b"Action: failed\r\nStatus: 5.1.1\r\n\r\n",
+                         b"Action: failed\r\nStatus: 5.1.1\r\n\r\nFinal-Recipient: rfc822; erik@example.com\r\n"
+                         b"Action: delayed\r\nStatus: 4.4.1\r\n\r\n")
+    mailer.send(report, sender="")
+    db.session.refresh(org.guardian_a)
+    db.session.refresh(org.teacher)
+    assert org.guardian_a.email_failing_since is not None
+    assert org.teacher.email_failing_since is None
+
+
+def test_exims_failed_recipients_header_marks_the_address(org, mailer):
+    bounce = make_mail(sender="Mail Delivery System <mailer-daemon@mx.example.com>",
+                       subject="Mail delivery failed: returning message to sender",
+                       X_Failed_Recipients="erik@example.com")
+    mailer.send(bounce, sender="")
+    db.session.refresh(org.teacher)
+    assert org.teacher.email_failing_since is not None
+
+
+def test_receipts_stop_after_the_limit_per_address_but_the_mail_is_still_filed(app, org, mailer):
+    app.config["AUTO_REPLIES_PER_ADDRESS"] = 3
+    for number in range(5):
+        mailer.send(make_mail(subject=f"Fråga {number}"))
+    assert db.session.scalar(select(func.count(Ticket.id))) == 5
+    receipts = db.session.scalars(select(OutgoingMail).where(OutgoingMail.category == "ticket_requester_created"))
+    assert len(list(receipts)) == 3
+
+
+def test_receipts_and_ticket_notices_say_they_are_automatic_replies(org, mailer):
+    from support.outbox.service import render_message
+
+    mailer.send(make_mail())
+    receipt = db.session.scalar(select(OutgoingMail).where(OutgoingMail.category == "ticket_requester_created"))
+    assert render_message(receipt).get_all("Auto-Submitted") == ["auto-replied"]
 
 
 @pytest.mark.parametrize("sender", ["support@skolplattformen.example", "support+ekbackaskolan@skolplattformen.example"])

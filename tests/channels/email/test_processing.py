@@ -19,9 +19,10 @@ def _count(model) -> int:
 
 
 def _store(raw: bytes, sender: str = "maria@example.com", to=(SUPPORT,)) -> InboundMail:
-    row, _created = service.store_raw(raw, envelope_from=sender, envelope_to=list(to), client_address="127.0.0.1")
+    inbound_id, _created = service.store_raw(raw, envelope_from=sender, envelope_to=list(to),
+                                             client_address="127.0.0.1")
     db.session.commit()
-    return row
+    return db.session.get(InboundMail, inbound_id)
 
 
 def test_a_mail_from_a_known_user_becomes_their_ticket_with_an_acknowledgement(org, mailer):

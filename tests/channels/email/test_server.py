@@ -20,7 +20,7 @@ from tests.channels.email.conftest import SUPPORT, free_port, make_mail, on_the_
 def _server(app, **config):
     """A server of its own with these settings; the connection and the waiting are the test's."""
     app.config.update(config)
-    server = InboundServer(app, "127.0.0.1", free_port()).start()
+    server = InboundServer(app, "127.0.0.1", free_port(), process_after_commit=True).start()
     try:
         with smtplib.SMTP(server.host, server.port) as smtp:
             yield smtp
