@@ -93,3 +93,4 @@ def use_write_ahead_log(dbapi_connection, _record) -> None:
 def register_engine_events() -> None:
     if not event.contains(Engine, "connect", use_write_ahead_log):
         event.listen(Engine, "connect", use_write_ahead_log)
+

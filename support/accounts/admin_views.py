@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from support.accounts import service
 from support.accounts.forms import MembershipForm, UserCreateForm, UserStatusForm
 from support.accounts.models import GroupMembership, RoleAssignment, User
+from support.blueprint_access import require_for_every_route
 from support.extensions import db
-from support.policy import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-@bp.before_request
-@login_required
-def require_admin():
-    if not can(current_user, "admin.access"):
-        abort(403)
+require_for_every_route(bp, "admin.access")
 
 
 @bp.get("/")

@@ -4,39 +4,32 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from support.accounts.notifications import mask_reset_links
+from support.blueprint_access import require_for_every_route
 from support.extensions import db
 from support.outbox.models import OUTBOX_STATES, OutgoingMail
 from support.outbox.service import backlog, render_message, retry_dead
-from support.policy import can
+from support.paging import newest_first_page
 from support.request_input import parse_int
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/utkorg")
 PAGE_SIZE = 50
 
 
-@bp.before_request
-@login_required
-def require_admin():
-    if not can(current_user, "admin.outbox"):
-        abort(403)
+require_for_every_route(bp, "admin.outbox")
 
 
 @bp.get("/")
 def index():
     state = request.args.get("status", "")
     before = parse_int(request.args.get("fore"), minimum=1)
-    statement = select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(PAGE_SIZE + 1)
+    statement = select(OutgoingMail)
     if state in OUTBOX_STATES:
         statement = statement.where(OutgoingMail.state == state)
-    if before:
-        statement = statement.where(OutgoingMail.id < before)
-    rows = db.session.scalars(statement).all()
-    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return render_template("outbox/index.html", mails=rows[:PAGE_SIZE], state=state, counts=backlog(),
+    mails, next_before = newest_first_page(statement, OutgoingMail.id, before=before, size=PAGE_SIZE)
+    return render_template("outbox/index.html", mails=mails, state=state, counts=backlog(),
                            next_before=next_before)
 
 

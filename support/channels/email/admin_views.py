@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from support.blueprint_access import require_for_every_route
 from support.channels.email import service
 from support.channels.email.models import INBOUND_STATES, InboundMail
 from support.channels.email.parse import parse_mail
 from support.extensions import db
-from support.policy import can
+from support.paging import newest_first_page
 from support.request_input import parse_int
 
 bp = Blueprint("inbound_admin", __name__, url_prefix="/admin/inkommande-epost")
@@ -19,11 +19,7 @@ PAGE_SIZE = 50
 RAW_PREVIEW_BYTES = 100_000
 
 
-@bp.before_request
-@login_required
-def require_admin():
-    if not can(current_user, "admin.inbound_mail"):
-        abort(403)
+require_for_every_route(bp, "admin.inbound_mail")
 
 
 @bp.get("/")
@@ -31,14 +27,10 @@ def index():
     state = request.args.get("status", "quarantined")
     state = state if state in INBOUND_STATES else "quarantined"
     before = parse_int(request.args.get("fore"), minimum=1)
-    statement = (select(InboundMail).where(InboundMail.state == state)
-                 .order_by(InboundMail.id.desc()).limit(PAGE_SIZE + 1))
-    if before:
-        statement = statement.where(InboundMail.id < before)
-    rows = db.session.scalars(statement).all()
+    mails, next_before = newest_first_page(select(InboundMail).where(InboundMail.state == state), InboundMail.id,
+                                           before=before, size=PAGE_SIZE)
     counts = dict(db.session.execute(select(InboundMail.state, func.count()).group_by(InboundMail.state)).all())
-    next_before = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
-    return render_template("inbound/index.html", mails=rows[:PAGE_SIZE], state=state, counts=counts,
+    return render_template("inbound/index.html", mails=mails, state=state, counts=counts,
                            next_before=next_before)
 
 
