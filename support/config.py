@@ -41,6 +41,7 @@ def defaults(instance_dir: Path) -> dict:
         # The SMTP process only commits and the worker files; True files each message on a background thread of the
         # SMTP process right after its commit, which costs most of the ingest rate (docs/decisions.md, "E-mail").
         "INBOUND_PROCESS_IN_SMTP": False,
+        # Raw bytes of filed mail are emptied this many days after filing (0 keeps them); quarantine keeps its own.
         "INBOUND_RAW_RETENTION_DAYS": 90,
         # The authserv-id our receiving relay writes in Authentication-Results (e.g. mx.skolplattformen.example);
         # empty trusts the topmost such header whoever added it.
@@ -48,7 +49,7 @@ def defaults(instance_dir: Path) -> dict:
         # The second guard against mail loops, beyond the headers: at most this many automatic answers
         # (receipts) per address per window (FreeScout's figure); later mail is filed without one.
         "AUTO_REPLIES_PER_ADDRESS": 10,
-        "AUTO_REPLY_WINDOW_MINUTES": 180,  # raw mail kept this long after processing (retention job later)
+        "AUTO_REPLY_WINDOW_MINUTES": 180,
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "SERVICEDESK_PHONE": "08-465 004 00",
         "SERVICEDESK_HOURS": DEFAULT_SERVICEDESK_HOURS,

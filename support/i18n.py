@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 LOCALE_SESSION_KEY = "locale"
@@ -21,6 +21,17 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_of(person) -> str:
+    """The language a person reads: their chosen locale when the service has it, else the default (Swedish)."""
+    locale = getattr(person, "locale", None)
+    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def in_language_of(person):
+    """Render mail (texts, labels, dates) in `person`'s language, whoever's request or job is running."""
+    return force_locale(language_of(person))
 
 
 def select_timezone() -> str:

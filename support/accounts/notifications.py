@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 from flask import current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
 
 from support.accounts.models import User
+from support.i18n import in_language_of
 from support.outbox.service import enqueue_mail
 
 # The reset route's token, wherever a link to it appears (see accounts.views.reset_password).
 _RESET_TOKEN = re.compile(r"(/aterstall-losenord/)[A-Za-z0-9._\-]+")
-RESET_SUBJECT = "Återställ ditt lösenord till Skolsupport"
+RESET_SUBJECT = _l("Återställ ditt lösenord till Skolsupport")
 
 
 def build_password_reset(user: User, token: str) -> str:
@@ -22,7 +24,9 @@ def build_password_reset(user: User, token: str) -> str:
 
 
 def send_password_reset(user: User, token: str) -> None:
-    enqueue_mail(user.email, RESET_SUBJECT, build_password_reset(user, token), category="password_reset")
+    with in_language_of(user):
+        subject, body = str(RESET_SUBJECT), build_password_reset(user, token)
+    enqueue_mail(user.email, subject, body, category="password_reset")
 
 
 def mask_reset_links(text: str) -> str:

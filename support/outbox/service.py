@@ -41,12 +41,15 @@ def enqueue_mail(
     ticket_id: int | None = None,
     headers: dict | None = None,
     message_id: str | None = None,
+    from_name: str | None = None,
 ) -> OutgoingMail:
-    """Add a mail to the outbox in the current transaction; it is sent only if the caller commits."""
+    """Add a mail to the outbox in the current transaction; it is sent only if the caller commits. `from_name`
+    names who wrote it ("Karin Lind via Servicedesk Skolplattformen"); the address is always the support one."""
     recipients = [to] if isinstance(to, str) else list(to)
     mail = OutgoingMail(
         message_id=message_id or new_message_id(),
-        from_addr=formataddr((current_app.config["MAIL_FROM_NAME"], support_address())),
+        from_addr=formataddr((" ".join((from_name or current_app.config["MAIL_FROM_NAME"]).split()),
+                              support_address())),
         to_addrs=recipients,
         subject=subject,
         body_text=body_text,

@@ -113,6 +113,7 @@ class IncomingFile:
 
     filename: str
     data: bytes
+    content_id: str = ""  # an e-mail part's Content-ID, by which the HTML body shows it (cid:…)
 
     @property
     def size(self) -> int:
@@ -562,6 +563,7 @@ def store(ticket, file: IncomingFile, inspection: Inspection | None = None, *, m
         ticket=ticket, message=message, uploaded_by_id=getattr(uploaded_by, "id", None),
         filename=clean_filename(file.filename), content_type=inspection.content_type, size=file.size,
         sha256=write_blob(file.data), flags=["dangerous"] if inspection.dangerous else [],
+        content_id=(file.content_id or "")[:255],
     )
     db.session.add(attachment)
     return attachment

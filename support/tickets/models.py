@@ -193,6 +193,8 @@ class Message(db.Model):
     channel: Mapped[str] = mapped_column(String(10), default="web")
     body: Mapped[str] = mapped_column(Text, default="")
     body_format: Mapped[str] = mapped_column(String(10), default="markdown")  # markdown (web) | text (e-mail)
+    # An e-mail's HTML body, sanitised; shown on request in a sandboxed frame with remote images blocked.
+    body_html: Mapped[str | None] = mapped_column(Text)
     email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)  # inbound mail's Message-ID
     merged_from_number: Mapped[int | None]  # set on messages carried over by a merge
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -222,6 +224,8 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # Set for files that arrived by e-mail and were kept in quarantine (never served): e.g. ["dangerous"].
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An e-mail part's Content-ID: the message's HTML body shows this file where it says cid:<content_id>.
+    content_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")

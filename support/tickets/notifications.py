@@ -16,12 +16,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from support.accounts.models import RoleAssignment, User
 from support.database import utcnow
 from support.extensions import db
+from support.i18n import in_language_of
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
 from support.tickets.models import NotificationPreference, Ticket
@@ -110,18 +112,25 @@ def local_time(moment) -> str:
     return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _send(ticket, people, category: str, template: str, subject: str, *, exclude=None, first: bool = False,
-          **context) -> int:
-    from support.tickets.service import PRIORITY_LABELS
+def _send(ticket, people, category: str, template: str, subject, *, exclude=None, first: bool = False,
+          sender=None, **context) -> int:
+    """Queue `template` for each person who wants `category`, written in that person's language: `subject` is a
+    lazy text with %(subject)s for the ticket's subject, and `context` values that are callables are computed
+    per recipient inside their language. `sender` (the person who wrote a reply) names the mail's From."""
+    from support.tickets.forms import PRIORITY_LABELS
 
     sent = 0
     excluded = getattr(exclude, "id", None)
     for person in people:
         if person is None or person.id == excluded or not wants(person, category):
             continue
-        body = render_template(f"mail/tickets/{template}.txt", ticket=ticket, recipient=person,
-                               url=ticket_url(ticket), local_time=local_time,
-                               priority_label=PRIORITY_LABELS[ticket.priority], **context)
+        with in_language_of(person):
+            values = {name: value() if callable(value) else value for name, value in context.items()}
+            body = render_template(f"mail/tickets/{template}.txt", ticket=ticket, recipient=person,
+                                   url=ticket_url(ticket), local_time=local_time,
+                                   priority_label=PRIORITY_LABELS[ticket.priority], **values)
+            title = str(subject) % {"subject": ticket.subject, "number": ticket.number, **values}
+            from_name = from_name_for(sender, ticket) if sender is not None else None
         headers = {"Reply-To": support_address(), "X-Ticket-Number": str(ticket.number),
                    "Auto-Submitted": "auto-replied"}
         message_id = None
@@ -130,8 +139,8 @@ def _send(ticket, people, category: str, template: str, subject: str, *, exclude
         else:
             headers["In-Reply-To"] = ticket.thread_message_id
             headers["References"] = ticket.thread_message_id
-        enqueue_mail(person.email, f"[#{ticket.number}] {subject}", body, category=f"ticket_{category}",
-                     ticket_id=ticket.id, headers=headers, message_id=message_id)
+        enqueue_mail(person.email, f"[#{ticket.number}] {title}", body, category=f"ticket_{category}",
+                     ticket_id=ticket.id, headers=headers, message_id=message_id, from_name=from_name)
         sent += 1
     return sent
 
@@ -156,24 +165,27 @@ def ticket_created(ticket, *, actor=None) -> None:
 
     first_minutes = targets()[ticket.priority][0]
     if ticket.channel != "email" or receipts_allowed(ticket.requester):
-        _send(ticket, [ticket.requester], "requester_created", "created", f"Vi har tagit emot ditt ärende: "
-              f"{ticket.subject}", first=True, expected=describe_minutes(first_minutes))
+        _send(ticket, [ticket.requester], "requester_created", "created",
+              _l("Vi har tagit emot ditt ärende: %(subject)s"), first=True,
+              expected=lambda: describe_minutes(first_minutes))
     else:
         log.warning("no receipt for ticket %s: its requester had the most automatic answers allowed", ticket.number)
-    _send(ticket, queue_members(ticket), "queue_new", "queue_new", f"Nytt ärende: {ticket.subject}", exclude=actor)
+    _send(ticket, queue_members(ticket), "queue_new", "queue_new", _l("Nytt ärende: %(subject)s"), exclude=actor)
 
 
-def public_reply(ticket, message) -> None:
-    """A public reply from staff goes to the requester(s); a requester's reply goes to the assignee."""
+def public_reply(ticket, message, *, resolved: bool = False) -> None:
+    """A public reply from staff goes to the requester(s); a requester's reply goes to the assignee. `resolved`:
+    the reply also resolved the ticket, and the requester gets one mail saying both (with the rating link)."""
     author = message.author
     if author is not None and any(author.id == person.id for person in requesters(ticket)):
         if ticket.assignee is not None:
             _send(ticket, [ticket.assignee], "assignee_reply", "assignee_reply",
-                  f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
+                  _l("Nytt svar från anmälaren: %(subject)s"), exclude=author, message=message)
         return
-    _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
-          exclude=author, message=message, greets=opens_with_greeting(message.body),
-          signature=signature(author, ticket))
+    subject = _l("Svar på ditt ärende (löst): %(subject)s") if resolved else _l("Svar på ditt ärende: %(subject)s")
+    _send(ticket, requesters(ticket), "requester_reply", "reply", subject, exclude=author, message=message,
+          greets=opens_with_greeting(message.body), signature=lambda: signature(author, ticket), sender=author,
+          resolved=resolved, rating_url=ticket_url(ticket, "#betyg"))
 
 
 # "Hej Erik! … Hej Erik!": a reply (or canned response) that greets already gets no second greeting from the mail.
@@ -186,18 +198,64 @@ def opens_with_greeting(text: str) -> bool:
 
 
 def ticket_resolved(ticket, *, actor=None) -> None:
-    _send(ticket, requesters(ticket), "requester_resolved", "resolved", f"Ditt ärende är löst: {ticket.subject}",
-          exclude=actor, rating_url=ticket_url(ticket, "#betyg"))
+    """Tell the requester(s) the ticket is resolved. A reply to them still waiting in the outbox from the last
+    minute says it instead (one mail, not a reply and a "löst" in the same second)."""
+    for person in requesters(ticket):
+        if person.id == getattr(actor, "id", None) or not wants(person, "requester_resolved"):
+            continue
+        if _fold_into_waiting_reply(ticket, person):
+            continue
+        _send(ticket, [person], "requester_resolved", "resolved", _l("Ditt ärende är löst: %(subject)s"),
+              exclude=actor, rating_url=ticket_url(ticket, "#betyg"))
+
+
+FOLD_SECONDS = 60
+
+
+def _fold_into_waiting_reply(ticket, person) -> bool:
+    """Rewrite `person`'s unsent reply mail of the last minute as "reply + resolved"; False when there is none
+    (or the worker took it already: the update only touches a row still pending)."""
+    from sqlalchemy import update
+
+    from support.tickets.models import Message
+
+    since = utcnow() - timedelta(seconds=FOLD_SECONDS)
+    waiting = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.ticket_id == ticket.id, OutgoingMail.state == "pending",
+                                   OutgoingMail.category == "ticket_requester_reply",
+                                   OutgoingMail.created_at >= since)
+        .order_by(OutgoingMail.id.desc())).all()
+    mail = next((row for row in waiting if row.to_addrs == [person.email]), None)
+    if mail is None:
+        return False
+    message = db.session.scalars(
+        select(Message).where(Message.ticket_id == ticket.id, Message.kind == "public")
+        .order_by(Message.id.desc()).limit(1)).first()
+    if message is None:
+        return False
+    with in_language_of(person):
+        body = render_template("mail/tickets/reply.txt", ticket=ticket, recipient=person, url=ticket_url(ticket),
+                               local_time=local_time, message=message, greets=opens_with_greeting(message.body),
+                               signature=signature(message.author, ticket), resolved=True,
+                               rating_url=ticket_url(ticket, "#betyg"))
+        title = str(_l("Svar på ditt ärende (löst): %(subject)s")) % {"subject": ticket.subject}
+    changed = db.session.execute(
+        update(OutgoingMail).where(OutgoingMail.id == mail.id, OutgoingMail.state == "pending")
+        .values(body_text=body, subject=f"[#{ticket.number}] {title}").execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        return False
+    db.session.expire(mail)
+    return True
 
 
 def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
-    _send(ticket, queue_members(ticket), "queue_escalated", "escalated", f"Eskalerat ärende: {ticket.subject}",
+    _send(ticket, queue_members(ticket), "queue_escalated", "escalated", _l("Eskalerat ärende: %(subject)s"),
           exclude=actor, reason=reason)
 
 
 def signature(author, ticket) -> str:
     """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
-    are hidden; the service desk signs as itself."""
+    are hidden; the service desk signs as itself. In the current (the recipient's) language."""
     from support.policy.actors import roles_of
 
     roles = roles_of(author)
@@ -205,8 +263,22 @@ def signature(author, ticket) -> str:
         return current_app.config["MAIL_FROM_NAME"]
     school = ticket.school.name if ticket.school is not None else ""
     if current_app.config.get("HIDE_STAFF_NAMES"):
-        return f"Superanvändarna på {school}" if school else "Superanvändarna"
-    return f"{author.name}\nSuperanvändare på {school}" if school else author.name
+        return gettext("Superanvändarna på %(school)s", school=school) if school else gettext("Superanvändarna")
+    return (author.name + "\n" + gettext("Superanvändare på %(school)s", school=school)) if school else author.name
+
+
+def from_name_for(author, ticket) -> str:
+    """The From name of a reply: "Karin Lind (Ekbackaskolan)" when a superuser answered and names are shown,
+    "Superanvändarna på Ekbackaskolan" when they are hidden, else the service desk."""
+    from support.policy.actors import roles_of
+
+    desk = current_app.config["MAIL_FROM_NAME"]
+    if author is None or roles_of(author) & {"agent", "admin"} or "superuser" not in roles_of(author):
+        return desk
+    school = ticket.school.name if ticket.school is not None else ""
+    if current_app.config.get("HIDE_STAFF_NAMES"):
+        return gettext("Superanvändarna på %(school)s", school=school) if school else desk
+    return f"{author.name} ({school})" if school else author.name
 
 
 def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_school_id: int | None) -> None:
@@ -216,17 +288,19 @@ def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_s
     left_school = from_tier == 1 and (ticket.tier != 1 or ticket.school_id != from_school_id)
     if left_school:
         _send(ticket, requesters(ticket), "requester_moved", "moved",
-              f"Ditt ärende har skickats vidare till {queue_label(ticket)}", exclude=actor,
-              queue=queue_label(ticket))
+              _l("Ditt ärende har skickats vidare till %(queue)s"), exclude=actor, queue=lambda: str(queue_label(ticket)))
+
+
 
 
 def ticket_merged(source, into, *, actor=None) -> None:
     _send(source, requesters(source), "requester_merged", "merged",
-          f"Ditt ärende har slagits ihop med #{into.number}", exclude=actor, into=into,
+          _l("Ditt ärende har slagits ihop med ett annat: %(subject)s"), exclude=actor, into=into,
           into_url=ticket_url(into))
 
 
 def sla_breached(ticket, which: str) -> None:
-    label = "första svar" if which == "first_response" else "lösning"
+    subject = (_l("SLA-tiden för första svar har passerats: %(subject)s") if which == "first_response"
+               else _l("SLA-tiden för lösning har passerats: %(subject)s"))
     _send(ticket, queue_members(ticket) if ticket.assignee is None else [ticket.assignee], "sla_breach",
-          "sla_breach", f"SLA-tiden för {label} har passerats: {ticket.subject}", which=which, label=label)
+          "sla_breach", subject, which=which)

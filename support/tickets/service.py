@@ -360,7 +360,8 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
                   user_group: str | None = None, system: str | None = None, school_form: str | None = None,
                   priority: str = "normal", attachments=(), created_by: User | None = None,
                   idempotency_key: str | None = None, message_id: str | None = None,
-                  body_format: str | None = None, tags=(), resolve: bool = False) -> Ticket:
+                  body_format: str | None = None, tags=(), resolve: bool = False,
+                  body_html: str | None = None) -> Ticket:
     """Create a ticket with its first message, route it, set its SLA due times, and queue the notifications.
 
     `requester` is the person the ticket is for; without one, `contact_email` (+ `contact_name`) finds or creates
@@ -426,7 +427,7 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
         return duplicate
     message = Message(ticket=ticket, author_id=created_by.id, kind="public", channel=channel, body=body,
                       body_format=body_format or ("text" if channel == "email" else "markdown"),
-                      email_message_id=message_id, created_at=now)
+                      body_html=body_html or None, email_message_id=message_id, created_at=now)
     db.session.add(message)
     for tag in _clean_tags(tags):
         ticket.tag_links.append(TicketTag(tag=tag))
@@ -482,7 +483,7 @@ def _filing_parties(requester, created_by, contact_email, contact_name, school, 
 
 def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, channel: str = "web",
           attachments=(), body_format: str | None = None, email_message_id: str | None = None,
-          set_state: str | None = None) -> Message:
+          set_state: str | None = None, body_html: str | None = None) -> Message:
     """Add a public reply or an internal note. A requester's reply reopens a pending or resolved ticket; a staff
     member's first public reply stops the first-response clock. `set_state` (e.g. "pending", "resolved") lets
     staff answer and change the state in one step."""
@@ -506,7 +507,7 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     message = Message(ticket=ticket, author_id=author.id, kind=kind,
                       channel=channel, body=body,
                       body_format=body_format or ("text" if channel == "email" else "markdown"),
-                      email_message_id=email_message_id, created_at=now)
+                      body_html=body_html or None, email_message_id=email_message_id, created_at=now)
     db.session.add(message)
     _store_files(ticket, checked, message=message, by=author)
     _append_search_text(ticket, body, public=not internal)
@@ -525,9 +526,10 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     if set_state and set_state != ticket.state:
         _set_state(ticket, set_state, by=author, now=now, notify=False)
     db.session.flush()
+    resolved_now = set_state == "resolved" and ticket.state == "resolved"
     if not internal:
-        notifications.public_reply(ticket, message)
-    if set_state == "resolved" and ticket.state == "resolved":
+        notifications.public_reply(ticket, message, resolved=resolved_now)  # one mail says both
+    elif resolved_now:
         notifications.ticket_resolved(ticket, actor=author)
     return message
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from support.extensions import db
@@ -207,14 +208,12 @@ def expected_first_response(ticket) -> datetime:
 
 
 def describe_minutes(minutes: int) -> str:
-    """A Swedish phrase for a business-time target ("4 arbetstimmar", "3 arbetsdagar")."""
+    """A business-time target in the current language ("4 arbetstimmar", "3 arbetsdagar")."""
     if minutes % (9 * 60) == 0 and minutes >= 9 * 60:
-        days = minutes // (9 * 60)
-        return "1 arbetsdag" if days == 1 else f"{days} arbetsdagar"
+        return ngettext("%(num)d arbetsdag", "%(num)d arbetsdagar", minutes // (9 * 60))
     if minutes % 60 == 0:
-        hours = minutes // 60
-        return "1 arbetstimme" if hours == 1 else f"{hours} arbetstimmar"
-    return f"{minutes} minuter"
+        return ngettext("%(num)d arbetstimme", "%(num)d arbetstimmar", minutes // 60)
+    return ngettext("%(num)d minut", "%(num)d minuter", minutes)
 
 
 def breach_state(ticket, now: datetime) -> dict[str, bool]:

@@ -35,3 +35,4 @@ class InboundMail(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None]
+    raw_purged_at: Mapped[datetime | None]  # the bytes were emptied by the retention rule (the row stays)

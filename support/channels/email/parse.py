@@ -45,7 +45,7 @@ class ParsedMail:
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     text: str = ""
-    html: str = ""  # the HTML body, sanitised with nh3 (remote images removed), for display
+    html: str = ""  # the HTML body, sanitised with nh3, for display (remote images are blocked where it is shown)
     files: list[IncomingFile] = field(default_factory=list)  # what a helpdesk lists as attachments
     inline_images: list[IncomingFile] = field(default_factory=list)  # shown by the HTML body through cid:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names of the headers the rules read
@@ -363,7 +363,7 @@ class _Body:
             return  # signatures; a multipart whose boundary never came (the raw text stands in for it)
         content_id = str(part.get("Content-ID") or "").strip().strip("<>").lower()
         if content_id and content_id in self.cid_refs:
-            self.add_file(part, inline=True)
+            self.add_file(part, inline=True, content_id=content_id)
             return
         if content_type == "message/delivery-status" or (content_type == "text/rfc822-headers"):
             self.add_file(part)
@@ -380,7 +380,7 @@ class _Body:
             return
         self.add_file(part)
 
-    def add_file(self, part, *, inline: bool = False, embedded: bool = False) -> None:
+    def add_file(self, part, *, inline: bool = False, embedded: bool = False, content_id: str = "") -> None:
         content_type = part.get_content_type()
         if embedded:
             inner = part.get_payload(0) if content_type == "message/rfc822" and part.is_multipart() else None
@@ -397,7 +397,7 @@ class _Body:
             except Exception:  # noqa: BLE001 - broken base64: keep what the part says
                 data = str(part.get_payload()).encode("utf-8", "surrogateescape")
             name = _filename(part) or _default_name(content_type, len(self.parsed.files) + 1)
-        file = IncomingFile(filename=clean_filename(name), data=data)
+        file = IncomingFile(filename=clean_filename(name), data=data, content_id=content_id)
         (self.parsed.inline_images if inline else self.parsed.files).append(file)
 
 
@@ -463,12 +463,17 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _keep_local_images(element: str, attribute: str, value: str) -> str | None:
-    if element == "img" and attribute == "src" and not value.lower().startswith("cid:"):
-        return None  # remote images load only when an agent chooses to (tracking pixels)
+_MAIL_URL_SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
+
+
+def _embedded_only_in_images(element: str, attribute: str, value: str) -> str | None:
+    if value.lower().lstrip().startswith(("cid:", "data:")) and not (element == "img" and attribute == "src"):
+        return None  # a link to data: or cid: is nothing a reader should follow
     return value
 
 
 def sanitize_html(markup: str) -> str:
-    """The HTML body made safe to show: nh3's allow-list, without remote images."""
-    return nh3.clean(markup[:2_000_000], attribute_filter=_keep_local_images)
+    """The HTML body made safe to show: nh3's allow-list (no scripts, styles, forms or event handlers). Remote
+    images stay in the markup; the page that shows it blocks them until an agent chooses to load them."""
+    return nh3.clean(markup[:2_000_000], url_schemes=_MAIL_URL_SCHEMES, attribute_filter=_embedded_only_in_images,
+                     link_rel="noopener noreferrer nofollow")

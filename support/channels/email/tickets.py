@@ -40,7 +40,7 @@ def file_reply(ticket: Ticket, mail: ParsedMail, *, author, message_id: str) -> 
     """Add the mail's new text (quoted history cut) as a public reply; raises TicketError (e.g. a closed ticket)."""
     body, notes = _body_and_notes(strip_quoted_history(mail.text), mail)
     message = service.reply(ticket, author=author, body=body, channel="email", email_message_id=message_id,
-                            body_format="text")
+                            body_format="text", body_html=mail.html)
     _attach(ticket, message, mail, author, notes)
     _add_participants(ticket, mail, author)
     return message
@@ -60,7 +60,7 @@ def file_new_ticket(mail: ParsedMail, *, requester, school, message_id: str, rel
                      "och har inte behandlats som skrivet av personalen.")
     subject = " ".join(mail.subject.split())[:service.MAX_SUBJECT] or NO_SUBJECT
     ticket = service.create_ticket(subject=subject, body=body, channel="email", requester=requester, school=school,
-                                   message_id=message_id, body_format="text")
+                                   message_id=message_id, body_format="text", body_html=mail.html)
     if ticket.messages and not ticket.attachments:
         _attach(ticket, ticket.messages[0], mail, requester, notes)
     if unverified:

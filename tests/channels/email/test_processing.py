@@ -90,3 +90,41 @@ def test_a_mail_without_any_sender_address_is_quarantined(org):
     assert row.state in ("quarantined", "ignored")
     assert row.reason
     assert _count(Ticket) == 0
+
+
+def test_raw_mail_is_emptied_after_the_retention_days_and_the_ticket_and_dedup_stay(app, org):
+    from datetime import timedelta
+
+    from support.channels.email.jobs import purge_raw_mail
+    from support.database import utcnow
+
+    filed = _store(make_mail(subject="Gammalt", message_id="<old@example.com>"))
+    service.process(filed.id)
+    waiting = _store(make_mail(subject="Karantän"))
+    waiting.state = "quarantined"
+    db.session.commit()
+    later = utcnow() + timedelta(days=app.config["INBOUND_RAW_RETENTION_DAYS"] + 1)
+
+    assert purge_raw_mail(now=utcnow()) == 0  # nothing is old enough yet
+    assert purge_raw_mail(now=later) == 1
+    db.session.refresh(filed)
+    db.session.refresh(waiting)
+    assert filed.raw == b"" and filed.raw_purged_at is not None
+    assert waiting.raw != b"" and waiting.raw_purged_at is None  # quarantine waits for a person's decision
+    assert db.session.get(Ticket, filed.ticket_id).messages[0].body  # the ticket keeps its text
+    again, created = service.store_raw(make_mail(subject="Gammalt", message_id="<old@example.com>"),
+                                       envelope_from="maria@example.com", envelope_to=[SUPPORT],
+                                       client_address="127.0.0.1")
+    assert not created  # a resend after the purge is still the same message
+
+
+def test_zero_retention_days_keeps_raw_mail(app, org):
+    from datetime import timedelta
+
+    from support.channels.email.jobs import purge_raw_mail
+    from support.database import utcnow
+
+    app.config["INBOUND_RAW_RETENTION_DAYS"] = 0
+    filed = _store(make_mail())
+    service.process(filed.id)
+    assert purge_raw_mail(now=utcnow() + timedelta(days=3650)) == 0
