@@ -25,6 +25,7 @@ from support.tickets.views import visible_ticket_or_404
 
 log = logging.getLogger(__name__)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # also keeps a typed year 1 or 9999 from overflowing in UTC
 
 bp = Blueprint("announcements", __name__)
 
@@ -157,6 +158,11 @@ def _fields(form: AnnouncementForm) -> dict | None:
         (school_ids.append(school.id) if school else unknown.append(line.strip()[:80]))
     if unknown:
         form.schools.errors = [gettext("Hittar ingen skola som heter: %(names)s", names=", ".join(unknown))]
+    for moment in (form.starts_at, form.ends_at):
+        if moment.data is not None and not EARLIEST_YEAR <= moment.data.year <= LATEST_YEAR:
+            moment.errors = [gettext("Ange ett datum mellan år %(first)s och %(last)s.", first=EARLIEST_YEAR,
+                                     last=LATEST_YEAR)]
+    if form.schools.errors or form.starts_at.errors or form.ends_at.errors:
         return None
     return {"kind": form.kind.data, "title": form.title.data, "body": form.body.data,
             "severity": form.severity.data, "starts_at": _to_utc(form.starts_at.data),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import event, exists, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -147,7 +147,7 @@ def forget_copy() -> None:
 
 @event.listens_for(Session, "after_commit")
 def _forget_after_a_change(session) -> None:
-    if session.info.pop(_CHANGED, False):
+    if session.info.pop(_CHANGED, False) and has_app_context():
         forget_copy()
 
 

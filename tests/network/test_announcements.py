@@ -204,6 +204,12 @@ def test_an_end_before_the_start_is_refused_with_a_message(app, org):
     assert response.status_code == 400 and "Slutet måste vara efter början." in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00", "9999-12-31T23:59", "2026-13-45T99:99", "nu"])
+def test_an_impossible_start_is_refused_with_a_message(app, org, typed):
+    response = _client(app, org.agent).post("/driftinformation/ny", data=_form(starts_at=typed))
+    assert response.status_code == 400 and db.session.scalar(select(Announcement)) is None
+
+
 @pytest.mark.parametrize("who", ["guardian", "pedagogue", "superuser_here", "coordinator_here", "kb_editor"])
 def test_only_the_service_desk_reaches_the_publishing_forms(app, org, who):
     announcement = _publish(org.agent)
