@@ -231,9 +231,29 @@ def test_a_missing_announcement_is_a_404(app, org, path):
     assert _client(app, org.agent).get(path).status_code == 404
 
 
-def test_the_menu_shows_driftinformation_to_the_service_desk(app, org):
-    assert 'href="/driftinformation">Driftinformation</a></li>' in _page(_client(app, org.agent))
+def test_the_menu_shows_driftinformation_to_staff(app, org):
+    for who in (org.agent, org.superuser_here):
+        assert 'href="/driftinformation">Driftinformation</a></li>' in _page(_client(app, who))
     assert 'href="/driftinformation">Driftinformation</a></li>' not in _page(_client(app, org.pedagogue))
+
+
+def test_the_status_page_reads_in_english(app, client, org):
+    _publish(org.agent, title="Inloggningen fungerar inte", kind="change", severity="critical")
+    client.post("/sprak", data={"language": "en", "next": "/driftinformation"})
+    page = _page(client, "/driftinformation")
+    assert "Service status" in page and "Planned change" in page and "Critical" in page
+    assert "Driftstörning" not in page and "Just nu" not in page
+
+
+def test_another_process_sees_a_change_once_its_copy_is_checked_again(app, client, org):
+    app.config["ANNOUNCEMENT_CACHE_SECONDS"] = 0
+    announcement = _publish(org.agent, title="Appen är nere för alla")
+    assert "Appen är nere för alla" in _page(client)
+    # Another process changes the row: this process's commit hook does not fire, only the stamp tells.
+    db.session.execute(Announcement.__table__.update().values(title="Appen fungerar igen",
+                                                              updated_at=utcnow() + timedelta(seconds=1)))
+    db.session.commit()
+    assert announcement.id and "Appen fungerar igen" in _page(client)
 
 
 # --- mail to the superusers ---------------------------------------------------------------------------------------
