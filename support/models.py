@@ -3,6 +3,7 @@
 import kb.models  # noqa: F401
 import support.channels.email.models  # noqa: F401
 import support.channels.models  # noqa: F401
+import support.network.announcement_models  # noqa: F401
 import support.network.models  # noqa: F401
 import support.tickets.models  # noqa: F401
 from support.accounts.models import ApiToken, ExternalIdentity, GroupMembership, RoleAssignment, User

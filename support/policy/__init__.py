@@ -14,6 +14,7 @@ from support.policy.actors import is_authenticated, roles_of
 
 _AREA_MODULES = {
     "admin": "support.policy.admin",
+    "announcement": "support.policy.announcements",
     "profile": "support.policy.admin",
     "article": "support.policy.kb",
     "kb": "support.policy.kb",

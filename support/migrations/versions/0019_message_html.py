@@ -1,7 +1,7 @@
 """tickets: an e-mail message keeps its sanitised HTML body, its inline images their Content-ID, and raw mail records when retention emptied it
 
 Revision ID: 0019_message_html
-Revises: 0012_email_failing
+Revises: 0013_announcements
 Create Date: 2026-12-03 17:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import support.database
 
 revision = '0019_message_html'
-down_revision = '0012_email_failing'
+down_revision = '0013_announcements'
 branch_labels = None
 depends_on = None
 
