@@ -53,6 +53,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(network_bp)
     from support.network.announcement_views import bp as announcements_bp
     app.register_blueprint(announcements_bp)
+    from support.network.space_views import bp as space_bp
+    app.register_blueprint(space_bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Logga in för att se sidan.")

@@ -17,6 +17,7 @@ JOBS = [
     "kb.jobs:run",
     "support.tickets.jobs:run",
     "support.channels.email.jobs:run",
+    "support.network.handover:run",
 ]
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import event, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from kb.render import render_markdown
 from support.accounts.models import RoleAssignment, User
 from support.database import utcnow
 from support.extensions import db
+from support.i18n import in_language_of
 from support.network.announcement_forms import KIND_LABELS
 from support.network.announcement_models import (
     AUDIENCES,
@@ -492,11 +493,10 @@ def mail_superusers(announcement: Announcement) -> int:
     from support.tickets.notifications import wants
 
     sent = 0
-    languages = current_app.config.get("LANGUAGES", ("sv",))
     for person in affected_superusers(announcement):
         if not wants(person, "announcement"):
             continue
-        with force_locale(person.locale if person.locale in languages else "sv"):
+        with in_language_of(person):
             subject = f"[{KIND_LABELS[announcement.kind]}] {announcement.title}"
             body = render_template("mail/network/announcement.txt", announcement=announcement, recipient=person,
                                    url=announcement_url(announcement), local_text=local_text)

@@ -22,7 +22,7 @@ from support.orgs.models import School
 TRAINING_MODULES = ("basic", "refresher", "network-meeting", "system-deep-dive")
 CURRENT_KEEPING_MODULES = ("basic", "refresher")
 
-EVENT_KINDS = ("appointed", "removed", "systems", "training", "away", "back")
+EVENT_KINDS = ("appointed", "removed", "systems", "training", "away", "back", "handed_over", "given_back")
 
 
 class Appointment(db.Model):
@@ -80,6 +80,10 @@ class Absence(db.Model):
     ends_on: Mapped[date]
     stand_in_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the worker handed the person's tickets over (the absence started) and gave the untouched ones back
+    # (it ended); see support/network/handover.py.
+    handed_over_at: Mapped[datetime | None]
+    given_back_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     stand_in: Mapped[User | None] = relationship(foreign_keys=[stand_in_id], lazy="joined")

@@ -171,8 +171,8 @@ def stand_in_candidates(user: User) -> list[User]:
 
 def mark_away(user: User, *, starts_on: date, ends_on: date, stand_in: User | None = None) -> Absence:
     """Record that `user` is away (both days included). From the first day, tier 1 leaves them out: the
-    school's other superusers take new tickets, or tier 2 when nobody is left; tickets assigned to them go to the
-    stand-in (or back to the queue) on the day it starts if it starts today."""
+    school's other superusers take new tickets, or tier 2 when nobody is left. Their tickets are handed over when
+    it starts: at once if that is today, else by the worker (support.network.handover)."""
     if ends_on < starts_on:
         raise NetworkError("Sista dagen kan inte vara före första dagen.")
     if ends_on < today():
@@ -193,35 +193,28 @@ def mark_away(user: User, *, starts_on: date, ends_on: date, stand_in: User | No
                                                                       else ""))
     db.session.flush()
     if starts_on <= today():
-        hand_over_tickets(user, stand_in)
+        from support.network import handover
+
+        handover.hand_over(absence)
     return absence
 
 
 def end_absence(absence: Absence, *, by: User) -> None:
-    """The person is back (or will not be away after all): a started absence ends yesterday, a coming one goes."""
+    """The person is back (or will not be away after all): a started absence ends yesterday, a coming one goes.
+    Tickets handed over when it started come back now if untouched (support.network.handover)."""
+    from support.network import handover
+
     yesterday = today() - timedelta(days=1)
-    if absence.starts_on <= yesterday:
-        absence.ends_on = min(absence.ends_on, yesterday)
-    else:
-        db.session.delete(absence)
+    started_before_today = absence.starts_on <= yesterday
+    # Ending yesterday makes the person available today, which giving tickets back (down from tier 2) needs;
+    # an absence that started today then goes altogether.
+    absence.ends_on = min(absence.ends_on, yesterday)
     _event("back", actor=by, subject=absence.user, detail=absence.starts_on.isoformat())
     db.session.flush()
-
-
-def hand_over_tickets(user: User, stand_in: User | None) -> int:
-    """Give the away superuser's active tier-1 tickets to the stand-in where the stand-in may take them, else back
-    to the school's queue (unassigned). Returns how many moved."""
-    from support.policy import can
-    from support.tickets import service as tickets
-    from support.tickets.models import ACTIVE_STATES, Ticket
-
-    moved = 0
-    for ticket in db.session.scalars(select(Ticket).where(
-            Ticket.assignee_id == user.id, Ticket.tier == 1, Ticket.state.in_(ACTIVE_STATES))):
-        taker = stand_in if stand_in is not None and can(stand_in, "ticket.assignable", ticket) else None
-        tickets.assign(ticket, taker, by=user)
-        moved += 1
-    return moved
+    handover.give_back(absence)
+    if not started_before_today:
+        db.session.delete(absence)
+    db.session.flush()
 
 
 # --- appointments ----------------------------------------------------------------------------------------------

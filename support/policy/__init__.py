@@ -19,6 +19,7 @@ _AREA_MODULES = {
     "article": "support.policy.kb",
     "kb": "support.policy.kb",
     "network": "support.policy.network",
+    "space": "support.policy.space",
     "ticket": "support.policy.tickets",
 }
 

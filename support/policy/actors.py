@@ -39,3 +39,24 @@ def coordinated_administration_ids(user) -> set[int]:
         return set()
     return {r.administration_id for r in user.roles
             if r.active and r.role == "coordinator" and r.administration_id}
+
+
+class _ScheduledJob:
+    """The worker acting on a rule it was given (an absence that starts or ends), not on anyone's behalf.
+
+    It is not signed in, so every rule that asks for a person refuses it; only the ticket rules that route work
+    (assign, escalate, deescalate) let it act, and nothing a request carries can become this object."""
+
+    id = None
+    name = "Skolsupport"
+    is_authenticated = False
+    is_active = False
+    roles = ()
+    groups = ()
+
+
+SCHEDULED_JOB = _ScheduledJob()
+
+
+def is_scheduled_job(user) -> bool:
+    return user is SCHEDULED_JOB

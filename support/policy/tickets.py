@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, or_, select, true
 
-from support.policy.actors import is_admin, is_authenticated, roles_of, superuser_school_ids
+from support.policy.actors import is_admin, is_authenticated, is_scheduled_job, roles_of, superuser_school_ids
 
 
 def _tickets():
@@ -87,6 +87,15 @@ def _escalate(user, ticket) -> bool:
 def _deescalate(user, ticket) -> bool:
     roles = roles_of(user)
     return _act(user, ticket) and bool(roles & {"agent", "admin"}) and ticket.tier > 1
+
+
+def _routed_by_job(rule):
+    """`rule`, or the worker routing a live ticket on a rule of its own (an absent superuser's hand-over)."""
+    def decide(user, ticket) -> bool:
+        if is_scheduled_job(user):
+            return ticket is not None and ticket.merged_into_id is None
+        return rule(user, ticket)
+    return decide
 
 
 def _own(user, ticket) -> bool:
@@ -169,14 +178,14 @@ RULES = {
     "ticket.reply": _reply,
     "ticket.note": _note,
     "ticket.view_internal": lambda user, ticket: ticket is not None and _staff_may_view(user, ticket),
-    "ticket.assign": _act,
+    "ticket.assign": _routed_by_job(_act),
     "ticket.assignable": _assignable,  # `obj` is the ticket; asked about the person being assigned
     "ticket.change_state": _act,
     "ticket.set_priority": _act,
     "ticket.set_school": _act,
     "ticket.set_tags": _act,
-    "ticket.escalate": _escalate,
-    "ticket.deescalate": _deescalate,
+    "ticket.escalate": _routed_by_job(_escalate),
+    "ticket.deescalate": _routed_by_job(_deescalate),
     # Move to any tier or school of the requester's (each direction is still asked of escalate/deescalate).
     "ticket.move": _deescalate,
     "ticket.merge": _act,

@@ -40,6 +40,8 @@ STAFF_CATEGORIES = {
     "queue_escalated": _l("Ärenden som eskaleras till mina köer"),
     "assignee_reply": _l("Svar från anmälaren på ärenden jag handlägger"),
     "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
+    # Mail from the superuser network's space (support/network/space.py); only its members write there.
+    "network_reply": _l("Nya svar på frågor i nätverket där jag har skrivit"),
 }
 OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
 ESSENTIAL_CATEGORIES = ("requester_reply", "requester_merged", "requester_moved")

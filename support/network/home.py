@@ -1,0 +1,115 @@
+"""A superuser's day (/min-dag): their schools' tier-1 queue, what concerns them, new internal articles,
+unanswered questions in their systems and their own numbers, gathered in one call for the page."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import distinct, func, select
+
+from kb.models import Article
+from support.accounts.models import User
+from support.database import utcnow
+from support.extensions import db
+from support.network import space
+from support.network.models import Appointment
+from support.network.service import STOCKHOLM
+from support.network.space_models import NetworkThread
+from support.policy.kb import visible_articles_filter
+from support.tickets import queues
+from support.tickets.models import Message, Ticket
+
+TOP_TICKETS = 5
+NEW_ARTICLE_DAYS = 30
+
+
+@dataclass
+class Day:
+    queue_count: int
+    queue_count_text: str
+    queue_top: list[Ticket]
+    announcements: list
+    new_articles: list[Article]
+    systems: list[str]  # the systems their appointments cover; empty: none recorded, so every system
+    unanswered: list[NetworkThread]
+    answered_this_month: int
+    median_first_response: timedelta | None
+    first_responses: int
+    month_start: datetime | None = None
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    """Midnight on the first of this month in Stockholm, as UTC."""
+    local = (now or utcnow()).astimezone(STOCKHOLM)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def announcements_for(user: User) -> list:
+    """Hook for the announcements (driftinformation) being built separately: the active notices that concern
+    `user`, newest first. Until that area exists there are none, and the page leaves the section out."""
+    return []
+
+
+def covered_systems(user: User) -> list[str]:
+    """The systems of the person's current appointments, in any school."""
+    rows = db.session.scalars(select(Appointment.systems).where(
+        Appointment.user_id == user.id, Appointment.removed_at.is_(None)))
+    return sorted({system for systems in rows for system in (systems or [])})
+
+
+def new_internal_articles(user: User, *, days: int = NEW_ARTICLE_DAYS, limit: int = 5) -> list[Article]:
+    """Internal articles published in the last `days` that the person may read, newest first."""
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.scalars(
+        select(Article).where(visible_articles_filter(user), Article.visibility == "internal",
+                              Article.published_at >= since)
+        .order_by(Article.published_at.desc(), Article.id).limit(limit)))
+
+
+def answered_since(user: User, since: datetime) -> int:
+    """Tickets the person has written a public reply on since `since`."""
+    return db.session.scalar(select(func.count(distinct(Message.ticket_id))).where(
+        Message.author_id == user.id, Message.kind == "public", Message.created_at >= since)) or 0
+
+
+def first_response_times(user: User, since: datetime) -> list[timedelta]:
+    """Wall-clock time from filing to the first public answer, for tickets whose first answer was the person's,
+    given since `since`."""
+    rows = db.session.execute(
+        select(Ticket.created_at, Ticket.first_response_at).join(Message, Message.ticket_id == Ticket.id)
+        .where(Message.author_id == user.id, Message.kind == "public",
+               Message.created_at == Ticket.first_response_at, Ticket.first_response_at >= since)
+        .distinct())
+    return [answered - filed for filed, answered in rows]
+
+
+def day_of(user: User, now: datetime | None = None) -> Day:
+    """Everything the superuser's home page shows."""
+    since = month_start(now)
+    count = queues.count_queue(user, "my_schools")
+    top = queues.list_queue(user, "my_schools", sort="due", limit=TOP_TICKETS).tickets if count else []
+    systems = covered_systems(user)
+    times = first_response_times(user, since)
+    return Day(
+        queue_count=count, queue_count_text=queues.format_count(count), queue_top=top,
+        announcements=announcements_for(user), new_articles=new_internal_articles(user), systems=systems,
+        unanswered=space.unanswered(systems, besides=user), answered_this_month=answered_since(user, since),
+        median_first_response=statistics.median(times) if times else None, first_responses=len(times),
+        month_start=since,
+    )
+
+
+def duration_text(value: timedelta | None) -> str:
+    """"3 h 20 min", "45 min" or "2 d 4 h" for a number on screen."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"

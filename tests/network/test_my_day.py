@@ -1,0 +1,124 @@
+"""A superuser's day (/min-dag): their queue, unanswered questions in their systems, new internal articles and
+their own numbers; nobody else has the page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from kb import service as kb
+from support.database import utcnow
+from support.extensions import db
+from support.network import home, space
+from support.network import service as network
+from support.tickets import service as tickets
+from support.tickets.models import Message
+from tests.conftest import login
+from tests.network.conftest import ROLES
+
+
+def _client(app, person):
+    client = app.test_client()
+    if person is not None:
+        assert login(client, person.email).status_code == 302
+    return client
+
+
+def _ticket(org, subject="Schemat syns inte", requester=None, school=None):
+    ticket = tickets.create_ticket(subject=subject, body="Tomt.", channel="web",
+                                   requester=requester or org.pedagogue, school=school or org.ekbacka,
+                                   system="schedule")
+    db.session.commit()
+    return ticket
+
+
+def _article(article_id, title, *, visibility="internal", audiences=("superuser",), status="published"):
+    kb.save_article(kb.ArticleData(id=article_id, title=title, body="Text.", audiences=list(audiences),
+                                   visibility=visibility, system="login", status=status))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_only_superusers_have_a_day_page(app, org, who):
+    response = _client(app, getattr(org, who)).get("/min-dag")
+    if who == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == (200 if who in {"superuser_here", "superuser_other"} else 404)
+
+
+def test_the_nav_links_the_day_page_for_superusers_only(app, org):
+    assert 'href="/min-dag"' in _client(app, org.superuser_here).get("/min-skola").get_data(as_text=True)
+    assert 'href="/min-dag"' not in _client(app, org.agent).get("/min-skola").get_data(as_text=True)
+
+
+def test_the_day_shows_the_schools_queue_and_not_another_schools(app, org):
+    _ticket(org, "Närvaron sparas inte")
+    _ticket(org, "Betygen syns inte", requester=org.teacher_and_guardian, school=org.hasselby)
+    page = _client(app, org.superuser_here).get("/min-dag").get_data(as_text=True)
+    assert "1 öppet ärende" in page and "Närvaron sparas inte" in page and "Betygen syns inte" not in page
+    assert "/arbetsyta?ko=my_schools" in page
+
+
+def test_the_day_lists_unanswered_questions_in_the_superusers_systems(app, org):
+    network.ensure_appointment(org.ekbacka, org.superuser_here, systems=["schedule"])
+    space.ask(org.superuser_other, title="Schemat visar fel vecka", body="Vecka 12 i stället för 13.",
+              system="schedule")
+    space.ask(org.superuser_other, title="Teams-mötet startar inte", body="Länken är död.", system="teams")
+    answered = space.ask(org.superuser_other, title="Schemat för vikarier", body="Hur?", system="schedule")
+    space.reply(answered, org.agent, "Så här.")
+    db.session.commit()
+    page = _client(app, org.superuser_here).get("/min-dag").get_data(as_text=True)
+    assert "Schemat visar fel vecka" in page
+    assert "Teams-mötet startar inte" not in page and "Schemat för vikarier" not in page
+
+
+def test_the_day_lists_new_internal_articles_the_superuser_may_read(app, org):
+    _article("nytt-for-superanvandare", "Nytt för superanvändare")
+    _article("bara-for-desken", "Bara för desken", audiences=("support",))
+    _article("for-alla", "För alla pedagoger", visibility="public", audiences=("pedagogue",))
+    _article("utkast-internt", "Utkast internt", status="draft")
+    page = _client(app, org.superuser_here).get("/min-dag").get_data(as_text=True)
+    assert "Nytt för superanvändare" in page
+    assert "Bara för desken" not in page and "För alla pedagoger" not in page and "Utkast internt" not in page
+
+
+def test_the_day_counts_tickets_answered_this_month_and_the_median_first_response(app, org):
+    now = utcnow()
+    for minutes in (30, 90, 600):
+        ticket = _ticket(org)
+        ticket.created_at = now - timedelta(minutes=minutes)
+        db.session.commit()
+        tickets.reply(ticket, author=org.superuser_here, body="Jag tittar på det.")
+        db.session.commit()
+    # Answered by the other superuser first: counts for them, not for this one's median.
+    other = _ticket(org)
+    tickets.reply(other, author=org.superuser_here_2, body="Hej!")
+    db.session.commit()
+    tickets.reply(other, author=org.superuser_here, body="Jag tar över.")
+    db.session.commit()
+    day = home.day_of(org.superuser_here)
+    assert day.answered_this_month == 4
+    assert day.first_responses == 3
+    assert timedelta(minutes=89) < day.median_first_response < timedelta(minutes=91)
+    page = _client(app, org.superuser_here).get("/min-dag").get_data(as_text=True)
+    assert "1 h 30 min" in page
+
+
+def test_replies_from_last_month_do_not_count(app, org):
+    ticket = _ticket(org)
+    tickets.reply(ticket, author=org.superuser_here, body="Svar.")
+    db.session.commit()
+    for message in ticket.messages:
+        message.created_at = home.month_start() - timedelta(days=1)
+    ticket.first_response_at = home.month_start() - timedelta(days=1)
+    db.session.commit()
+    day = home.day_of(org.superuser_here)
+    assert day.answered_this_month == 0 and day.median_first_response is None
+    assert db.session.query(Message).count() == 2
+
+
+@pytest.mark.parametrize(("minutes", "text"), [(45, "45 min"), (200, "3 h 20 min"), (3000, "2 d 2 h")])
+def test_durations_read_as_a_person_would_say_them(minutes, text):
+    assert home.duration_text(timedelta(minutes=minutes)) == text
