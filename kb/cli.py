@@ -28,6 +28,7 @@ def on_init() -> None:
 @with_appcontext
 def import_command(path: str):
     """Import front-matter Markdown files (a folder or one file) as published articles, upsert by id."""
+    from kb import indexing
     from kb.importer import ImportError_, import_path
 
     try:
@@ -37,6 +38,7 @@ def import_command(path: str):
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    indexing.commit()
     click.echo(f"Importerade {summary.files} artiklar: {summary.created} nya, {summary.updated} ändrade, "
                f"{summary.unchanged} oförändrade.")
 
@@ -54,10 +56,12 @@ def import_command(path: str):
 def search_command(query, audience, language, school_form, system, limit, as_json):
     """The same search as the web page, with the visibility of --audience."""
     from kb.service import search_articles
+    from support.extensions import db
     from support.policy.kb import readership_for_audience
 
     outcome = search_articles(" ".join(query), readership_for_audience(audience), language=language,
                               school_form=school_form, system=system, per_page=limit, channel="cli")
+    db.session.commit()  # the search log
     if as_json:
         click.echo(json.dumps([{"id": h.id, "title": h.title, "score": h.score} for h in outcome.hits],
                               ensure_ascii=False))
@@ -74,7 +78,7 @@ def reindex_command(check: bool):
     """Rebuild the search index from the database (or check it)."""
     from sqlalchemy import func, select
 
-    from kb import service
+    from kb import indexing, service
     from kb.models import Article
     from support.extensions import db
 
@@ -98,5 +102,5 @@ def reindex_command(check: bool):
             done = n
 
         count = service.rebuild_index(progress)
-    service.apply_index_queue()
+    indexing.apply_queue()
     click.echo(f"Sökindexet är ombyggt: {count} publicerade artiklar.")

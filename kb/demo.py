@@ -9,7 +9,9 @@ DEMO_CORPUS = Path(__file__).with_name("demo_corpus")
 
 def load_demo_articles() -> dict[str, int]:
     """Import the demo articles (upsert by id, so running it again changes nothing)."""
+    from kb import indexing
     from kb.importer import import_path
 
     summary = import_path(DEMO_CORPUS)
+    indexing.commit()
     return {"articles": summary.files}

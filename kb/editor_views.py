@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb import service
+from kb import indexing, service
 from kb.forms import ArticleForm, ImageForm, SynonymForm
 from kb.labels import STATUS_LABELS
 from kb.models import Article, ArticleImage, ArticleRevision
 from kb.render import BROKEN_LINK_CLASS
-from kb.views import bp
 from support.extensions import db
 from support.policy import can
 from support.request_input import parse_int
+
+bp = Blueprint("kb_editor", __name__, url_prefix="/kb/redaktion")
 
 
 def _require(action: str, obj=None) -> None:
@@ -54,16 +55,16 @@ def _show_service_errors(form: ArticleForm, error: service.ArticleError) -> None
             form.form_errors.append(message)
 
 
-@bp.get("/redaktion/")
+@bp.get("/")
 @login_required
-def editor_list():
+def articles():
     _require("kb.edit")
     status = request.args.get("status") or None
-    articles = service.editor_articles(status=status if status in STATUS_LABELS else None,
-                                       system=request.args.get("system") or None,
-                                       audience=request.args.get("malgrupp") or None,
-                                       text=request.args.get("q") or None)
-    return render_template("kb/editor/list.html", articles=articles, status_labels=STATUS_LABELS,
+    found = service.editor_articles(status=status if status in STATUS_LABELS else None,
+                                    system=request.args.get("system") or None,
+                                    audience=request.args.get("malgrupp") or None,
+                                    text=request.args.get("q") or None)
+    return render_template("kb/editor/list.html", articles=found, status_labels=STATUS_LABELS,
                            filters=request.args)
 
 
@@ -90,6 +91,7 @@ def _upload_image() -> ImageUpload | None:
         image = service.store_image(upload.filename or "", upload.read(), current_user)
     except service.ImageError as error:
         return ImageUpload(False, str(error))
+    db.session.commit()  # the image is kept whatever becomes of the article form it came with
     code = service.image_markdown(image)
     return ImageUpload(True, _("Bilden är uppladdad och infogad sist i texten: %(code)s. Skriv vad bilden visar "
                                "mellan hakparenteserna.", code=code), code)
@@ -106,9 +108,9 @@ def _is_upload_only() -> bool:
     return request.method == "POST" and request.form.get("action") == "upload"
 
 
-@bp.route("/redaktion/ny", methods=["GET", "POST"])
+@bp.route("/ny", methods=["GET", "POST"])
 @login_required
-def editor_new():
+def new_article():
     _require("article.create")
     form = ArticleForm()
     if request.method == "GET":
@@ -126,7 +128,7 @@ def editor_new():
         try:
             article, _changed = service.save_article(_data_from_form(form, "draft"), current_user,
                                                      form.note.data or "", create=True)
-            service.commit()
+            indexing.commit()
         except service.ArticleError as error:
             db.session.rollback()
             _show_service_errors(form, error)
@@ -134,14 +136,14 @@ def editor_new():
             flash(_("Utkastet är sparat."), "success")
             if upload:
                 flash(upload.message, "success" if upload.ok else "error")
-            return redirect(url_for("kb.editor_edit", article_id=article.id))
+            return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm(formdata=None),
                            upload=upload)
 
 
-@bp.route("/redaktion/artikel/<article_id>", methods=["GET", "POST"])
+@bp.route("/artikel/<article_id>", methods=["GET", "POST"])
 @login_required
-def editor_edit(article_id: str):
+def edit_article(article_id: str):
     article = _article_or_404(article_id)
     form = ArticleForm(obj=None if request.method == "POST" else article)
     if request.method == "GET":
@@ -157,7 +159,7 @@ def editor_edit(article_id: str):
         try:
             _saved, changed = service.save_article(_data_from_form(form, article.status), current_user,
                                                    form.note.data or "", create=False)
-            service.commit()
+            indexing.commit()
         except service.ArticleError as error:
             db.session.rollback()
             _show_service_errors(form, error)
@@ -165,15 +167,15 @@ def editor_edit(article_id: str):
             flash(_("Artikeln är sparad.") if changed else _("Inget var ändrat."), "success")
             if upload:
                 flash(upload.message, "success" if upload.ok else "error")
-            return redirect(url_for("kb.editor_edit", article_id=article.id))
+            return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     rendered = service.render_article(article)
     return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(formdata=None),
                            broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload)
 
 
-@bp.post("/redaktion/artikel/<article_id>/status")
+@bp.post("/artikel/<article_id>/status")
 @login_required
-def editor_status(article_id: str):
+def change_status(article_id: str):
     article = _article_or_404(article_id)
     action = request.form.get("action", "")
     if action in ("publish", "archive", "draft"):
@@ -181,31 +183,31 @@ def editor_status(article_id: str):
                  article)
         status = {"publish": "published", "archive": "archived", "draft": "draft"}[action]
         service.set_status(article, status, current_user)
-        service.commit()
+        indexing.commit()
         flash({"publish": _("Artikeln är publicerad."), "archive": _("Artikeln är arkiverad."),
                "draft": _("Artikeln är tillbaka som utkast.")}[action], "success")
     elif action in ("review", "reviewed"):
         service.mark_for_review(article, action == "review")
-        service.commit()
+        indexing.commit()
         flash(_("Artikeln är markerad för granskning.") if action == "review"
               else _("Granskningsmarkeringen är borttagen."), "success")
     else:
         abort(400)
-    return redirect(url_for("kb.editor_edit", article_id=article.id))
+    return redirect(url_for("kb_editor.edit_article", article_id=article.id))
 
 
-@bp.post("/redaktion/forhandsvisning")
+@bp.post("/forhandsvisning")
 @login_required
-def editor_preview():
+def preview():
     """Server-side preview through the same renderer and sanitiser as the article page (kb.js fetches it)."""
     _require("kb.edit")
     rendered = service.render_article(request.form.get("body", ""))
     return jsonify(html=rendered.html, broken_links=rendered.broken_links, broken_class=BROKEN_LINK_CLASS)
 
 
-@bp.get("/redaktion/artikel/<article_id>/forhandsvisning")
+@bp.get("/artikel/<article_id>/forhandsvisning")
 @login_required
-def editor_view(article_id: str):
+def article_preview(article_id: str):
     """How the article looks, whatever its status (drafts are never shown outside the editor)."""
     article = _article_or_404(article_id)
     rendered = service.render_article(article)
@@ -213,9 +215,9 @@ def editor_view(article_id: str):
                            status_labels=STATUS_LABELS)
 
 
-@bp.get("/redaktion/artikel/<article_id>/versioner")
+@bp.get("/artikel/<article_id>/versioner")
 @login_required
-def editor_revisions(article_id: str):
+def revisions(article_id: str):
     article = _article_or_404(article_id)
     _require("article.revisions", article)
     return render_template("kb/editor/revisions.html", article=article, revisions=article.revisions)
@@ -232,9 +234,9 @@ def _revision_or_404(article: Article, number) -> ArticleRevision:
     return found
 
 
-@bp.get("/redaktion/artikel/<article_id>/jamfor")
+@bp.get("/artikel/<article_id>/jamfor")
 @login_required
-def editor_diff(article_id: str):
+def diff(article_id: str):
     article = _article_or_404(article_id)
     _require("article.revisions", article)
     old = _revision_or_404(article, request.args.get("fran"))
@@ -245,30 +247,30 @@ def editor_diff(article_id: str):
                            lines=service.diff_revisions(old, new))
 
 
-@bp.post("/redaktion/artikel/<article_id>/versioner/<int:number>/aterstall")
+@bp.post("/artikel/<article_id>/versioner/<int:number>/aterstall")
 @login_required
-def editor_restore(article_id: str, number: int):
+def restore(article_id: str, number: int):
     article = _article_or_404(article_id)
     revision = _revision_or_404(article, number)
     if service.restore_revision(article, revision, current_user):
-        service.commit()
+        indexing.commit()
         flash(_("Version %(number)s är återställd som en ny version.", number=number), "success")
     else:
         flash(_("Version %(number)s är redan den aktuella texten.", number=number), "info")
-    return redirect(url_for("kb.editor_revisions", article_id=article.id))
+    return redirect(url_for("kb_editor.revisions", article_id=article.id))
 
 
-@bp.get("/redaktion/granskning")
+@bp.get("/granskning")
 @login_required
-def editor_review():
+def review():
     _require("kb.edit")
     return render_template("kb/editor/review.html", due=service.due_for_review(), broken=service.broken_links(),
                            status_labels=STATUS_LABELS)
 
 
-@bp.route("/redaktion/synonymer", methods=["GET", "POST"])
+@bp.route("/synonymer", methods=["GET", "POST"])
 @login_required
-def editor_synonyms():
+def synonyms():
     _require("kb.synonyms")
     form = SynonymForm()
     if request.method == "GET":
@@ -282,15 +284,16 @@ def editor_synonyms():
     if form.validate_on_submit():
         errors = service.save_synonyms(form.text.data or "", current_user)
         if not errors:
+            db.session.commit()
             flash(_("Synonymlistan är sparad och används i sökningen direkt."), "success")
-            return redirect(url_for("kb.editor_synonyms"))
+            return redirect(url_for("kb_editor.synonyms"))
         form.text.errors = list(errors)
     return render_template("kb/editor/synonyms.html", form=form)
 
 
-@bp.get("/redaktion/rapport")
+@bp.get("/rapport")
 @login_required
-def editor_report():
+def report():
     _require("kb.report")
     try:
         days = parse_int(request.args.get("dagar"), minimum=1, maximum=3650, default=30)
@@ -300,9 +303,9 @@ def editor_report():
     return render_template("kb/editor/report.html", report=report, days=days)
 
 
-@bp.route("/redaktion/bilder", methods=["GET", "POST"])
+@bp.route("/bilder", methods=["GET", "POST"])
 @login_required
-def editor_images():
+def images():
     _require("kb.upload")
     form = ImageForm()
     if form.validate_on_submit():
@@ -312,16 +315,17 @@ def editor_images():
         except service.ImageError as error:
             form.image.errors = [str(error)]
         else:
+            db.session.commit()
             flash(_("Bilden är uppladdad. Klistra in koden i artikeltexten: %(code)s",
                     code=service.image_markdown(image)), "success")
-            return redirect(url_for("kb.editor_images"))
-    images = db.session.scalars(select(ArticleImage).order_by(ArticleImage.created_at.desc()).limit(100)).all()
-    return render_template("kb/editor/images.html", form=form, images=images)
+            return redirect(url_for("kb_editor.images"))
+    recent = db.session.scalars(select(ArticleImage).order_by(ArticleImage.created_at.desc()).limit(100)).all()
+    return render_template("kb/editor/images.html", form=form, images=recent)
 
 
-@bp.post("/redaktion/bilder/uppladdning")
+@bp.post("/bilder/uppladdning")
 @login_required
-def editor_image_upload():
+def image_upload():
     """The editor's upload without leaving the page (kb.js): the Markdown code as JSON, or a Swedish error."""
     _require("kb.upload")
     upload = _upload_image() or ImageUpload(False, _("Välj en bild."))

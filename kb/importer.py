@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from kb.models import Article
-from kb.service import ArticleData, check_article_data, commit, midnight_utc, save_article
+from kb.service import ArticleData, check_article_data, midnight_utc, save_article
 from support.extensions import db
 
 REQUIRED_KEYS = ("id", "title", "language", "audiences", "visibility", "system", "summary")
@@ -139,7 +139,7 @@ def parse_file(path: Path, problems: list[str]) -> ParsedFile | None:
 
 
 def import_path(path: str | Path, author=None) -> ImportSummary:
-    """Import a folder or one file as published articles (upsert by id). All or nothing."""
+    """Import a folder or one file as published articles (upsert by id). All or nothing; the caller commits."""
     path = Path(path)
     if not path.exists():
         raise ImportError_([f"{path}: finns inte."])
@@ -180,5 +180,4 @@ def import_path(path: str | Path, author=None) -> ImportSummary:
     except Exception:
         db.session.rollback()
         raise
-    commit()
     return ImportSummary(len(parsed), created, updated, unchanged)

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def run() -> dict[str, int]:
-    from kb.service import apply_index_queue
+    from kb.indexing import apply_queue
 
-    return apply_index_queue()
+    return apply_queue()

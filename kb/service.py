@@ -1,6 +1,8 @@
-"""The knowledge base's rules: saving articles with revisions, keeping the index in step, search, feedback, reports.
+"""The knowledge base's rules: saving articles with revisions, the search index, search, feedback, reports.
 
-Views, the API, the CLI and the worker call these functions; none of them writes knowledge-base rows itself.
+Views, the API, the CLI and the worker call these functions; none of them writes knowledge-base rows itself. The
+functions never commit: the caller ends its unit of work with `kb.indexing.commit()`, which also brings the search
+index up to date with the articles the work changed (or with `db.session.commit()` when no article changed).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, func, select, update
 
 from kb.models import (
     AUDIENCES,
@@ -48,8 +50,6 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 METADATA_FIELDS = ("language", "translation_of", "audiences", "visibility", "school_forms", "system", "tags",
                    "status", "review_by")
 CONTENT_FIELDS = ("title", "summary", "body")
-# Above this many queued articles a full rebuild is cheaper than one index write per article.
-QUEUE_REBUILD_THRESHOLD = 25
 MAX_INDEX_ATTEMPTS_LOGGED = 5
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
@@ -328,47 +328,9 @@ def get_index():
 
 
 def enqueue_index(article_id: str) -> None:
+    """Queue the article for the index in the caller's transaction (`kb.indexing.commit` writes it)."""
     db.session.add(IndexQueueEntry(article_id=article_id))
     db.session.info["kb_index_pending"] = True
-
-
-def commit() -> dict[str, int]:
-    """Commit the session, then bring the index up to date with what this transaction changed."""
-    pending = db.session.info.pop("kb_index_pending", False)
-    db.session.commit()
-    return apply_index_queue() if pending else {"indexed": 0, "failed": 0}
-
-
-def apply_index_queue() -> dict[str, int]:
-    """Write queued articles to the index; a failed write stays queued for the worker to retry."""
-    entries = db.session.scalars(select(IndexQueueEntry).order_by(IndexQueueEntry.id)).all()
-    if not entries:
-        return {"indexed": 0, "failed": 0}
-    index = get_index()
-    article_ids = list(dict.fromkeys(entry.article_id for entry in entries))
-    try:
-        if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
-            rebuild_index()
-        else:
-            for article_id in article_ids:
-                article = db.session.get(Article, article_id)
-                if article is None or article.status != "published":
-                    index.delete(article_id)
-                else:
-                    index.upsert(article_doc(article))
-    except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
-        log.exception("kb: index update failed for %s", article_ids)
-        db.session.rollback()
-        db.session.execute(
-            update(IndexQueueEntry)
-            .where(IndexQueueEntry.id.in_([e.id for e in entries]))
-            .values(attempts=IndexQueueEntry.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
-        )
-        db.session.commit()
-        return {"indexed": 0, "failed": len(article_ids)}
-    db.session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id.in_([e.id for e in entries])))
-    db.session.commit()
-    return {"indexed": len(article_ids), "failed": 0}
 
 
 def published_docs() -> list:
@@ -478,7 +440,6 @@ def record_view(article: Article) -> None:
     """Count one reading (the landing pages' "most read"); an atomic increment, safe with many readers."""
     db.session.execute(update(Article).where(Article.id == article.id)
                        .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
@@ -634,7 +595,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
                           school_form=school_form or "", system=system or "", language=language or "",
                           channel=channel, hit_count=outcome.total, page=page)
         db.session.add(entry)
-        db.session.commit()
+        db.session.flush()  # the id goes into the result links; the caller commits
         outcome.search_id = entry.id
     return outcome
 
@@ -684,7 +645,6 @@ def record_click(search_id: int, article_id: str, rank: int) -> bool:
     if db.session.get(SearchLog, search_id) is None or not 0 < rank <= 10000:
         return False
     db.session.add(SearchClick(search_id=search_id, article_id=article_id[:80], rank=rank))
-    db.session.commit()
     return True
 
 
@@ -717,10 +677,8 @@ def record_feedback(article: Article, key: str, helpful: bool, comment: str = ""
         existing.helpful = helpful
         if comment:
             existing.comment = comment
-        db.session.commit()
         return False
     db.session.add(ArticleFeedback(article_id=article.id, visitor_key=key, helpful=helpful, comment=comment))
-    db.session.commit()
     return True
 
 
@@ -748,7 +706,6 @@ def save_synonyms(text: str, by) -> list[str]:
     row.text = CONTROL_RE.sub("", text).replace("\r\n", "\n")
     row.updated_at = utcnow()
     row.updated_by_id = getattr(by, "id", None)
-    db.session.commit()
     return []
 
 
@@ -854,7 +811,6 @@ def store_image(filename: str, content: bytes, by) -> ArticleImage:
     image = ArticleImage(stored_name=stored_name, original_name=(filename or "bild")[:255], content_type=kind.mime,
                          size=len(content), uploaded_by_id=getattr(by, "id", None))
     db.session.add(image)
-    db.session.commit()
     return image
 
 

@@ -24,7 +24,7 @@ from kb.labels import (
     SYSTEM_LABELS,
 )
 from kb.models import SYSTEMS
-from support.extensions import limiter
+from support.extensions import db, limiter
 from support.policy import can
 from support.policy.kb import readership_of
 from support.request_input import parse_int
@@ -103,6 +103,7 @@ def article(article_id: str):
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
+    db.session.commit()
     rendered = service.render_article(found, readership)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
@@ -136,6 +137,7 @@ def feedback(article_id: str):
     else:
         key = service.visitor_key(current_user, anonymous_id)
         is_new = service.record_feedback(found, key, form.helpful.data == "ja", form.comment.data or "")
+        db.session.commit()
         flash(_("Tack för ditt svar!") if is_new else _("Tack! Vi har uppdaterat ditt svar."), "feedback-success")
         response = redirect(url_for("kb.article", article_id=found.id, _anchor="feedback-result"))
     if not current_user.is_authenticated:
@@ -160,6 +162,7 @@ def search():
     query = request.args.get("q", "").strip()
     params = search_params()
     outcome = service.search_articles(query, readership_of(current_user), page=_int_arg("sida"), **params)
+    db.session.commit()  # the search log
     return render_template("kb/search.html", query=query, outcome=outcome, params=params,
                            group_slug=SLUG_OF_GROUP.get(params["audience"] or ""))
 
@@ -171,6 +174,7 @@ def search_click(article_id: str):
     search_id, rank = parse_int(request.args.get("s"), minimum=1), parse_int(request.args.get("r"), minimum=1)
     if search_id is not None and rank is not None:
         service.record_click(search_id, article_id, rank)
+        db.session.commit()
     target = {"q": request.args.get("q", "")[:200]} if request.args.get("q") else {}
     return redirect(url_for("kb.article", article_id=article_id, **target))
 
@@ -183,6 +187,3 @@ def image(name: str):
     response = send_from_directory(service.image_dir(), found.stored_name, mimetype=found.content_type)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
-
-
-from kb import editor_views  # noqa: E402,F401 - the editor's routes live on this blueprint too

@@ -57,8 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(PROJECT_DIR / "translations"),
     )
 
-    from support import models  # noqa: F401 - every model registered before migrations or queries
-    from support.web import register_web
+    import kb
+    import support.models  # noqa: F401 - every model registered before migrations or queries
+    from support import accounts, channels, network, openapi, outbox, pages, tickets, web
 
-    register_web(app)
+    for area in (web, pages, accounts, outbox, kb, tickets, channels, network, openapi):
+        area.init_app(app)
     return app

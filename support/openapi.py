@@ -19,6 +19,11 @@ from support.jsonapi import ErrorOut, ValidationErrorOut
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
+
+def init_app(app: Flask) -> None:
+    """Serve the document of every area's documented routes."""
+    app.register_blueprint(bp)
+
 API_PREFIX = "/api/v1/"
 _REF = "#/components/schemas/{model}"
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -1,4 +1,5 @@
-"""Wires blueprints, the login loaders, error pages and template helpers into the app."""
+"""What every page shares: the login loaders, error pages, response headers and template helpers (each area
+registers its own blueprints in its `init_app`)."""
 
 from __future__ import annotations
 
@@ -29,33 +30,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def register_web(app: Flask) -> None:
-    from kb.api import bp as kb_api_bp
-    from kb.views import bp as kb_bp
-    from support.accounts.admin_views import bp as admin_bp
-    from support.accounts.views import bp as accounts_bp
-    from support.channels.api import bp as api_bp
-    from support.channels.phone import bp as phone_bp
-    from support.channels.web_form import bp as web_channel_bp
-    from support.openapi import bp as openapi_bp
-    from support.outbox.views import bp as outbox_bp
-    from support.pages.views import bp as pages_bp
-    from support.tickets.views import bp as tickets_bp
-
-    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
-                      api_bp, kb_api_bp, openapi_bp):
-        app.register_blueprint(blueprint)
-    from support.tickets.admin_views import bp as tickets_admin_bp
-    app.register_blueprint(tickets_admin_bp)
-    from support.channels.email.admin_views import bp as inbound_admin_bp
-    app.register_blueprint(inbound_admin_bp)
-    from support.network.views import bp as network_bp
-    app.register_blueprint(network_bp)
-    from support.network.announcement_views import bp as announcements_bp
-    app.register_blueprint(announcements_bp)
-    from support.network.space_views import bp as space_bp
-    app.register_blueprint(space_bp)
-
+def init_app(app: Flask) -> None:
+    """What every area's pages share: sign-in, template helpers, security headers and the error pages."""
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Logga in för att se sidan.")
     login_manager.localize_callback = str  # the flash must hold plain text in the session, in the reader's language

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
-from support.network.models import Absence, NetworkEvent
+from support.network.models import Absence, NetworkEvent, today
 from support.policy import can
 from support.policy.actors import SCHEDULED_JOB
 from support.tickets import routing
@@ -51,8 +51,6 @@ class HandedOverTicket(db.Model):
 
 
 def _today() -> date:
-    from support.network.service import today
-
     return today()
 
 

@@ -8,8 +8,9 @@ record of why and by whom that role exists, and removing the appointment ends th
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from support.accounts.models import User
@@ -22,6 +23,7 @@ from support.orgs.models import School
 TRAINING_MODULES = ("basic", "refresher", "network-meeting", "system-deep-dive")
 CURRENT_KEEPING_MODULES = ("basic", "refresher")
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EVENT_KINDS = ("appointed", "removed", "systems", "training", "away", "back", "handed_over", "given_back")
 
 
@@ -90,6 +92,17 @@ class Absence(db.Model):
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+def today() -> date:
+    """Absences and training are whole days in Stockholm."""
+    return datetime.now(STOCKHOLM).date()
+
+
+def away_user_ids(day: date | None = None):
+    """A subquery of the people away on `day` (default today): tier-1 routing leaves them out."""
+    day = day or today()
+    return select(Absence.user_id).where(Absence.starts_on <= day, Absence.ends_on >= day)
 
 
 class NetworkEvent(db.Model):

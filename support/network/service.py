@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -24,12 +23,12 @@ from support.network.models import (
     Appointment,
     NetworkEvent,
     TrainingRecord,
+    today,
 )
 from support.orgs.models import Administration, School
 from support.policy.network import STAFF_GROUPS
 from support.tickets.models import SYSTEMS
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LONGEST_ABSENCE_DAYS = 366
 EARLIEST_TRAINING = date(2000, 1, 1)
 
@@ -38,18 +37,7 @@ class NetworkError(ValueError):
     """Input the person can fix; the message is shown to them."""
 
 
-def today() -> date:
-    """Absences and training are whole days in Stockholm."""
-    return datetime.now(STOCKHOLM).date()
-
-
 # --- who is away -----------------------------------------------------------------------------------------------
-
-def away_user_ids(day: date | None = None):
-    """A subquery of the people away on `day` (default today): routing leaves them out of tier 1."""
-    day = day or today()
-    return select(Absence.user_id).where(Absence.starts_on <= day, Absence.ends_on >= day)
-
 
 def current_absence(user: User, day: date | None = None) -> Absence | None:
     day = day or today()

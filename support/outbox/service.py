@@ -183,6 +183,8 @@ def deliver_pending(transport: Transport | None = None, limit: int | None = None
             mail.delivered_via = transport.name
             mail.last_error = ""
             counts["sent"] += 1
+    # The worker's own unit of work, committed here: the mail has left, so "sent" must be durable at once (a
+    # rollback later would send it twice), and the commit releases the rows other workers skip while locked.
     db.session.commit()
     return counts
 

@@ -103,9 +103,7 @@ def _own(user, ticket) -> bool:
 
 
 def _reopen(user, ticket) -> bool:
-    from support.tickets.service import can_reopen
-
-    return ticket is not None and (_own(user, ticket) or _act(user, ticket)) and can_reopen(ticket)
+    return ticket is not None and (_own(user, ticket) or _act(user, ticket)) and _tickets().can_reopen(ticket)
 
 
 def _rate(user, ticket) -> bool:

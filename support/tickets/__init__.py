@@ -1,0 +1,9 @@
+"""Tickets: models, the service that is the one door for every change, routing, SLA, queues and their pages."""
+
+
+def init_app(app) -> None:
+    # The channels, the worker and the SMTP server import the service and the models without the pages.
+    from support.tickets import admin_views, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)

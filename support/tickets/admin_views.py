@@ -29,8 +29,15 @@ from support.policy import can
 from support.request_input import parse_int
 from support.tickets import canned, routing, sla
 from support.tickets import forms as ticket_labels
-from support.tickets.models import CHANNELS, PRIORITIES, SYSTEMS, AccessLog, CannedResponse, RoutingRule
-from support.tickets.service import PRIORITY_LABELS
+from support.tickets.models import (
+    CHANNELS,
+    PRIORITIES,
+    PRIORITY_LABELS,
+    SYSTEMS,
+    AccessLog,
+    CannedResponse,
+    RoutingRule,
+)
 
 bp = Blueprint("tickets_admin", __name__)
 

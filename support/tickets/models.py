@@ -7,7 +7,7 @@ password reset, and the policy treats them like any requester.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +20,8 @@ STATES = ("new", "open", "pending", "resolved", "closed")
 ACTIVE_STATES = ("new", "open", "pending")  # still needs work (or an answer from the requester)
 PRIORITIES = ("low", "normal", "high", "urgent")
 PRIORITY_RANK = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+PRIORITY_LABELS = {"low": "Låg", "normal": "Normal", "high": "Hög", "urgent": "Akut"}  # as mail names them
+REOPEN_DAYS = 7  # a resolved (or auto-closed) ticket can be reopened this many days after its resolution
 TIERS = (1, 2, 3)
 MESSAGE_KINDS = ("public", "internal")
 SYSTEMS = ("login", "schedule", "attendance", "documentation", "assessment", "teams", "startpage", "app",
@@ -144,6 +146,13 @@ class Ticket(db.Model):
 
     def __repr__(self) -> str:
         return f"<Ticket #{self.number} {self.state} tier {self.tier}>"
+
+
+def can_reopen(ticket: Ticket, now=None) -> bool:
+    """Within REOPEN_DAYS of resolution a requester may reopen the ticket (the policy and the service both ask)."""
+    if ticket.state not in ("resolved", "closed") or ticket.resolved_at is None or ticket.merged_into_id:
+        return False
+    return (now or utcnow()) - ticket.resolved_at <= timedelta(days=REOPEN_DAYS)
 
 
 class TicketCounter(db.Model):

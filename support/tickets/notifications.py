@@ -26,8 +26,11 @@ from support.extensions import db
 from support.i18n import in_language_of
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
-from support.tickets.models import NotificationPreference, Ticket
-from support.tickets.routing import queue_label
+from support.policy.actors import roles_of
+from support.policy.tickets import is_ticket_staff
+from support.tickets.models import PRIORITY_LABELS, NotificationPreference, Ticket
+from support.tickets.routing import queue_label, school_superusers
+from support.tickets.sla import describe_minutes, targets
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +77,6 @@ def set_preference(user, category: str, enabled: bool) -> None:
 
 def preferences_for(user) -> list[tuple[str, str, bool]]:
     """[(category, Swedish label, enabled)] of the categories relevant to `user` (staff ones only for staff)."""
-    from support.policy.tickets import is_ticket_staff
-
     categories = dict(REQUESTER_CATEGORIES)
     if is_ticket_staff(user):
         categories.update(STAFF_CATEGORIES)
@@ -89,8 +90,6 @@ def preferences_for(user) -> list[tuple[str, str, bool]]:
 def queue_members(ticket) -> list[User]:
     """Who works the ticket's queue: the school's superusers at tier 1, the agents at tiers 2 and 3."""
     if ticket.tier == 1:
-        from support.tickets.routing import school_superusers
-
         return school_superusers(ticket.school_id)
     return list(db.session.scalars(
         select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
@@ -119,8 +118,6 @@ def _send(ticket, people, category: str, template: str, subject, *, exclude=None
     """Queue `template` for each person who wants `category`, written in that person's language: `subject` is a
     lazy text with %(subject)s for the ticket's subject, and `context` values that are callables are computed
     per recipient inside their language. `sender` (the person who wrote a reply) names the mail's From."""
-    from support.tickets.forms import PRIORITY_LABELS
-
     sent = 0
     excluded = getattr(exclude, "id", None)
     for person in people:
@@ -163,8 +160,6 @@ def receipts_allowed(person) -> bool:
 
 def ticket_created(ticket, *, actor=None) -> None:
     """The requester's receipt (number, expected response time) and the queue's notice."""
-    from support.tickets.sla import describe_minutes, targets
-
     first_minutes = targets()[ticket.priority][0]
     if ticket.channel != "email" or receipts_allowed(ticket.requester):
         _send(ticket, [ticket.requester], "requester_created", "created",
@@ -258,8 +253,6 @@ def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
 def signature(author, ticket) -> str:
     """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
     are hidden; the service desk signs as itself. In the current (the recipient's) language."""
-    from support.policy.actors import roles_of
-
     roles = roles_of(author)
     if author is None or roles & {"agent", "admin"} or "superuser" not in roles:
         return current_app.config["MAIL_FROM_NAME"]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from support.accounts.models import RoleAssignment, User
 from support.extensions import db
+from support.network.models import away_user_ids
 from support.tickets.models import RoutingRule
 
 STAFF_GROUPS_FOR_TIER_1 = ("pedagogue", "administrator")
@@ -30,8 +31,6 @@ class Route:
 def school_superusers(school_id: int | None) -> list[User]:
     """The available superusers of a school, the members of its tier-1 queue: active, and not marked away today
     (support.network), so an away superuser's school falls back to tier 2 when nobody else is there."""
-    from support.network.service import away_user_ids
-
     if school_id is None:
         return []
     return list(db.session.scalars(

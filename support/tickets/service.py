@@ -33,6 +33,7 @@ from support.tickets.models import (
     CHANNELS,
     PRIORITIES,
     PRIORITY_RANK,
+    REOPEN_DAYS,
     STATES,
     SYSTEMS,
     AccessLog,
@@ -43,10 +44,10 @@ from support.tickets.models import (
     TicketParticipant,
     TicketPresence,
     TicketTag,
+    can_reopen,
 )
 from support.tickets.personal_numbers import contains_personal_number
 
-REOPEN_DAYS = 7
 AUTO_CLOSE_DAYS = 7
 DOUBLE_SUBMIT_SECONDS = 60  # the same text from the same person within this window is one message, not two
 PRESENCE_SECONDS = 45  # a heartbeat older than this no longer counts as "replying right now"
@@ -55,7 +56,6 @@ MAX_BODY = 50_000
 
 STATE_LABELS = {"new": "Ny", "open": "Öppen", "pending": "Väntar på dig", "resolved": "Löst", "closed": "Stängd"}
 STAFF_STATE_LABELS = {**STATE_LABELS, "pending": "Väntar på anmälaren"}
-PRIORITY_LABELS = {"low": "Låg", "normal": "Normal", "high": "Hög", "urgent": "Akut"}
 CHANNEL_LABELS = {"web": "Webb", "email": "E-post", "phone": "Telefon", "api": "API"}
 ALLOWED_TRANSITIONS = {
     "new": {"open", "pending", "resolved", "closed"},
@@ -611,13 +611,6 @@ def requester_resolve(ticket: Ticket, *, by: User) -> Ticket:
     _require(by, "ticket.resolve_own", ticket)
     _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av anmälaren")
     return ticket
-
-
-def can_reopen(ticket: Ticket, now=None) -> bool:
-    """Within REOPEN_DAYS of resolution a requester may reopen the ticket."""
-    if ticket.state not in ("resolved", "closed") or ticket.resolved_at is None or ticket.merged_into_id:
-        return False
-    return (now or utcnow()) - ticket.resolved_at <= timedelta(days=REOPEN_DAYS)
 
 
 def reopen(ticket: Ticket, *, by: User) -> Ticket:

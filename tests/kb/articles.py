@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb import service
+from kb import indexing, service
 
 
 def make_article(article_id: str, *, title: str | None = None, audiences=("guardian",), visibility="public",
@@ -14,5 +14,5 @@ def make_article(article_id: str, *, title: str | None = None, audiences=("guard
         translation_of=translation_of, audiences=list(audiences), visibility=visibility,
         school_forms=list(school_forms), system=system, tags=list(tags), status=status,
     ), author)
-    service.commit()
+    indexing.commit()
     return article

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from kb import service
+from kb import indexing, service
 from kb.cli import kb_cli
 from tests.kb.articles import make_article
 from tests.kb.test_visibility import ALL_PUBLIC
@@ -37,7 +37,7 @@ def worded_articles(app):
                                tags=("kalender",), **options)
         if later:
             service.set_status(article, later, None)
-            service.commit()
+            indexing.commit()
 
 
 def _hidden_words(actor: str) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from support.channels.email import tickets
+from support.channels.email.addresses import school_for_recipient, support_recipient
 from support.channels.email.authentication import failed_authentication
 from support.channels.email.automail import ignore_reason, is_bounce
 from support.channels.email.models import InboundMail
@@ -34,25 +35,6 @@ BATCH = 200
 
 
 # --- recipients ------------------------------------------------------------------------------------------------
-
-def support_recipient(address: str) -> str | None:
-    """"" for support@<domain>, the school slug for support+<slug>@<domain>, None for any other address."""
-    config = current_app.config
-    local_part, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
-    if domain != config["MAIL_DOMAIN"].lower():
-        return None
-    mailbox, plus, slug = local_part.partition("+")
-    if mailbox != config["SUPPORT_MAILBOX"].lower():
-        return None
-    return slug if plus and slug else ("" if not plus else None)
-
-
-def school_for_recipient(address: str):
-    from support.orgs.service import school_by_slug
-
-    slug = support_recipient(address)
-    return school_by_slug(slug) if slug else None
-
 
 def _school_of(recipients: list[str]):
     for address in recipients:
@@ -101,6 +83,8 @@ def process(inbound_id: int) -> str:
     try:
         _file(row)
         row.processed_at = utcnow()
+        # Each message is its own unit of work: its outcome is durable before the next message, and a failure
+        # rolls back this message alone (then quarantines it).
         db.session.commit()
         return row.state
     except (TicketError, AttachmentError) as error:
@@ -122,7 +106,7 @@ def quarantine(inbound_id: int, reason: str) -> str:
     db.session.execute(update(InboundMail).where(InboundMail.id == inbound_id, InboundMail.state == "pending").values(
         state="quarantined", reason=reason[:2000], attempts=InboundMail.attempts + 1, processed_at=utcnow(),
         subject=subject, from_address=sender))
-    db.session.commit()
+    db.session.commit()  # the quarantine outlives whatever the caller does next, like `process` above
     return "quarantined"
 
 
@@ -154,6 +138,7 @@ def reprocess(row: InboundMail) -> str:
     """An administrator sends a quarantined message through again (after a fix, or a school was created)."""
     row.state = "pending"
     row.reason = ""
+    # Committed first: `process` rolls back a failed message, and the quarantine it then writes needs the row pending.
     db.session.commit()
     return process(row.id)
 

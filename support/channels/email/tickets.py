@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from support.channels.email.addresses import support_recipient
 from support.channels.email.parse import ParsedMail
 from support.channels.email.replies import strip_quoted_history, subject_ticket_number
 from support.policy import can
@@ -103,8 +104,6 @@ def _add_participants(ticket: Ticket, mail: ParsedMail, by) -> None:
     """CC'd people follow the ticket, except our own addresses; at most MAX_PARTICIPANTS per mail."""
     if not can(by, "ticket.reply", ticket):
         return
-    from support.channels.email.service import support_recipient
-
     added = 0
     for address in mail.cc:
         if added >= MAX_PARTICIPANTS:

@@ -1,0 +1,65 @@
+"""Keeping the search index in step with the database.
+
+The service queues every article it changes (`service.enqueue_index`) in the caller's transaction, so a change
+that rolls back never reaches the index. The caller ends its unit of work with `commit()` here: the transaction
+commits, then the queued articles are written to the index, and an article is searchable right after it is saved.
+A write that fails stays queued; the worker retries it (`apply_queue`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, select, update
+
+from kb.models import Article, IndexQueueEntry
+from kb.service import article_doc, get_index, rebuild_index
+from support.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Above this many queued articles a full rebuild is cheaper than one index write per article.
+QUEUE_REBUILD_THRESHOLD = 25
+
+
+def commit() -> dict[str, int]:
+    """Commit the caller's unit of work, then write the articles it changed to the index."""
+    pending = db.session.info.pop("kb_index_pending", False)
+    db.session.commit()
+    return apply_queue() if pending else {"indexed": 0, "failed": 0}
+
+
+def apply_queue() -> dict[str, int]:
+    """Write queued articles to the index; a failed write stays queued for the worker to retry.
+
+    This commits by itself: it runs after the caller's work is committed (or as the worker's job), and the queue
+    must record each attempt whether or not the index write succeeded.
+    """
+    entries = db.session.scalars(select(IndexQueueEntry).order_by(IndexQueueEntry.id)).all()
+    if not entries:
+        return {"indexed": 0, "failed": 0}
+    index = get_index()
+    article_ids = list(dict.fromkeys(entry.article_id for entry in entries))
+    try:
+        if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
+            rebuild_index()
+        else:
+            for article_id in article_ids:
+                article = db.session.get(Article, article_id)
+                if article is None or article.status != "published":
+                    index.delete(article_id)
+                else:
+                    index.upsert(article_doc(article))
+    except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
+        log.exception("kb: index update failed for %s", article_ids)
+        db.session.rollback()
+        db.session.execute(
+            update(IndexQueueEntry)
+            .where(IndexQueueEntry.id.in_([e.id for e in entries]))
+            .values(attempts=IndexQueueEntry.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:500])
+        )
+        db.session.commit()
+        return {"indexed": 0, "failed": len(article_ids)}
+    db.session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id.in_([e.id for e in entries])))
+    db.session.commit()
+    return {"indexed": len(article_ids), "failed": 0}
