@@ -57,8 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(PROJECT_DIR / "translations"),
     )
 
-    from support import models  # noqa: F401 - every model registered before migrations or queries
+    from support import models, vocabulary  # noqa: F401 - every model registered before migrations or queries
     from support.web import register_web
 
+    vocabulary.init_app(app)
     register_web(app)
     return app
