@@ -19,13 +19,14 @@ from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from support.accounts.models import RoleAssignment, User
+from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
 from support.tickets.models import NotificationPreference, Ticket
 from support.tickets.routing import queue_label
+from support.vocabulary import swedish
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ REQUESTER_CATEGORIES = {
 STAFF_CATEGORIES = {
     "queue_new": _l("Nya ärenden i mina köer"),
     "queue_escalated": _l("Ärenden som eskaleras till mina köer"),
-    "assignee_reply": _l("Svar från anmälaren på ärenden jag handlägger"),
+    "assignee_reply": _l("Svar från frågeställaren på ärenden jag handlägger"),
     "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
 }
 OPTIONAL_CATEGORIES = {**REQUESTER_CATEGORIES, **STAFF_CATEGORIES}
@@ -84,15 +85,14 @@ def preferences_for(user) -> list[tuple[str, str, bool]]:
 
 def queue_members(ticket) -> list[User]:
     """Who works the ticket's queue: the school's superusers at tier 1, the agents at tiers 2 and 3."""
+    from support.policy.tickets import queue_members_filter
+
     if ticket.tier == 1:
         from support.tickets.routing import school_superusers
 
         return school_superusers(ticket.school_id)
     return list(db.session.scalars(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == "agent", RoleAssignment.active.is_(True), User.active.is_(True))
-        .order_by(User.name)
-    ).unique())
+        select(User).where(queue_members_filter(ticket.tier, ticket.school_id)).order_by(User.name)))
 
 
 def requesters(ticket) -> list[User]:
@@ -169,7 +169,7 @@ def public_reply(ticket, message) -> None:
     if author is not None and any(author.id == person.id for person in requesters(ticket)):
         if ticket.assignee is not None:
             _send(ticket, [ticket.assignee], "assignee_reply", "assignee_reply",
-                  f"Nytt svar från anmälaren: {ticket.subject}", exclude=author, message=message)
+                  f"Nytt svar från frågeställaren: {ticket.subject}", exclude=author, message=message)
         return
     _send(ticket, requesters(ticket), "requester_reply", "reply", f"Svar på ditt ärende: {ticket.subject}",
           exclude=author, message=message, greets=opens_with_greeting(message.body),
@@ -198,10 +198,9 @@ def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
 def signature(author, ticket) -> str:
     """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
     are hidden; the service desk signs as itself."""
-    from support.policy.actors import roles_of
+    from support.policy.tickets import desk_of
 
-    roles = roles_of(author)
-    if author is None or roles & {"agent", "admin"} or "superuser" not in roles:
+    if author is None or desk_of(author) != "superuser":
         return current_app.config["MAIL_FROM_NAME"]
     school = ticket.school.name if ticket.school is not None else ""
     if current_app.config.get("HIDE_STAFF_NAMES"):
@@ -216,8 +215,8 @@ def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_s
     left_school = from_tier == 1 and (ticket.tier != 1 or ticket.school_id != from_school_id)
     if left_school:
         _send(ticket, requesters(ticket), "requester_moved", "moved",
-              f"Ditt ärende har skickats vidare till {queue_label(ticket)}", exclude=actor,
-              queue=queue_label(ticket))
+              f"Ditt ärende har skickats vidare till {swedish(queue_label(ticket))}", exclude=actor,
+              queue=swedish(queue_label(ticket)))
 
 
 def ticket_merged(source, into, *, actor=None) -> None:
