@@ -99,3 +99,9 @@ def test_a_system_reads_the_same_on_the_form_the_queue_routing_and_the_knowledge
         assert app_label in html, name
     for old_name in ("Mobilappen", ">Appen<", "Mobile app"):
         assert not [name for name, html in pages.items() if old_name in html], old_name
+
+
+def test_the_user_filter_offers_every_group_and_role_by_its_one_name(login_as):
+    html = login_as("admin").get("/admin/anvandare").get_data(as_text=True)
+    for key, label in [*vocabulary.GROUP_LABELS.items(), *vocabulary.ROLE_LABELS.items()]:
+        assert f'<option value="{key}" >{vocabulary.swedish(label)}</option>' in html, key
