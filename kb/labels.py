@@ -1,42 +1,16 @@
-"""Swedish names of the knowledge base's keys (systems, school forms, audiences) and the group URL segments."""
+"""Names of the knowledge base's own keys (languages, article states) and the group URL segments; systems, school
+forms and audiences come from support/vocabulary.py."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-SYSTEM_LABELS = {
-    "login": _l("Inloggning och konto"),
-    "schedule": _l("Schema"),
-    "attendance": _l("Frånvaro och närvaro"),
-    "documentation": _l("Elevdokumentation"),
-    "assessment": _l("Planering och bedömning"),
-    "teams": _l("Teams och Office"),
-    "startpage": _l("Startsidor"),
-    "app": _l("Mobilappen"),
-    "messages": _l("Meddelanden och notiser"),
-    "general": _l("Allmänt om plattformen"),
-}
+from support import vocabulary
 
-SCHOOL_FORM_LABELS = {
-    "preschool": _l("Förskola"),
-    "compulsory": _l("Grundskola"),
-    "compulsory-adapted": _l("Anpassad grundskola"),
-    "upper-secondary": _l("Gymnasieskola"),
-    "upper-secondary-adapted": _l("Anpassad gymnasieskola"),
-    "adult": _l("Komvux"),
-    "adult-adapted": _l("Komvux som anpassad utbildning"),
-    "sfi": _l("Sfi"),
-    "vocational": _l("Yrkeshögskola"),
-}
-
-AUDIENCE_LABELS = {
-    "guardian": _l("Vårdnadshavare"),
-    "student": _l("Elev"),
-    "pedagogue": _l("Pedagog"),
-    "administrator": _l("Administratör"),
-    "superuser": _l("Superanvändare"),
-    "support": _l("Servicedesk"),
-}
+# Systems, school forms and audiences are named once for the whole portal (support/vocabulary.py).
+SYSTEM_LABELS = vocabulary.SYSTEM_LABELS
+SCHOOL_FORM_LABELS = vocabulary.SCHOOL_FORM_LABELS
+AUDIENCE_LABELS = vocabulary.AUDIENCE_LABELS
 
 LANGUAGE_LABELS = {"sv": _l("Svenska"), "en": _l("Engelska")}
 # Each language in its own words, for tagging text in another language than the page's (with a lang attribute).

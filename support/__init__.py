@@ -59,8 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     import kb
     import support.models  # noqa: F401 - every model registered before migrations or queries
-    from support import accounts, channels, network, openapi, outbox, pages, tickets, web
+    from support import accounts, channels, network, openapi, outbox, pages, tickets, vocabulary, web
 
-    for area in (web, pages, accounts, outbox, kb, tickets, channels, network, openapi):
+    for area in (web, vocabulary, pages, accounts, outbox, kb, tickets, channels, network, openapi):
         area.init_app(app)
     return app

@@ -42,8 +42,6 @@ SCHEMA_VERSION = 2
 META_FILE = "search-meta.json"
 
 AUDIENCES = ("pedagogue", "guardian", "student", "administrator", "superuser", "support")
-PUBLIC_GROUPS = frozenset({"pedagogue", "guardian", "student", "administrator"})
-EVERYTHING_GROUPS = frozenset({"support", "agent", "admin"})
 
 # words indexed for the metadata of an article, so that "förskola", "gymnasiet", "lärare", "skola24" … in a query
 # find the articles written for that school form, group or system (in the article's language)
@@ -175,27 +173,17 @@ class VisibilityFilter:
 
     @classmethod
     def for_audiences(cls, groups: Iterable[str]) -> VisibilityFilter:
-        """The union of what the given groups may read.
+        """What someone holding all these audience keys may read, as the policy decides it (support.policy.kb)."""
+        from support.policy.kb import index_filter, readership_for_audiences
 
-        support/agent/admin: everything; superuser: every public article plus internal articles for superusers;
-        guardian/student/pedagogue/administrator: public articles for that group. No group: anonymous.
-        """
-        gs = {str(g).strip().lower() for g in groups if g}
-        if gs & EVERYTHING_GROUPS:
-            return cls.everything()
-        if "superuser" in gs:
-            return cls(None, True, frozenset({"superuser"}))
-        public = frozenset(gs & PUBLIC_GROUPS)
-        if not public:
-            return cls.anonymous()
-        return cls(public, False, None)
+        return index_filter(readership_for_audiences(groups))
 
     @classmethod
     def for_audience(cls, audience: str | None) -> VisibilityFilter:
         """One audience key as in the benchmark (``anonymous``/None = not signed in)."""
-        if not audience or audience == "anonymous":
-            return cls.anonymous()
-        return cls.for_audiences([audience])
+        from support.policy.kb import index_filter, readership_for_audience
+
+        return index_filter(readership_for_audience(audience))
 
     def key(self) -> tuple:
         return (

@@ -13,6 +13,7 @@ from support.accounts.forms import MembershipForm, UserCreateForm, UserStatusFor
 from support.accounts.models import GroupMembership, RoleAssignment, User
 from support.blueprint_access import require_for_every_route
 from support.extensions import db
+from support.policy import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -101,9 +102,8 @@ def remove_membership(user_id: int, kind: str, membership_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if kind not in ("group", "role"):
         abort(404)
-    own_admin_role = [r.id for r in user.roles if r.role == "admin"] if user.id == current_user.id else []
-    if kind == "role" and membership_id in own_admin_role:
-        # Otherwise the last admin could lock everyone out of the admin area by one click.
+    membership = next((m for m in (user.groups if kind == "group" else user.roles) if m.id == membership_id), None)
+    if membership is not None and not can(current_user, "admin.remove_membership", membership):
         flash(gettext("Du kan inte ta bort din egen administratörsroll."), "error")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     try:
@@ -120,7 +120,7 @@ def set_status(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserStatusForm(prefix="s")
     if form.validate_on_submit():
-        if user.id == current_user.id and not form.active.data:
+        if not form.active.data and not can(current_user, "admin.deactivate", user):
             flash(gettext("Du kan inte stänga av ditt eget konto."), "error")
         else:
             service.set_active(user, form.active.data)

@@ -7,22 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from support import vocabulary
 from support.accounts.models import STAFF_ROLES, USER_GROUPS
 from support.accounts.service import MIN_PASSWORD_LENGTH
 
-GROUP_LABELS = {
-    "pedagogue": _l("Pedagog"),
-    "guardian": _l("Vårdnadshavare"),
-    "student": _l("Elev"),
-    "administrator": _l("Administratör"),
-}
-ROLE_LABELS = {
-    "superuser": _l("Superanvändare"),
-    "coordinator": _l("Samordnare för superanvändare"),
-    "agent": _l("Servicedesk (agent)"),
-    "kb_editor": _l("Redaktör för kunskapsbanken"),
-    "admin": _l("Administratör av supporttjänsten"),
-}
+GROUP_LABELS = vocabulary.GROUP_LABELS
+ROLE_LABELS = vocabulary.ROLE_LABELS
 
 
 class LoginForm(FlaskForm):

@@ -26,6 +26,7 @@ from support.network.models import (
     today,
 )
 from support.orgs.models import Administration, School
+from support.policy.actors import superuser_school_ids
 from support.policy.network import STAFF_GROUPS
 from support.tickets.models import SYSTEMS
 
@@ -151,7 +152,7 @@ def superuser_counts(schools: list[School]) -> dict[int, int]:
 def stand_in_candidates(user: User) -> list[User]:
     """The other superusers of the schools this person serves: who may stand in for them."""
     schools = db.session.scalars(select(School).where(School.id.in_(
-        {r.school_id for r in user.roles if r.role == "superuser" and r.active and r.school_id} or {-1})))
+        superuser_school_ids(user) or {-1})))
     people = {person.id: person for school in schools for person in school_superusers(school)
               if person.id != user.id}
     return sorted(people.values(), key=lambda person: person.name)

@@ -41,6 +41,9 @@ class Readership:
 
 EVERYTHING = Readership(everything=True)
 ANONYMOUS = Readership()
+SUPERUSER = Readership(public_audiences=None, internal_audiences=frozenset({"superuser"}))
+# "support" is the service desk's audience key: reading as the desk is reading as an agent.
+READ_EVERYTHING_AUDIENCES = READ_EVERYTHING_ROLES | {"support"}
 
 
 def readership_of(user) -> Readership:
@@ -50,7 +53,7 @@ def readership_of(user) -> Readership:
     if roles & READ_EVERYTHING_ROLES:
         return EVERYTHING
     if "superuser" in roles:
-        return Readership(public_audiences=None, internal_audiences=frozenset({"superuser"}))
+        return SUPERUSER
     groups = groups_of(user) & USER_GROUPS
     if not groups:
         return ANONYMOUS  # signed in without a group: what anyone may read
@@ -61,13 +64,21 @@ def readership_for_audience(audience: str | None) -> Readership:
     """Read as a typical member of one audience key (the CLI's --audience; None or 'anonymous': not signed in)."""
     if not audience or audience == "anonymous":
         return ANONYMOUS
-    if audience in {"support", "agent", "admin", "kb_editor"}:
+    if audience not in READ_EVERYTHING_AUDIENCES | {"superuser"} | USER_GROUPS:
+        raise ValueError(f"okänd målgrupp: {audience}")
+    return readership_for_audiences([audience])
+
+
+def readership_for_audiences(audiences) -> Readership:
+    """What someone holding all these audience keys (user groups, roles, "support") reads: the same rule as
+    `readership_of`, for callers that know keys rather than a person (the search index, benchmarks)."""
+    keys = {str(key).strip().lower() for key in audiences if key}
+    if keys & READ_EVERYTHING_AUDIENCES:
         return EVERYTHING
-    if audience == "superuser":
-        return Readership(public_audiences=None, internal_audiences=frozenset({"superuser"}))
-    if audience in USER_GROUPS:
-        return Readership(public_audiences=frozenset({audience}))
-    raise ValueError(f"okänd målgrupp: {audience}")
+    if "superuser" in keys:
+        return SUPERUSER
+    groups = keys & USER_GROUPS
+    return Readership(public_audiences=frozenset(groups)) if groups else ANONYMOUS
 
 
 def can_edit_articles(user, _obj=None) -> bool:

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_, select, true
 
 from support.policy.actors import is_admin, is_authenticated, is_scheduled_job, roles_of, superuser_school_ids
 
@@ -23,9 +25,18 @@ def _tickets():
     return models
 
 
+TICKET_STAFF_ROLES = frozenset({"superuser", "agent", "admin"})
+SERVICE_DESK_ROLES = frozenset({"agent", "admin"})
+
+
 def is_ticket_staff(user) -> bool:
     """Superusers, agents and administrators work tickets (the workspace, internal notes, the phone channel)."""
-    return bool(roles_of(user) & {"superuser", "agent", "admin"})
+    return bool(roles_of(user) & TICKET_STAFF_ROLES)
+
+
+def works_service_desk(user) -> bool:
+    """Agents and administrators work the service desk's queues (tiers 2 and 3) and see most tickets."""
+    return bool(roles_of(user) & SERVICE_DESK_ROLES)
 
 
 def _is_requester(user, ticket) -> bool:
@@ -299,3 +310,71 @@ def findable_people(user):
         User.groups.any(GroupMembership.school_id.in_(school_ids)),
         User.roles.any(RoleAssignment.school_id.in_(school_ids)),
     )
+
+
+# --- queues: which of the desk's queues a person works ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeskScope:
+    """The queues a person works: the service desk's (tiers 2 and 3), the tier-1 queues of their schools, or
+    (administrators without schools of their own) every school's tier-1 queue."""
+
+    staff: bool = False
+    service_desk: bool = False
+    school_ids: frozenset[int] = frozenset()
+    every_school: bool = False
+
+    @property
+    def school_queues(self) -> bool:
+        return bool(self.school_ids) or self.every_school
+
+
+def desk_scope(user) -> DeskScope:
+    roles = roles_of(user)
+    if not roles & TICKET_STAFF_ROLES:
+        return DeskScope()
+    school_ids = frozenset(superuser_school_ids(user)) if "superuser" in roles else frozenset()
+    return DeskScope(staff=True, service_desk=bool(roles & SERVICE_DESK_ROLES), school_ids=school_ids,
+                     every_school="admin" in roles and not school_ids)
+
+
+def broad_ticket_search(user) -> bool:
+    """Most tickets are visible to this searcher (the service desk), so a search may walk the newest tickets
+    first instead of starting from the few this person could see."""
+    return works_service_desk(user)
+
+
+# --- mail: who hears about a ticket ------------------------------------------------------------------------------
+
+def queue_members_filter(tier: int, school_id: int | None):
+    """A SQL clause over users: who works the queue of a ticket at `tier` (and `school_id`), and so gets the
+    queue's mail: the school's active superusers at tier 1, the active agents at tiers 2 and 3 (administrators
+    see every queue but are not its members)."""
+    from support.accounts.models import RoleAssignment, User
+
+    if tier == 1:
+        if school_id is None:
+            return false()
+        holds = RoleAssignment.role == "superuser", RoleAssignment.school_id == school_id
+    else:
+        holds = (RoleAssignment.role == "agent",)
+    return User.active.is_(True) & User.roles.any(and_(*holds, RoleAssignment.active.is_(True)))
+
+
+def desk_of(person) -> str | None:
+    """Which desk a staff member speaks for to requesters: "service_desk" (agents, administrators),
+    "superuser" (a school's superuser), or None (not staff)."""
+    roles = roles_of(person)
+    if roles & SERVICE_DESK_ROLES:
+        return "service_desk"
+    return "superuser" if "superuser" in roles else None
+
+
+def shows_staff_name(viewer, ticket, person, *, names_hidden: bool) -> bool:
+    """Does `viewer` see `person`'s own name on `ticket` (else their desk's)? Always, unless the installation
+    hides staff names (SUPPORT_HIDE_STAFF_NAMES) from requesters: staff see names, and requesters see their own
+    and each other's."""
+    if not names_hidden or _staff_may_view(viewer, ticket):
+        return True
+    return person is not None and (ticket.requester_id == person.id
+                                   or any(link.user_id == person.id for link in ticket.participant_links))

@@ -29,15 +29,7 @@ from support.policy import can
 from support.request_input import parse_int
 from support.tickets import canned, routing, sla
 from support.tickets import forms as ticket_labels
-from support.tickets.models import (
-    CHANNELS,
-    PRIORITIES,
-    PRIORITY_LABELS,
-    SYSTEMS,
-    AccessLog,
-    CannedResponse,
-    RoutingRule,
-)
+from support.tickets.models import CHANNELS, PRIORITIES, SYSTEMS, AccessLog, CannedResponse, RoutingRule
 
 bp = Blueprint("tickets_admin", __name__)
 
@@ -222,7 +214,7 @@ def sla_targets():
             flash(gettext("SLA-målen är sparade. De gäller nya ärenden och ärenden som byter prioritet."), "success")
             return redirect(url_for(".sla_targets"))
     return render_template("tickets/admin/sla.html", form=form, priorities=PRIORITIES,
-                           priority_labels=PRIORITY_LABELS), 400 if form.errors or form.form_errors else 200
+                           priority_labels=ticket_labels.PRIORITY_LABELS), 400 if form.errors or form.form_errors else 200
 
 
 @bp.route("/admin/arenden/arbetstid", methods=["GET", "POST"])

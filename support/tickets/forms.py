@@ -21,55 +21,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from support import vocabulary
 from support.extensions import db
 from support.orgs.models import School
 from support.request_input import parse_int
 
-SYSTEM_LABELS = {
-    "login": _l("Inloggning och konto"),
-    "schedule": _l("Schema (Skola24)"),
-    "attendance": _l("Frånvaro och närvaro"),
-    "documentation": _l("Elevdokumentation (PingPong)"),
-    "assessment": _l("Planering och bedömning (Unikum)"),
-    "teams": _l("Microsoft Teams och Office 365"),
-    "startpage": _l("Startsidor"),
-    "app": _l("Skolplattformen-appen"),
-    "messages": _l("Meddelanden och notiser"),
-    "general": _l("Allmänt / vet inte"),
-}
-STATE_LABELS = {
-    "new": _l("Ny"),
-    "open": _l("Öppen"),
-    "pending": _l("Väntar på dig"),
-    "resolved": _l("Löst"),
-    "closed": _l("Stängd"),
-    "merged": _l("Sammanslagen"),
-}
-# Staff read "pending" from their side: the ticket waits for the requester.
-STAFF_STATE_LABELS = {**STATE_LABELS, "pending": _l("Väntar på frågeställaren")}
-PRIORITY_LABELS = {
-    "low": _l("Låg"),
-    "normal": _l("Normal"),
-    "high": _l("Hög"),
-    "urgent": _l("Akut"),
-}
-CHANNEL_LABELS = {
-    "web": _l("Webb"),
-    "email": _l("E-post"),
-    "phone": _l("Telefon"),
-    "api": _l("API"),
-}
-TIER_LABELS = {
-    1: _l("Nivå 1 – skolans superanvändare"),
-    2: _l("Nivå 2 – Servicedesk"),
-    3: _l("Nivå 3 – systemförvaltning"),
-}
-GROUP_LABELS = {
-    "pedagogue": _l("Pedagog"),
-    "guardian": _l("Vårdnadshavare"),
-    "student": _l("Elev"),
-    "administrator": _l("Administratör"),
-}
+# The vocabulary's tables under the names the ticket pages have always used.
+SYSTEM_LABELS = vocabulary.SYSTEM_LABELS
+STATE_LABELS = vocabulary.STATE_LABELS
+STAFF_STATE_LABELS = vocabulary.STAFF_STATE_LABELS
+PRIORITY_LABELS = vocabulary.PRIORITY_LABELS
+CHANNEL_LABELS = vocabulary.CHANNEL_LABELS
+TIER_LABELS = vocabulary.TIER_LABELS
+GROUP_LABELS = vocabulary.GROUP_LABELS
 
 SUBJECT_MAX = 150
 BODY_MAX = 20000
@@ -123,7 +87,7 @@ class StaffReplyForm(ReplyForm):
     canned_id = SelectField(_l("Standardsvar"), choices=[], validators=[Optional()])
     state_after = SelectField(
         _l("Status efter svaret"),
-        choices=[("", _l("Oförändrad")), ("pending", _l("Väntar på frågeställaren")), ("resolved", _l("Löst"))],
+        choices=[("", _l("Oförändrad")), ("pending", STAFF_STATE_LABELS["pending"]), ("resolved", STATE_LABELS["resolved"])],
         validators=[Optional()],
     )
 

@@ -20,17 +20,17 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from support.accounts.models import RoleAssignment, User
+from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.i18n import in_language_of
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
-from support.policy.actors import roles_of
-from support.policy.tickets import is_ticket_staff
-from support.tickets.models import PRIORITY_LABELS, NotificationPreference, Ticket
+from support.policy.tickets import desk_of, is_ticket_staff, queue_members_filter
+from support.tickets.models import NotificationPreference, Ticket
 from support.tickets.routing import queue_label, school_superusers
 from support.tickets.sla import describe_minutes, targets
+from support.vocabulary import PRIORITY_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ REQUESTER_CATEGORIES = {
 STAFF_CATEGORIES = {
     "queue_new": _l("Nya ärenden i mina köer"),
     "queue_escalated": _l("Ärenden som eskaleras till mina köer"),
-    "assignee_reply": _l("Svar från anmälaren på ärenden jag handlägger"),
+    "assignee_reply": _l("Svar från frågeställaren på ärenden jag handlägger"),
     "sla_breach": _l("Ärenden i mina köer som har passerat sin SLA-tid"),
     # Mail from the superuser network's space (support/network/space.py); only its members write there.
     "network_reply": _l("Nya svar på frågor i nätverket där jag har skrivit"),
@@ -92,10 +92,7 @@ def queue_members(ticket) -> list[User]:
     if ticket.tier == 1:
         return school_superusers(ticket.school_id)
     return list(db.session.scalars(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == "agent", RoleAssignment.active.is_(True), User.active.is_(True))
-        .order_by(User.name)
-    ).unique())
+        select(User).where(queue_members_filter(ticket.tier, ticket.school_id)).order_by(User.name)))
 
 
 def requesters(ticket) -> list[User]:
@@ -177,7 +174,7 @@ def public_reply(ticket, message, *, resolved: bool = False) -> None:
     if author is not None and any(author.id == person.id for person in requesters(ticket)):
         if ticket.assignee is not None:
             _send(ticket, [ticket.assignee], "assignee_reply", "assignee_reply",
-                  _l("Nytt svar från anmälaren: %(subject)s"), exclude=author, message=message)
+                  _l("Nytt svar från frågeställaren: %(subject)s"), exclude=author, message=message)
         return
     subject = _l("Svar på ditt ärende (löst): %(subject)s") if resolved else _l("Svar på ditt ärende: %(subject)s")
     _send(ticket, requesters(ticket), "requester_reply", "reply", subject, exclude=author, message=message,
@@ -253,8 +250,7 @@ def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
 def signature(author, ticket) -> str:
     """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
     are hidden; the service desk signs as itself. In the current (the recipient's) language."""
-    roles = roles_of(author)
-    if author is None or roles & {"agent", "admin"} or "superuser" not in roles:
+    if author is None or desk_of(author) != "superuser":
         return current_app.config["MAIL_FROM_NAME"]
     school = ticket.school.name if ticket.school is not None else ""
     if current_app.config.get("HIDE_STAFF_NAMES"):
@@ -265,10 +261,8 @@ def signature(author, ticket) -> str:
 def from_name_for(author, ticket) -> str:
     """The From name of a reply: "Karin Lind (Ekbackaskolan)" when a superuser answered and names are shown,
     "Superanvändarna på Ekbackaskolan" when they are hidden, else the service desk."""
-    from support.policy.actors import roles_of
-
     desk = current_app.config["MAIL_FROM_NAME"]
-    if author is None or roles_of(author) & {"agent", "admin"} or "superuser" not in roles_of(author):
+    if author is None or desk_of(author) != "superuser":
         return desk
     school = ticket.school.name if ticket.school is not None else ""
     if current_app.config.get("HIDE_STAFF_NAMES"):
@@ -283,7 +277,8 @@ def ticket_moved(ticket, *, actor=None, reason: str = "", from_tier: int, from_s
     left_school = from_tier == 1 and (ticket.tier != 1 or ticket.school_id != from_school_id)
     if left_school:
         _send(ticket, requesters(ticket), "requester_moved", "moved",
-              _l("Ditt ärende har skickats vidare till %(queue)s"), exclude=actor, queue=lambda: str(queue_label(ticket)))
+              _l("Ditt ärende har skickats vidare till %(queue)s"), exclude=actor,
+              queue=lambda: str(queue_label(ticket)))
 
 
 

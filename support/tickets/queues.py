@@ -22,10 +22,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import joinedload, lazyload
 
+from support import vocabulary
 from support.database import utcnow
 from support.extensions import db
-from support.policy.actors import roles_of, superuser_school_ids
-from support.policy.tickets import visible_tickets
+from support.policy.tickets import desk_scope, visible_tickets
 from support.request_input import parse_int
 from support.tickets.models import ACTIVE_STATES, CHANNELS, PRIORITIES, STATES, SYSTEMS, Ticket, TicketTag
 
@@ -56,7 +56,7 @@ QUEUE_LABELS = {
     "tier2": _l("Servicedesk (nivå 2)"),
     "system": _l("Systemförvaltning (nivå 3)"),
     "breaching": _l("Snart över SLA-tid"),
-    "waiting": _l("Väntar på anmälaren"),
+    "waiting": vocabulary.STAFF_STATE_LABELS["pending"],
 }
 
 
@@ -129,17 +129,15 @@ class QueueInfo:
 
 def available_queues(user) -> list[str]:
     """The queue keys that make sense for `user` (superusers: their schools; agents: the service desk)."""
-    roles = roles_of(user)
-    keys = []
-    if roles & {"superuser", "agent", "admin"}:
-        keys += ["mine", "unassigned"]
-    if "superuser" in roles or "admin" in roles:
+    scope = desk_scope(user)
+    if not scope.staff:
+        return []
+    keys = ["mine", "unassigned"]
+    if scope.school_queues:
         keys.append("my_schools")
-    if roles & {"agent", "admin"}:
+    if scope.service_desk:
         keys += ["tier2", "system"]
-    if keys:
-        keys += ["breaching", "waiting"]
-    return keys
+    return [*keys, "breaching", "waiting"]
 
 
 def _active(state_filter: str | None):
@@ -148,22 +146,22 @@ def _active(state_filter: str | None):
 
 def queue_condition(user, key: str, *, system: str | None = None, now: datetime | None = None):
     """The queue's own WHERE clause (without visibility and filters)."""
-    roles = roles_of(user)
+    scope = desk_scope(user)
     if key == "mine":
         return Ticket.assignee_id == user.id
     if key == "unassigned":
         parts = []
-        if roles & {"agent", "admin"}:
+        if scope.service_desk:
             parts.append(Ticket.tier == 2)
-        schools = superuser_school_ids(user)
-        if schools:
-            parts.append(and_(Ticket.tier == 1, Ticket.school_id.in_(sorted(schools))))
+        if scope.school_ids:
+            parts.append(and_(Ticket.tier == 1, Ticket.school_id.in_(sorted(scope.school_ids))))
         return and_(Ticket.assignee_id.is_(None), Ticket.state != "pending", or_(*parts) if parts else false())
     if key == "my_schools":
-        schools = superuser_school_ids(user)
-        if "admin" in roles and not schools:
+        if scope.every_school:
             return Ticket.tier == 1
-        return and_(Ticket.tier == 1, Ticket.school_id.in_(sorted(schools))) if schools else false()
+        if scope.school_ids:
+            return and_(Ticket.tier == 1, Ticket.school_id.in_(sorted(scope.school_ids)))
+        return false()
     if key == "tier2":
         return Ticket.tier == 2
     if key == "system":

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from support.accounts.models import RoleAssignment, User
+from support import vocabulary
+from support.accounts.models import User
 from support.extensions import db
 from support.network.models import away_user_ids
 from support.tickets.models import RoutingRule
@@ -31,14 +33,12 @@ class Route:
 def school_superusers(school_id: int | None) -> list[User]:
     """The available superusers of a school, the members of its tier-1 queue: active, and not marked away today
     (support.network), so an away superuser's school falls back to tier 2 when nobody else is there."""
+    from support.policy.tickets import queue_members_filter
+
     if school_id is None:
         return []
     return list(db.session.scalars(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == "superuser", RoleAssignment.school_id == school_id,
-               RoleAssignment.active.is_(True), User.active.is_(True), User.id.not_in(away_user_ids()))
-        .order_by(User.name)
-    ).unique())
+        select(User).where(queue_members_filter(1, school_id), User.id.not_in(away_user_ids())).order_by(User.name)))
 
 
 def has_active_superuser(school_id: int | None) -> bool:
@@ -90,30 +90,19 @@ def queue_key(ticket) -> str:
     return "servicedesk"
 
 
-def queue_label(ticket) -> str:
-    """The queue's Swedish name for screens and mail."""
+def queue_label(ticket):
+    """The queue's name for screens (in the reader's language) and mail (`vocabulary.swedish(queue_label(t))`)."""
     if ticket.tier == 1:
-        name = ticket.school.name if ticket.school else "skolan"
-        return f"Superanvändare, {name}"
+        if ticket.school is None:
+            return _l("Skolans superanvändare")
+        return _l("Superanvändare, %(school)s", school=ticket.school.name)
     if ticket.tier == 3:
-        return f"Systemförvaltning: {SYSTEM_LABELS.get(ticket.system, ticket.system)}"
-    return "Servicedesk"
+        return _l("Systemförvaltning: %(system)s", system=SYSTEM_LABELS.get(ticket.system, ticket.system))
+    return vocabulary.AUDIENCE_LABELS["support"]
 
 
-SYSTEM_LABELS = {
-    "login": "Inloggning",
-    "schedule": "Schema",
-    "attendance": "Frånvaro och närvaro",
-    "documentation": "Dokumentation",
-    "assessment": "Bedömning och betyg",
-    "teams": "Teams",
-    "startpage": "Startsidan",
-    "app": "Appen",
-    "messages": "Meddelanden",
-    "general": "Övrigt",
-}
-
-TIER_LABELS = {1: "Nivå 1 – skolans superanvändare", 2: "Nivå 2 – Servicedesk", 3: "Nivå 3 – systemförvaltning"}
+SYSTEM_LABELS = vocabulary.SYSTEM_LABELS
+TIER_LABELS = vocabulary.TIER_LABELS
 
 
 def create_rule(*, tier: int, position: int = 100, user_group: str | None = None, system: str | None = None,

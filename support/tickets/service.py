@@ -21,6 +21,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from support import vocabulary
 from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
@@ -47,6 +48,7 @@ from support.tickets.models import (
     can_reopen,
 )
 from support.tickets.personal_numbers import contains_personal_number
+from support.vocabulary import SwedishLabels
 
 AUTO_CLOSE_DAYS = 7
 DOUBLE_SUBMIT_SECONDS = 60  # the same text from the same person within this window is one message, not two
@@ -54,9 +56,11 @@ PRESENCE_SECONDS = 45  # a heartbeat older than this no longer counts as "replyi
 MAX_SUBJECT = 200
 MAX_BODY = 50_000
 
-STATE_LABELS = {"new": "Ny", "open": "Öppen", "pending": "Väntar på dig", "resolved": "Löst", "closed": "Stängd"}
-STAFF_STATE_LABELS = {**STATE_LABELS, "pending": "Väntar på anmälaren"}
-CHANNEL_LABELS = {"web": "Webb", "email": "E-post", "phone": "Telefon", "api": "API"}
+# Service messages and mail are Swedish whatever the reader's language; the words are the vocabulary's.
+STATE_LABELS = SwedishLabels(vocabulary.STATE_LABELS)
+STAFF_STATE_LABELS = SwedishLabels(vocabulary.STAFF_STATE_LABELS)
+PRIORITY_LABELS = SwedishLabels(vocabulary.PRIORITY_LABELS)
+CHANNEL_LABELS = SwedishLabels(vocabulary.CHANNEL_LABELS)
 ALLOWED_TRANSITIONS = {
     "new": {"open", "pending", "resolved", "closed"},
     "open": {"pending", "resolved", "closed"},
@@ -609,7 +613,7 @@ def requester_resolve(ticket: Ticket, *, by: User) -> Ticket:
     if ticket.state in ("resolved", "closed"):
         return ticket
     _require(by, "ticket.resolve_own", ticket)
-    _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av anmälaren")
+    _set_state(ticket, "resolved", by=by, notify=False, detail="Markerat som löst av frågeställaren")
     return ticket
 
 
@@ -943,14 +947,13 @@ def staff_name_for(person, ticket: Ticket, viewer) -> str:
     of the person's name when SUPPORT_HIDE_STAFF_NAMES is on; staff always see names."""
     from flask import current_app
 
-    from support.policy import can
+    from support.policy.tickets import desk_of, shows_staff_name
 
     if person is None:
         return ""
-    if not current_app.config.get("HIDE_STAFF_NAMES") or can(viewer, "ticket.view_internal", ticket) \
-            or _is_requester(ticket, person):
+    if shows_staff_name(viewer, ticket, person, names_hidden=bool(current_app.config.get("HIDE_STAFF_NAMES"))):
         return person.name
-    return "Superanvändare" if person.has_role("superuser") and not person.has_role("agent") else "Servicedesk"
+    return "Superanvändare" if desk_of(person) == "superuser" else "Servicedesk"
 
 
 def history(ticket: Ticket) -> list[TicketEvent]:
