@@ -14,8 +14,7 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.network import space
-from support.network.models import Appointment
-from support.network.service import STOCKHOLM
+from support.network.models import STOCKHOLM, Appointment
 from support.network.space_models import NetworkThread
 from support.policy.kb import visible_articles_filter
 from support.tickets import queues

@@ -161,7 +161,7 @@ def unanswered(systems, *, besides: User | None = None, limit: int = 5) -> list[
 
 def make_draft(thread: NetworkThread, *, by: User, post: NetworkPost | None = None):
     """A draft internal article from the question and an answer (the marked one unless `post` is given), linking
-    back to the thread; the editors review it. Returns the article. The caller commits with kb.commit()."""
+    back to the thread; the editors review it. Returns the article. The caller commits with kb.indexing.commit()."""
     if thread.kb_article_id:
         raise SpaceError("Det finns redan ett artikelutkast från den här frågan.")
     post = post or answer_of(thread)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from kb import indexing
 from kb import service as kb
 from kb.labels import SYSTEM_LABELS
 from support.extensions import db
@@ -138,10 +139,10 @@ def make_draft(thread_id: int, post_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("space.thread", thread_id=thread.id))
-    kb.commit()
+    indexing.commit()  # the draft reaches the editors' search at once
     flash(gettext("Ett artikelutkast är skapat. Redaktionen granskar det innan det publiceras."), "success")
     if can(current_user, "article.edit"):
-        return redirect(url_for("kb.editor_edit", article_id=article.id))
+        return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     return redirect(url_for("space.thread", thread_id=thread.id))
 
 
