@@ -51,6 +51,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(inbound_admin_bp)
     from support.network.views import bp as network_bp
     app.register_blueprint(network_bp)
+    from support.network.coverage_views import bp as coverage_bp
+    app.register_blueprint(coverage_bp)
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Logga in för att se sidan.")
