@@ -44,10 +44,11 @@ def load_demo_network() -> dict[str, int]:
 
 
 # The city's rollout as the demo tells it, in days from the day the demo is loaded. Preschools went first, then
-# compulsory schools (their assessment module is piloted in Bromma and Hässelby-Vällingby within the risk window,
-# the other districts follow later), upper secondary is done, adult education starts next term. Old systems keep
-# running beside the new ones for a while.
+# compulsory schools (their assessment module is piloted within the risk window at the district schools of Bromma
+# and Hässelby-Vällingby and at every eighth other compulsory school; the rest follow later), upper secondary is
+# done, adult education starts next term. Old systems keep running beside the new ones for a while.
 DEMO_PILOT_DISTRICTS = ("Bromma", "Hässelby-Vällingby")
+DEMO_PILOT_EVERY = 8
 DEMO_WAVES = {
     "preschool": ("Våg 1 – förskola", [("documentation", -150, "Gamla förskoleappen", 21),
                                        ("app", -150, "", None), ("messages", -120, "", None)]),
@@ -81,7 +82,7 @@ def load_demo_rollout() -> int:
                      "vocational": "upper-secondary", "adult-adapted": "adult", "sfi": "adult"}.get(form, form)
         wave, systems = DEMO_WAVES[wave_form]
         if wave_form == "compulsory":
-            pilot = district in DEMO_PILOT_DISTRICTS
+            pilot = district in DEMO_PILOT_DISTRICTS or school_id % DEMO_PILOT_EVERY == 0
             later_wave, later_days = DEMO_ASSESSMENT_PILOT if pilot else DEMO_ASSESSMENT_LATER
             systems = [*systems, ("assessment", later_days, "Gamla betygssystemet", later_days + 120, later_wave)]
         for system, days, legacy, legacy_days, *own_wave in systems:
