@@ -80,6 +80,8 @@ def defaults(instance_dir: Path) -> dict:
         "LANGUAGES": ["sv", "en"],
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "REFRESHER_MONTHS": 12,  # a superuser without a basic course or refresher this long is due for one
+        # A school going live on a system within this many weeks without a superuser trained on it is a risk.
+        "ROLLOUT_RISK_WEEKS": 6,
         "HIDE_STAFF_NAMES": False,  # requesters see "Servicedesk"/"Superanvändare" instead of staff names
         "ATTACHMENT_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "ATTACHMENT_MAX_TICKET_BYTES": 25 * 1024 * 1024,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, SelectMultipleField
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,6 +39,18 @@ class AppointForm(FlaskForm):
         DataRequired(_l("Ange e-postadressen till den som ska utses.")),
         Email(_l("Ange en giltig e-postadress.")), Length(max=254)])
     systems = CheckboxesField(_l("System som superanvändaren ansvarar för"), choices=system_choices)
+
+
+class RolloutForm(FlaskForm):
+    """A system's go-live at a school; saving a system already listed changes its line."""
+
+    system = SelectField(_l("System"), choices=lambda: [("", "—")] + system_choices(),
+                         validators=[DataRequired(_l("Välj ett system."))])
+    live_on = DateField(_l("I drift från och med"), validators=[DataRequired(_l("Ange datumet för driftstarten."))])
+    wave = StringField(_l("Införandevåg (valfritt)"), validators=[Optional(), Length(max=40)])
+    legacy_system = StringField(_l("Gammalt system som körs parallellt (valfritt)"),
+                                validators=[Optional(), Length(max=80)])
+    legacy_until = DateField(_l("Det gamla systemet körs till och med (valfritt)"), validators=[Optional()])
 
 
 class TrainingForm(FlaskForm):

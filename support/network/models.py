@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from support.accounts.models import User
@@ -24,7 +24,8 @@ TRAINING_MODULES = ("basic", "refresher", "network-meeting", "system-deep-dive")
 CURRENT_KEEPING_MODULES = ("basic", "refresher")
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-EVENT_KINDS = ("appointed", "removed", "systems", "training", "away", "back", "handed_over", "given_back")
+EVENT_KINDS = ("appointed", "removed", "systems", "training", "away", "back", "handed_over", "given_back",
+               "rollout")
 
 
 class Appointment(db.Model):
@@ -121,3 +122,23 @@ class NetworkEvent(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
     school: Mapped[School | None] = relationship()
+
+
+class Rollout(db.Model):
+    """One system of the platform at one school: live from `live_on` (a coming date is a planned go-live), in
+    `wave` of the city's rollout, with the old system it replaces still running beside it until
+    `legacy_until` (no date: no end decided yet)."""
+
+    __tablename__ = "school_rollouts"
+    __table_args__ = (UniqueConstraint("school_id", "system"), Index("ix_school_rollouts_live_on", "live_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(20))  # a key of support.tickets.models.SYSTEMS
+    live_on: Mapped[date]
+    wave: Mapped[str] = mapped_column(String(40), default="")
+    legacy_system: Mapped[str] = mapped_column(String(80), default="")
+    legacy_until: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship()

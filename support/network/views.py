@@ -11,8 +11,9 @@ from sqlalchemy import select
 from kb.labels import SYSTEM_LABELS
 from support.accounts.service import find_user_by_email
 from support.extensions import db
-from support.network import service
-from support.network.forms import TRAINING_LABELS, AbsenceForm, AppointForm, TrainingForm
+from support.network import rollout, service
+from support.network.coverage import school_risks
+from support.network.forms import TRAINING_LABELS, AbsenceForm, AppointForm, RolloutForm, TrainingForm
 from support.network.models import Absence, Appointment
 from support.orgs.models import School
 from support.policy import can
@@ -23,6 +24,20 @@ bp = Blueprint("network", __name__)
 
 def _labels() -> dict:
     return {"systems": SYSTEM_LABELS, "training": TRAINING_LABELS}
+
+
+def saved(form, change, message: str) -> bool:
+    """Run `change` (a service call): on a NetworkError roll back and keep the form with the reason shown, else
+    commit and flash `message`. The view redirects when it returns True and shows the form again otherwise."""
+    try:
+        change()
+    except service.NetworkError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return False
+    db.session.commit()
+    flash(message, "success")
+    return True
 
 
 def _school_or_404(slug: str) -> School:
@@ -69,16 +84,10 @@ def mark_away():
     if form.validate_on_submit():
         stand_in = next((p for p in service.stand_in_candidates(current_user) if str(p.id) == form.stand_in.data),
                         None)
-        try:
-            service.mark_away(current_user, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                              stand_in=stand_in)
-        except service.NetworkError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(gettext("Din frånvaro är sparad. Under den tiden går nya ärenden till skolans andra "
-                          "superanvändare, eller till servicedesken om ingen annan finns."), "success")
+        if saved(form, lambda: service.mark_away(current_user, starts_on=form.starts_on.data,
+                                                 ends_on=form.ends_on.data, stand_in=stand_in),
+                 gettext("Din frånvaro är sparad. Under den tiden går nya ärenden till skolans andra "
+                         "superanvändare, eller till servicedesken om ingen annan finns.")):
             return redirect(url_for("network.my_school"))
     schools = service.schools_of(current_user)
     return _render_my_school(schools, schools[0] if schools else None, form, 400)
@@ -119,19 +128,32 @@ def school(slug: str):
     school = _school_or_404(slug)
     if not can(current_user, "network.see_superusers", school) or not can(current_user, "network.browse"):
         abort(404)
-    return _render_school(school)
+    return render_school(school)
 
 
-def _render_school(school: School, appoint_form=None, training_form=None, training_for=None, status: int = 200):
+def render_school(school: School, appoint_form=None, training_form=None, training_for=None, rollout_form=None,
+                  status: int = 200):
+    """The school's network page; a refused form comes back with what was typed and why."""
     records = can(current_user, "network.see_records", school)
     manage = can(current_user, "network.appoint", school)
+    see_rollout = can(current_user, "network.see_rollout", school)
+    rollouts = rollout.rollouts_of(school) if see_rollout else []
     return render_template(
         "network/school.html", school=school, entries=service.directory(school, with_training=records),
         may_see_records=records, may_manage=manage, appoint_form=appoint_form or AppointForm(formdata=None),
         training_forms=_training_forms(school, training_form, training_for),
         history=service.history(school) if records else [], support_address=service.support_address(school),
         refresher_months=service.refresher_months(), labels=_labels(),
+        may_see_rollout=see_rollout, may_edit_rollout=can(current_user, "network.edit_rollout", school),
+        rollouts=rollouts, risks=school_risks(school) if see_rollout else [], today=service.today(),
+        risk_weeks=rollout.risk_weeks(), rollout_form=rollout_form or _rollout_form(rollouts),
     ), status
+
+
+def _rollout_form(rollouts) -> RolloutForm:
+    """Empty, or filled with the line the person chose to change (`?inforande=<system>`)."""
+    chosen = next((row for row in rollouts if row.system == request.args.get("inforande")), None)
+    return RolloutForm(formdata=None, obj=chosen)
 
 
 def _training_forms(school: School, failed: TrainingForm | None, failed_for: int | None) -> dict[int, TrainingForm]:
@@ -150,18 +172,12 @@ def appoint(slug: str):
     form = AppointForm()
     if form.validate_on_submit():
         person = find_user_by_email(form.email.data)
-        try:
-            if person is None:
-                raise service.NetworkError(gettext("Det finns ingen användare med den e-postadressen."))
-            service.appoint(school, person, systems=form.systems.data, by=current_user)
-        except service.NetworkError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(gettext("%(name)s är utsedd till superanvändare.", name=person.name), "success")
+        if person is None:
+            form.form_errors.append(gettext("Det finns ingen användare med den e-postadressen."))
+        elif saved(form, lambda: service.appoint(school, person, systems=form.systems.data, by=current_user),
+                   gettext("%(name)s är utsedd till superanvändare.", name=person.name)):
             return redirect(url_for("network.school", slug=school.slug))
-    return _render_school(school, appoint_form=form, status=400)
+    return render_school(school, appoint_form=form, status=400)
 
 
 @bp.post("/natverket/skolor/<slug>/uppdrag/<int:appointment_id>/avsluta")
@@ -192,18 +208,12 @@ def record_training(slug: str, user_id: int):
     if person is None:
         abort(404)
     form = TrainingForm(prefix=f"utb{person.id}")
-    if form.validate_on_submit():
-        try:
-            service.record_training(person, module=form.module.data, completed_on=form.completed_on.data,
-                                    system=form.system.data, by=current_user, school=school)
-        except service.NetworkError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(gettext("Utbildningen är registrerad för %(name)s.", name=person.name), "success")
-            return redirect(url_for("network.school", slug=school.slug))
-    return _render_school(school, training_form=form, training_for=person.id, status=400)
+    if form.validate_on_submit() and saved(form, lambda: service.record_training(
+            person, module=form.module.data, completed_on=form.completed_on.data, system=form.system.data,
+            by=current_user, school=school),
+            gettext("Utbildningen är registrerad för %(name)s.", name=person.name)):
+        return redirect(url_for("network.school", slug=school.slug))
+    return render_school(school, training_form=form, training_for=person.id, status=400)
 
 
 @bp.get("/natverket/repetition")

@@ -8,6 +8,12 @@
 - Admins and the coordinator of the school's administration appoint and remove superusers and record training;
   agents may read the records (who is trained, who is due) but not change them.
 - A superuser changes only their own availability; nobody sets someone else's.
+- Rollout (which systems are live at a school, the old ones beside them, the wave) is read with the records and
+  changed by those who appoint: admins and the coordinator of the school's administration.
+- Coverage figures (schools without superusers, superusers per staff, tier-1 resolution, response times, load,
+  go-live risks): agents and admins for the city and every administration, a coordinator for the administrations
+  they coordinate. Superusers see none: the figures compare schools and colleagues, and a superuser's own numbers
+  belong on their own home page. Everyone else gets 404 (docs/decisions.md, "Coverage").
 """
 
 from __future__ import annotations
@@ -76,6 +82,10 @@ def _set_availability(user, person) -> bool:
             and bool(superuser_school_ids(user)))
 
 
+def _city_coverage(user, _obj=None) -> bool:
+    return _citywide_reader(user)
+
+
 def administration_scope(user) -> set[int] | None:
     """The administrations `user` may browse: None means all of them (agents, admins)."""
     if _citywide_reader(user):
@@ -93,4 +103,9 @@ RULES = {
     "network.see_records": _see_records,
     "network.refresher_list": _refresher_list,
     "network.set_availability": _set_availability,  # `obj` is the person whose availability changes
+    "network.see_rollout": _see_records,  # `obj` is the school
+    "network.edit_rollout": _manage,
+    # Whoever browses an administration's schools sees its coverage; `obj` is an administration, or None: "some".
+    "network.coverage": _browse,
+    "network.city_coverage": _city_coverage,
 }
