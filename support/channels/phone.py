@@ -11,9 +11,10 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from support.accounts.models import User
+from support.accounts.service import people_matching
 from support.channels.web_form import my_open_tickets, school_group_choices
 from support.extensions import configured_limit, db, limiter
 from support.orgs.models import School
@@ -29,7 +30,8 @@ MAX_PEOPLE = 20
 
 
 def find_people(text: str) -> list[User]:
-    """People matching a name or e-mail fragment, or a user id; at most MAX_PEOPLE, active accounts first."""
+    """People matching a name, e-mail or phone number (however it is typed), or a user id; at most MAX_PEOPLE,
+    active accounts first, only people the person logging the call may look up."""
     text = text.strip()
     if not text:
         return []
@@ -37,9 +39,9 @@ def find_people(text: str) -> list[User]:
     user_id = parse_int(text.lstrip("#"), minimum=1)
     if user_id is not None:
         conditions.append(User.id == user_id)
-    if len(text) >= 2:
-        pattern = f"%{text.lower()}%"
-        conditions.append(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
+    matching = people_matching(text)
+    if matching is not None:
+        conditions.append(matching)
     if not conditions:
         return []
     return list(db.session.scalars(

@@ -54,7 +54,7 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     axe_check(page)
 
     page.locator("body").press("/")  # keyboard shortcut: search
-    expect(page.get_by_label("Sök bland ärenden (nummer, rubrik eller text)")).to_be_focused()
+    expect(page.get_by_label("Sök bland ärenden (nummer, text eller frågeställarens namn, e-post eller telefon)")).to_be_focused()
     page.keyboard.type(f"#{number}")
     page.keyboard.press("Enter")
     with page.expect_response(lambda response: response.url.endswith(f"/arenden/{number}/narvaro")) as ping:
@@ -81,7 +81,7 @@ def test_agent_logs_a_phone_call(page, live_server, login_page, axe_check):
     login_page(page, agent)
     page.goto("/arbetsyta/samtal")
     axe_check(page)
-    page.get_by_label("Namn, e-postadress eller användar-id").fill("Ruth Ringer")
+    page.get_by_label("Namn, e-postadress, telefonnummer eller användar-id").fill("Ruth Ringer")
     page.get_by_role("button", name="Sök person").click()
     page.get_by_role("link", name="Välj Ruth Ringer").click()
     expect(page.locator("main")).to_contain_text(caller)

@@ -29,6 +29,24 @@ def test_agent_finds_a_caller_by_name_email_or_id(org, login_as):
         assert "Johanna Falk" not in page
 
 
+def test_agent_finds_a_caller_by_phone_number_however_it_is_typed(org, login_as):
+    org.guardian_a.phone = "070-123 45 67"
+    org.guardian_b.phone = "08-555 66 77"
+    db.session.commit()
+    client = login_as(org.agent)
+    for query in ("0701234567", "+46 70 123 45 67", "070 123 45 67", "123 45 67"):
+        page = client.get("/arbetsyta/samtal", query_string={"person": query}).get_data(as_text=True)
+        assert "Maria Svensson" in page, query
+        assert "Johanna Falk" not in page, query
+
+
+def test_superuser_does_not_find_a_caller_of_another_school_by_phone_number(org, login_as):
+    org.guardian_b.phone = "070-999 88 77"  # Hässelbyskolan; the superuser works at Ekbackaskolan
+    db.session.commit()
+    page = login_as(org.superuser).get("/arbetsyta/samtal", query_string={"person": "0709998877"})
+    assert "Johanna Falk" not in page.get_data(as_text=True)
+
+
 def test_agent_logs_a_call_for_a_known_person(org, login_as):
     client = login_as(org.agent)
     page = client.get(f"/arbetsyta/samtal?person=Maria&vald={org.guardian_a.id}").get_data(as_text=True)
