@@ -193,7 +193,15 @@ class TagsForm(FlaskForm):
     tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
 
 
-class PhoneCallForm(FlaskForm):
+class CallSummaryForm(FlaskForm):
+    """What a call adds to a ticket that already exists: its summary, and whether it was solved on the call."""
+
+    summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
+        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
+    resolved_on_call = BooleanField(_l("Löst under samtalet"))
+
+
+class PhoneCallForm(CallSummaryForm):
     requester_id = HiddenField()
     contact_name = StringField(_l("Namn på den som ringer"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("E-postadress för svar"), validators=[
@@ -206,9 +214,6 @@ class PhoneCallForm(FlaskForm):
     subject = StringField(_l("Rubrik"), validators=[
         DataRequired(_l("Skriv en kort rubrik.")),
         Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))])
-    summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
-        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
-    resolved_on_call = BooleanField(_l("Löst under samtalet"))
     idempotency_key = HiddenField()
 
     def validate(self, extra_validators=None):
