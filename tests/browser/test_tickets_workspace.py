@@ -64,8 +64,8 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     axe_check(page)
 
     page.get_by_label("Handläggare").select_option(label="Agnes Agent")
-    page.get_by_role("button", name="Tilldela").click()
-    expect(page.locator(".flash-success")).to_contain_text("Handläggaren är ändrad.")
+    page.get_by_role("button", name="Spara ändringar").click()
+    expect(page.locator(".flash-success")).to_contain_text("Sparat: handläggare Agnes Agent")
     page.locator("body").press("n")  # keyboard shortcut: internal note
     page.keyboard.type("Kollar loggarna hos leverantören.")
     page.get_by_role("button", name="Skicka", exact=True).click()
