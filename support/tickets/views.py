@@ -501,7 +501,8 @@ def _save_detail(ticket: Ticket, name: str, value: str) -> str:
         return str(forms.PRIORITY_LABELS[ticket.priority]).lower()
     if name == "tags":
         service.set_tags(ticket, value or "", by=current_user)
-        return f"({', '.join(ticket.tags) or gettext('inga')})"
+        tags = ", ".join(ticket.tags) or gettext("inga")
+        return f"({tags})"
     service.change_state(ticket, value, by=current_user)
     return str(forms.STAFF_STATE_LABELS[ticket.state]).lower()
 

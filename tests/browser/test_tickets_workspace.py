@@ -176,12 +176,12 @@ def test_agent_saves_the_sidebar_with_one_button(page, live_server, login_page, 
 
 
 # Every word in the queue table on one line: a word split over two lines ("Frågestäl|lare") has line boxes at two
-# heights. Returns the split words.
+# heights. A hyphen is a word boundary ("BankID-|inloggningen" may wrap there). Returns the split words.
 _SPLIT_WORDS = """() => {
   const split = [];
   const walker = document.createTreeWalker(document.querySelector('.queue-table'), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const match of node.textContent.matchAll(/\\S+/g)) {
+    for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
       const range = document.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
