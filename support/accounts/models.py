@@ -7,8 +7,9 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from support.accounts.phone_numbers import phone_digits
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import Administration, School
@@ -31,6 +32,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(5), default="sv")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # `phone` as digits in one form (support/accounts/phone_numbers.py), kept by `_keep_phone_digits`, so
+    # "070-123 45 67" and "+46 70 123 45 67" are one number to search for.
+    phone_digits: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Part of every session and remember cookie; raising it ends all of this person's sessions at once
     # (sign-out, new password, deactivation).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -47,6 +51,11 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="RoleAssignment.id"
     )
+
+    @validates("phone")
+    def _keep_phone_digits(self, _key, value):
+        self.phone_digits = phone_digits(value)[:40]
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this

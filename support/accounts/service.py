@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from support.accounts import throttle
@@ -26,6 +26,7 @@ from support.accounts.models import (
     User,
 )
 from support.accounts.notifications import build_password_reset, send_password_reset
+from support.accounts.phone_numbers import searched_phone_digits
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import Administration, School
@@ -49,6 +50,24 @@ def normalize_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+MAX_SEARCH_WORDS = 5
+
+
+def people_matching(text: str):
+    """A SQL clause over users for a person search: the digits of a phone number however it is typed, or else
+    every word (two characters or more) in the name or the e-mail address; None when there is nothing to look for.
+    Who may be found is the policy's business (`findable_people`), not this clause's."""
+    text = (text or "").strip()[:200]
+    digits = searched_phone_digits(text)
+    if digits is not None:
+        return User.phone_digits.contains(digits, autoescape=True)
+    words = [word for word in text.lower().split() if len(word) >= 2][:MAX_SEARCH_WORDS]
+    if not words:
+        return None
+    return and_(*(or_(func.lower(User.name).contains(word, autoescape=True),
+                      func.lower(User.email).contains(word, autoescape=True)) for word in words))
 
 
 def mark_email_failing(address: str, detail: str) -> User | None:

@@ -11,9 +11,10 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from support.accounts.models import User
+from support.accounts.service import people_matching
 from support.channels.web_form import my_open_tickets, school_group_choices
 from support.extensions import configured_limit, db, limiter
 from support.orgs.models import School
@@ -29,7 +30,8 @@ MAX_PEOPLE = 20
 
 
 def find_people(text: str) -> list[User]:
-    """People matching a name or e-mail fragment, or a user id; at most MAX_PEOPLE, active accounts first."""
+    """People matching a name, e-mail or phone number (however it is typed), or a user id; at most MAX_PEOPLE,
+    active accounts first, only people the person logging the call may look up."""
     text = text.strip()
     if not text:
         return []
@@ -37,9 +39,9 @@ def find_people(text: str) -> list[User]:
     user_id = parse_int(text.lstrip("#"), minimum=1)
     if user_id is not None:
         conditions.append(User.id == user_id)
-    if len(text) >= 2:
-        pattern = f"%{text.lower()}%"
-        conditions.append(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
+    matching = people_matching(text)
+    if matching is not None:
+        conditions.append(matching)
     if not conditions:
         return []
     return list(db.session.scalars(
@@ -71,6 +73,32 @@ def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
     return choices
 
 
+# Which of a caller's schools the form proposes: a staff group's school first (that call goes to the school's
+# superusers, as the person's own web ticket would), then a guardian's or student's; within a group, the earliest.
+PROPOSED_GROUP_ORDER = ("pedagogue", "administrator", "guardian", "student")
+
+
+def proposed_school(caller: User | None) -> str | None:
+    """The school choice (`"<school id>:<group>"`) the call form preselects for `caller`, or None."""
+    if caller is None:
+        return None
+    memberships = [m for m in caller.groups if m.school_id is not None]
+    rank = {group: index for index, group in enumerate(PROPOSED_GROUP_ORDER)}
+    memberships.sort(key=lambda m: (rank.get(m.group, len(rank)), m.id))
+    return f"{memberships[0].school_id}:{memberships[0].group}" if memberships else None
+
+
+def render_call_form(form: forms.PhoneCallForm, *, person_query: str, people: list[User], selected: User | None,
+                     status: int = 200):
+    """The call page: the person search, the form, and the caller's open tickets a call can be added to."""
+    return render_template(
+        "tickets/phone.html", form=form, person_query=person_query, people=people, selected=selected,
+        other_tickets=[t for t in my_open_tickets(selected, limit=20) if can(current_user, "ticket.note", t)][:10]
+        if selected is not None else [],
+        labels=labels(True),
+    ), status
+
+
 @bp.route("/arbetsyta/samtal", methods=["GET", "POST"])
 @limiter.limit(configured_limit("CALL_LOG_RATE_LIMIT"), methods=["POST"])
 @login_required
@@ -89,6 +117,7 @@ def log_call():
     form.school.choices = call_school_choices(selected)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
+        form.school.data = proposed_school(selected) or ""
         if selected is None and person_query and not people and "@" in person_query:
             form.contact_email.data = person_query
     elif form.validate_on_submit():
@@ -117,10 +146,41 @@ def log_call():
                 return redirect(url_for("phone.log_call"))
             flash(gettext("Samtalet är sparat som ärende %(number)s.", number=ticket.display_number), "success")
             return redirect(url_for("tickets.ticket", number=ticket.number))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "tickets/phone.html", form=form, person_query=person_query, people=people, selected=selected,
-        other_tickets=[t for t in my_open_tickets(selected, limit=20) if can(current_user, "ticket.view", t)][:10]
-        if selected is not None else [],
-        labels=labels(True),
-    ), status
+    return render_call_form(form, person_query=person_query, people=people, selected=selected,
+                            status=400 if request.method == "POST" else 200)
+
+
+@bp.post("/arbetsyta/samtal/till/<int:number>")
+@limiter.limit(configured_limit("CALL_LOG_RATE_LIMIT"))
+@login_required
+def add_to_ticket(number: int):
+    """The call is about a ticket the caller already has: its summary goes on that ticket, not on a new one."""
+    from support.tickets import service
+
+    if not can(current_user, "ticket.log_call"):
+        abort(404)
+    ticket = service.get_ticket_for(current_user, number, action="ticket.note")
+    if ticket is None:
+        abort(404)
+    call = forms.CallSummaryForm()
+    if call.validate_on_submit():
+        try:
+            service.log_call_on(ticket, by=current_user, summary=call.summary.data,
+                                resolve=bool(call.resolved_on_call.data))
+        except service.TicketError as error:
+            db.session.rollback()
+            call.summary.errors = [*call.summary.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(gettext("Samtalet är tillagt i ärende %(number)s.", number=ticket.display_number), "success")
+            return redirect(url_for("tickets.ticket", number=ticket.number))
+    # Show the call form again with everything typed, and the reason next to the summary.
+    selected = findable_person(request.form.get("requester_id") or "")
+    form = forms.PhoneCallForm()
+    form.school.choices = call_school_choices(selected)
+    form.summary.errors = list(call.summary.errors)
+    if "csrf_token" in call and call.csrf_token.errors:  # the form went stale; say so as the call form does
+        form.csrf_token.errors = list(call.csrf_token.errors)
+    person_query = (request.args.get("person") or "").strip()[:200]
+    return render_call_form(form, person_query=person_query, people=find_people(person_query) if person_query else [],
+                            selected=selected, status=400)

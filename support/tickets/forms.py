@@ -101,16 +101,47 @@ class RateForm(FlaskForm):
     comment = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
 
 
-class StateForm(FlaskForm):
+class TicketDetailsForm(FlaskForm):
+    """The sidebar's state, priority, assignee and tags, saved together by one button. Each `*_was` field holds the
+    value the page showed, so only what this person changed is applied: a field someone else changed meanwhile
+    keeps their change."""
+
     state = SelectField(_l("Status"), choices=[(k, v) for k, v in STAFF_STATE_LABELS.items() if k != "merged"])
-
-
-class PriorityForm(FlaskForm):
     priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()))
-
-
-class AssignForm(FlaskForm):
     assignee = SelectField(_l("Handläggare"), choices=[], validators=[Optional()])
+    tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
+    state_was = HiddenField()
+    priority_was = HiddenField()
+    assignee_was = HiddenField()
+    tags_was = HiddenField()
+
+    FIELDS = ("assignee", "priority", "tags", "state")  # the order they are applied: state last, it may resolve
+
+    def show(self, ticket) -> None:
+        """Fill every field, and what it was, from the ticket as it is now."""
+        for name, value in self.current_values(ticket).items():
+            getattr(self, name).data = value
+            getattr(self, f"{name}_was").data = value
+
+    @staticmethod
+    def current_values(ticket) -> dict[str, str]:
+        return {"assignee": str(ticket.assignee_id or ""), "priority": ticket.priority,
+                "tags": ", ".join(ticket.tags), "state": ticket.state}
+
+    def changed(self, ticket) -> list[str]:
+        """The fields whose value differs from what the page showed (or, without that, from the ticket now)."""
+        now = self.current_values(ticket)
+        result = []
+        for name in self.FIELDS:
+            was = getattr(self, f"{name}_was").data
+            before = now[name] if was is None else was
+            if (getattr(self, name).data or "").strip() != (before or "").strip():
+                result.append(name)
+        return result
+
+
+class TakeForm(FlaskForm):
+    """"Ta ärendet": nothing to fill in but the CSRF token."""
 
 
 class EscalateForm(FlaskForm):
@@ -122,10 +153,6 @@ class EscalateForm(FlaskForm):
 class DeescalateForm(FlaskForm):
     school = SelectField(_l("Skola"), choices=[], validators=[DataRequired(_l("Välj skola."))])
     reason = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
-
-
-class TakeForm(FlaskForm):
-    """"Ta ärendet": nothing to fill in but the CSRF token."""
 
 
 class MoveForm(FlaskForm):
@@ -153,11 +180,15 @@ class MergeForm(FlaskForm):
         field.data = text
 
 
-class TagsForm(FlaskForm):
-    tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
+class CallSummaryForm(FlaskForm):
+    """What a call adds to a ticket that already exists: its summary, and whether it was solved on the call."""
+
+    summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
+        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
+    resolved_on_call = BooleanField(_l("Löst under samtalet"))
 
 
-class PhoneCallForm(FlaskForm):
+class PhoneCallForm(CallSummaryForm):
     requester_id = HiddenField()
     contact_name = StringField(_l("Namn på den som ringer"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("E-postadress för svar"), validators=[
@@ -170,9 +201,6 @@ class PhoneCallForm(FlaskForm):
     subject = StringField(_l("Rubrik"), validators=[
         DataRequired(_l("Skriv en kort rubrik.")),
         Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))])
-    summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
-        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
-    resolved_on_call = BooleanField(_l("Löst under samtalet"))
     idempotency_key = HiddenField()
 
     def validate(self, extra_validators=None):

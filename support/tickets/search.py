@@ -8,7 +8,9 @@ service keeps both columns, lower-cased, so one row per ticket is searched.
 PostgreSQL: the database's full-text search, `… @@ websearch_to_tsquery('swedish', …)` on the stored generated
 columns `search_vector` / `public_search_vector` with GIN indexes (migrations 0003_tickets and
 0010_public_search_text, PostgreSQL only, so they are not mapped on the model). SQLite (the embedded setup): every
-word must occur in the text (LIKE). A query like `#1234` or `1234` also finds the ticket with that number.
+word must occur in the text (LIKE). A query like `#1234` or `1234` also finds the ticket with that number, and a
+name, e-mail address or phone number finds the tickets of requesters the searcher may look up (`findable_people`,
+the rule of the call form's person search).
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ import re
 
 from sqlalchemy import and_, false, func, literal_column, or_, select, true, union_all
 
+from support.accounts.models import User
+from support.accounts.service import people_matching
 from support.extensions import db
-from support.policy.tickets import broad_ticket_search, internal_readable_tickets, visible_tickets
+from support.policy.tickets import (
+    broad_ticket_search,
+    findable_people,
+    internal_readable_tickets,
+    visible_tickets,
+)
 from support.tickets.models import Ticket
 from support.tickets.queues import PAGE_SIZE, paginate
 
 MAX_QUERY = 200
+MAX_REQUESTERS = 200  # people a name search may match; a common first name should not become a huge IN list
 _SWEDISH = literal_column("'swedish'::regconfig")
 
 
@@ -60,9 +70,21 @@ def text_condition(query: str, user):
         # The public text is part of the full text, so the full-text index narrows first for every ticket and
         # the public text is consulted only where internal notes are off limits (few tickets: the searcher's own).
         match = and_(everything, or_(internal_ok, public))
+    alternatives = [match, requester_condition(query, user)]
     if number:
-        return or_(Ticket.number == int(number.group(1)), *([match] if match is not None else []))
-    return match
+        alternatives.insert(0, Ticket.number == int(number.group(1)))
+    alternatives = [condition for condition in alternatives if condition is not None]
+    return or_(*alternatives) if alternatives else None
+
+
+def requester_condition(query: str, user):
+    """Tickets whose requester matches `query` by name, e-mail or phone number, among the people `user` may look
+    up; None when the query names nobody or the searcher may look up no one."""
+    people = people_matching(query)
+    findable = findable_people(user)
+    if people is None or findable is false():
+        return None
+    return Ticket.requester_id.in_(select(User.id).where(people, findable).limit(MAX_REQUESTERS))
 
 
 def _candidate_ids(user):

@@ -72,7 +72,7 @@ ALLOWED_TRANSITIONS = {
 __all__ = [
     "AttachmentError", "IncomingFile", "NotAllowed", "TicketError", "active_repliers", "add_attachments",
     "add_flag", "add_participant", "assign", "change_state", "create_ticket", "deescalate", "escalate",
-    "find_or_create_contact", "get_ticket_for",
+    "find_or_create_contact", "get_ticket_for", "log_call_on",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
 ]
@@ -89,6 +89,7 @@ class NotAllowed(TicketError):
 _NOT_ALLOWED = {
     "ticket.reply": "Du kan inte svara i det här ärendet.",
     "ticket.note": "Du kan inte skriva interna anteckningar i det här ärendet.",
+    "ticket.log_call": "Du kan inte logga samtal i det här ärendet.",
     "ticket.change_state": "Du kan inte ändra status på det här ärendet.",
     "ticket.set_priority": "Du kan inte ändra prioritet på det här ärendet.",
     "ticket.assign": "Du kan inte ändra handläggare för det här ärendet.",
@@ -487,10 +488,11 @@ def _filing_parties(requester, created_by, contact_email, contact_name, school, 
 
 def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, channel: str = "web",
           attachments=(), body_format: str | None = None, email_message_id: str | None = None,
-          set_state: str | None = None, body_html: str | None = None) -> Message:
+          set_state: str | None = None, body_html: str | None = None, mail_requesters: bool = True) -> Message:
     """Add a public reply or an internal note. A requester's reply reopens a pending or resolved ticket; a staff
     member's first public reply stops the first-response clock. `set_state` (e.g. "pending", "resolved") lets
-    staff answer and change the state in one step."""
+    staff answer and change the state in one step. `mail_requesters=False` keeps a public message off the
+    requester's mail (a call they were on)."""
     _lock(ticket)
     body = _clean_body(body, what="Skriv ett meddelande.")
     if ticket.merged_into_id is not None:
@@ -531,11 +533,23 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
         _set_state(ticket, set_state, by=author, now=now, notify=False)
     db.session.flush()
     resolved_now = set_state == "resolved" and ticket.state == "resolved"
-    if not internal:
+    if not internal and mail_requesters:
         notifications.public_reply(ticket, message, resolved=resolved_now)  # one mail says both
     elif resolved_now:
         notifications.ticket_resolved(ticket, actor=author)
     return message
+
+
+def log_call_on(ticket: Ticket, *, by: User, summary: str, resolve: bool = False) -> Message:
+    """Record a phone call on an existing ticket instead of filing a second one: the summary becomes a public
+    message with channel "phone" that the requester reads on the ticket but is not mailed (they were on the line).
+    Only staff who work the ticket may (`ticket.log_call`, `ticket.note`); `resolve` marks it solved on the call."""
+    _lock(ticket)
+    _require(by, "ticket.log_call", ticket)
+    _require(by, "ticket.note", ticket)
+    summary = _clean_body(summary, what="Skriv en sammanfattning av samtalet.")
+    return reply(ticket, author=by, body=summary, channel="phone", set_state="resolved" if resolve else None,
+                 mail_requesters=False)
 
 
 def _state_after_reply(ticket: Ticket, author: User, internal: bool) -> str:

@@ -54,7 +54,7 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     axe_check(page)
 
     page.locator("body").press("/")  # keyboard shortcut: search
-    expect(page.get_by_label("Sök bland ärenden (nummer, rubrik eller text)")).to_be_focused()
+    expect(page.get_by_label("Sök bland ärenden (nummer, text eller frågeställarens namn, e-post eller telefon)")).to_be_focused()
     page.keyboard.type(f"#{number}")
     page.keyboard.press("Enter")
     with page.expect_response(lambda response: response.url.endswith(f"/arenden/{number}/narvaro")) as ping:
@@ -64,8 +64,8 @@ def test_agent_works_the_tier_two_queue(page, live_server, login_page, axe_check
     axe_check(page)
 
     page.get_by_label("Handläggare").select_option(label="Agnes Agent")
-    page.get_by_role("button", name="Tilldela").click()
-    expect(page.locator(".flash-success")).to_contain_text("Handläggaren är ändrad.")
+    page.get_by_role("button", name="Spara ändringar").click()
+    expect(page.locator(".flash-success")).to_contain_text("Sparat: handläggare Agnes Agent")
     page.locator("body").press("n")  # keyboard shortcut: internal note
     page.keyboard.type("Kollar loggarna hos leverantören.")
     page.get_by_role("button", name="Skicka", exact=True).click()
@@ -81,7 +81,7 @@ def test_agent_logs_a_phone_call(page, live_server, login_page, axe_check):
     login_page(page, agent)
     page.goto("/arbetsyta/samtal")
     axe_check(page)
-    page.get_by_label("Namn, e-postadress eller användar-id").fill("Ruth Ringer")
+    page.get_by_label("Namn, e-postadress, telefonnummer eller användar-id").fill("Ruth Ringer")
     page.get_by_role("button", name="Sök person").click()
     page.get_by_role("link", name="Välj Ruth Ringer").click()
     expect(page.locator("main")).to_contain_text(caller)
@@ -130,4 +130,89 @@ def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(browser, 
     assert _horizontal_overflow(page) <= 0
     axe_check(page)
     page.screenshot(path=f"/tmp/staff-ticket-{width}.png", full_page=True)
+    context.close()
+
+
+def test_agent_adds_a_call_to_the_callers_open_ticket(page, live_server, login_page, axe_check):
+    from support.accounts.service import find_user_by_email
+    from support.extensions import db
+
+    caller = live_server.create_user(name="Ture Telefon", groups=["guardian:hasselbyskolan"])
+    with live_server.app.app_context():
+        find_user_by_email(caller).phone = "070-765 43 21"
+        db.session.commit()
+    agent = live_server.create_user(name="Alva Agent", roles=["agent"])
+    number = create_ticket(live_server, caller, "Appen visar fel barns schema", system="app")
+    login_page(page, agent)
+    page.goto("/arbetsyta/samtal")
+    page.get_by_label("Namn, e-postadress, telefonnummer eller användar-id").fill("+46 70 765 43 21")
+    page.get_by_role("button", name="Sök person").click()
+    page.get_by_role("link", name="Välj Ture Telefon").click()
+    page.get_by_label("Sammanfattning av samtalet").fill("Ringde igen: schemat visar fortfarande fel barn.")
+    axe_check(page)
+    page.get_by_role("button", name=f"Lägg till samtalet i ärendet #{number}").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"Samtalet är tillagt i ärende #{number}.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Appen visar fel barns schema")
+    expect(page.locator(".message-list")).to_contain_text("schemat visar fortfarande fel barn")
+    expect(page.locator(".message-list")).to_contain_text("via telefon")
+
+
+def test_agent_saves_the_sidebar_with_one_button(page, live_server, login_page, axe_check):
+    guardian = live_server.create_user(name="Siv Sidopanel", groups=["guardian:ekbackaskolan"])
+    agent = live_server.create_user(name="Arne Agent", roles=["agent"])
+    number = create_ticket(live_server, guardian, "Frånvaron syns inte för mentorn", system="attendance")
+    login_page(page, agent)
+    page.goto(f"/arenden/{number}")
+    page.get_by_label("Status", exact=True).select_option(label="Väntar på frågeställaren")
+    page.get_by_label("Prioritet", exact=True).select_option(label="Hög")
+    page.get_by_label("Handläggare", exact=True).select_option(label="Arne Agent")
+    page.get_by_label("Taggar (kommaseparerade)").fill("frånvaro, mentor")
+    page.get_by_role("button", name="Spara ändringar").click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        "Sparat: handläggare Arne Agent, prioritet hög, taggar (frånvaro, mentor), status väntar på frågeställaren.")
+    expect(page.get_by_label("Status", exact=True)).to_have_value("pending")
+    expect(page.get_by_label("Prioritet", exact=True)).to_have_value("high")
+    axe_check(page)
+
+
+# Every word in the queue table on one line: a word split over two lines ("Frågestäl|lare") has line boxes at two
+# heights. A hyphen is a word boundary ("BankID-|inloggningen" may wrap there). Returns the split words.
+_SPLIT_WORDS = """() => {
+  const split = [];
+  const walker = document.createTreeWalker(document.querySelector('.queue-table'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(match[0]);
+    }
+  }
+  return split;
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_queue_table_never_breaks_a_word(browser, live_server, login_page, axe_check, width):
+    guardian = live_server.create_user(name="Frida Frågeställare", groups=["guardian:ekbackaskolan"])
+    agent = live_server.create_user(name="Amir Agent", roles=["agent"])
+    number = create_ticket(live_server, guardian, "Vårdnadshavaren kan inte se omdömen i Unikum",
+                           system="assessment")
+    from support.accounts.service import find_user_by_email
+    from support.extensions import db
+    from support.tickets import service
+
+    with live_server.app.app_context():
+        service.change_state(service.ticket_by_number(number), "open", by=find_user_by_email(agent))
+        db.session.commit()
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900},
+                                  is_mobile=width < 500, has_touch=width < 500)
+    page = context.new_page()
+    login_page(page, agent)
+    page.goto("/arbetsyta?ko=tier2")
+    expect(page.locator(".queue-table")).to_contain_text("Öppen")
+    assert page.evaluate(_SPLIT_WORDS) == []
+    assert _horizontal_overflow(page) <= 0
+    axe_check(page)
     context.close()

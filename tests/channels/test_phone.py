@@ -29,6 +29,24 @@ def test_agent_finds_a_caller_by_name_email_or_id(org, login_as):
         assert "Johanna Falk" not in page
 
 
+def test_agent_finds_a_caller_by_phone_number_however_it_is_typed(org, login_as):
+    org.guardian_a.phone = "070-123 45 67"
+    org.guardian_b.phone = "08-555 66 77"
+    db.session.commit()
+    client = login_as(org.agent)
+    for query in ("0701234567", "+46 70 123 45 67", "070 123 45 67", "123 45 67"):
+        page = client.get("/arbetsyta/samtal", query_string={"person": query}).get_data(as_text=True)
+        assert "Maria Svensson" in page, query
+        assert "Johanna Falk" not in page, query
+
+
+def test_superuser_does_not_find_a_caller_of_another_school_by_phone_number(org, login_as):
+    org.guardian_b.phone = "070-999 88 77"  # Hässelbyskolan; the superuser works at Ekbackaskolan
+    db.session.commit()
+    page = login_as(org.superuser).get("/arbetsyta/samtal", query_string={"person": "0709998877"})
+    assert "Johanna Falk" not in page.get_data(as_text=True)
+
+
 def test_agent_logs_a_call_for_a_known_person(org, login_as):
     client = login_as(org.agent)
     page = client.get(f"/arbetsyta/samtal?person=Maria&vald={org.guardian_a.id}").get_data(as_text=True)
@@ -149,3 +167,78 @@ def test_superuser_logs_a_call_resolved_on_the_phone_even_when_it_goes_to_the_se
     assert response.status_code == 302
     ticket = db.session.scalar(select(Ticket))
     assert (ticket.tier, ticket.state) == (2, "resolved")
+
+
+def test_the_call_form_offers_to_add_the_call_to_the_callers_open_ticket(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a, subject="Appen visar fel barn")
+    page = login_as(org.agent).get(f"/arbetsyta/samtal?vald={org.guardian_a.id}").get_data(as_text=True)
+    assert "Appen visar fel barn" in page
+    assert f'formaction="/arbetsyta/samtal/till/{ticket.number}"' in page
+    assert "Lägg till samtalet i ärendet" in page
+
+
+def test_agent_adds_a_call_to_an_existing_ticket_instead_of_a_new_one(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a, subject="Appen visar fel barn")
+    response = login_as(org.agent).post(f"/arbetsyta/samtal/till/{ticket.number}",
+                                        data=_call(requester_id=str(org.guardian_a.id), subject="",
+                                                   summary="Ringde igen: felet kvarstår efter ominstallation."))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/arenden/{ticket.number}")
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+    db.session.expire_all()
+    last = db.session.get(Ticket, ticket.id).messages[-1]
+    assert (last.channel, last.kind, last.body) == ("phone", "public", "Ringde igen: felet kvarstår efter ominstallation.")
+    page = login_as(org.guardian_a).get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "felet kvarstår efter ominstallation" in page
+
+
+def test_adding_a_call_without_a_summary_keeps_what_was_typed_and_says_why(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response = login_as(org.agent).post(f"/arbetsyta/samtal/till/{ticket.number}",
+                                        data=_call(requester_id=str(org.guardian_a.id), summary="",
+                                                   subject="Rubrik jag skrev"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Skriv en sammanfattning av samtalet." in page
+    assert "Rubrik jag skrev" in page
+    assert "Maria Svensson" in page
+    assert len(db.session.get(Ticket, ticket.id).messages) == 1
+
+
+def test_superuser_of_another_school_cannot_add_a_call_to_a_ticket_they_cannot_see(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)  # tier 1 at Ekbackaskolan
+    response = login_as(org.superuser_hasselby).post(
+        f"/arbetsyta/samtal/till/{ticket.number}", data=_call(requester_id=str(org.teacher.id)))
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert len(db.session.get(Ticket, ticket.id).messages) == 1
+
+
+def test_a_requester_cannot_reach_the_call_form_or_add_a_call_to_their_own_ticket(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    client = login_as(org.guardian_a)
+    assert client.get("/arbetsyta/samtal").status_code == 404
+    assert client.post("/arbetsyta/samtal", data=_call(requester_id=str(org.guardian_a.id))).status_code == 404
+    assert client.post(f"/arbetsyta/samtal/till/{ticket.number}", data=_call()).status_code == 404
+    db.session.expire_all()
+    assert len(db.session.get(Ticket, ticket.id).messages) == 1
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_the_call_form(org, new_ticket, client):
+    ticket = new_ticket(org.guardian_a)
+    assert client.post(f"/arbetsyta/samtal/till/{ticket.number}", data=_call()).status_code in (302, 401)
+    assert len(db.session.get(Ticket, ticket.id).messages) == 1
+
+
+def test_the_call_form_proposes_the_callers_only_school(org, login_as):
+    page = login_as(org.agent).get(f"/arbetsyta/samtal?vald={org.teacher.id}").get_data(as_text=True)
+    assert f'<option selected value="{org.ekbacka.id}:pedagogue">' in page
+
+
+def test_the_call_form_proposes_the_school_where_the_caller_works_before_their_childs(org, factory, login_as):
+    parent_and_teacher = factory.user("dubbel@example.com", "Dana Dubbel",
+                                      groups=["guardian:ekbackaskolan", "pedagogue:hasselbyskolan"])
+    db.session.commit()
+    page = login_as(org.agent).get(f"/arbetsyta/samtal?vald={parent_and_teacher.id}").get_data(as_text=True)
+    assert f'<option selected value="{org.hasselby.id}:pedagogue">' in page
+    assert f'<option selected value="{org.ekbacka.id}:guardian">' not in page

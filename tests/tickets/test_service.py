@@ -685,3 +685,30 @@ def test_a_reply_that_greets_is_not_greeted_twice_in_the_mail(org, new_ticket):
                       if mail.category == "ticket_requester_reply"]
     assert greeted.count("Hej Maria") == 1
     assert plain.startswith("Hej Maria!")
+
+
+def test_a_call_logged_on_a_ticket_is_a_phone_message_the_requester_reads_but_is_not_mailed(org, new_ticket):
+    ticket = new_ticket(org.guardian_a)
+    mailed_before = len(mails(to="maria@example.com"))
+    message = service.log_call_on(ticket, by=org.agent, summary="Ringde: felet kvarstår efter omstart.")
+    db.session.commit()
+    assert (message.channel, message.kind, message.author_id) == ("phone", "public", org.agent.id)
+    assert message in service.visible_messages(ticket, org.guardian_a)
+    assert len(mails(to="maria@example.com")) == mailed_before
+    assert ticket.first_response_at is not None  # talking to the requester answers them
+
+
+def test_a_call_solved_on_the_phone_resolves_the_ticket_it_is_logged_on(org, new_ticket):
+    ticket = new_ticket(org.guardian_a)
+    service.log_call_on(ticket, by=org.agent, summary="Löste det under samtalet.", resolve=True)
+    db.session.commit()
+    assert ticket.state == "resolved"
+
+
+@pytest.mark.parametrize("who", ["guardian_a", "superuser_hasselby", "superuser"])
+def test_only_staff_working_the_ticket_log_a_call_on_it(org, new_ticket, who):
+    ticket = new_ticket(org.guardian_a)  # tier 2: the service desk's, and Maria's own
+    with pytest.raises(service.NotAllowed):
+        service.log_call_on(ticket, by=getattr(org, who), summary="Ringde.")
+    db.session.rollback()
+    assert len(service.ticket_by_number(ticket.number).messages) == 1

@@ -14,10 +14,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 STAFF_ACTIONS = [
     ("post", "/arenden/{n}/svar", {"kind": "public", "body": "Hej"}),
     ("post", "/arenden/{n}/svar", {"kind": "internal", "body": "Intern"}),
-    ("post", "/arenden/{n}/status", {"state": "pending"}),
-    ("post", "/arenden/{n}/prioritet", {"priority": "urgent"}),
-    ("post", "/arenden/{n}/handlaggare", {"assignee": ""}),
-    ("post", "/arenden/{n}/taggar", {"tags": "x"}),
+    ("post", "/arenden/{n}/uppgifter", {"state": "pending", "priority": "urgent", "assignee": "", "tags": "x"}),
     ("post", "/arenden/{n}/eskalera", {"reason": "För att"}),
     ("post", "/arenden/{n}/till-skolan", {"school": "1", "reason": "För att"}),
     ("post", "/arenden/{n}/flytta", {"move-destination": "3", "move-reason": "För att"}),

@@ -71,15 +71,21 @@ def test_canned_response_is_inserted_with_placeholders_filled(org, new_ticket, l
     assert len(_reload(ticket).messages) == 1
 
 
-def test_agent_changes_state_priority_assignee_and_tags(org, new_ticket, login_as):
+def _details(ticket, **changes):
+    """The sidebar form as the page shows it for `ticket`, with `changes` made by the person."""
+    shown = {"state": ticket.state, "priority": ticket.priority, "assignee": str(ticket.assignee_id or ""),
+             "tags": ", ".join(ticket.tags)}
+    return {**shown, **{f"{name}_was": value for name, value in shown.items()}, **changes}
+
+
+def test_agent_saves_state_priority_assignee_and_tags_with_one_button(org, new_ticket, login_as):
     ticket = new_ticket(org.guardian_a)
     client = login_as(org.agent)
     due_before = ticket.first_response_due
-    assert client.post(f"/arenden/{ticket.number}/prioritet", data={"priority": "urgent"}).status_code == 302
-    assert client.post(f"/arenden/{ticket.number}/handlaggare",
-                       data={"assignee": str(org.agent2.id)}).status_code == 302
-    assert client.post(f"/arenden/{ticket.number}/taggar", data={"tags": "BankID, app"}).status_code == 302
-    assert client.post(f"/arenden/{ticket.number}/status", data={"state": "pending"}).status_code == 302
+    response = client.post(f"/arenden/{ticket.number}/uppgifter",
+                           data=_details(ticket, priority="urgent", assignee=str(org.agent2.id),
+                                         tags="BankID, app", state="pending"))
+    assert response.status_code == 302
     ticket = _reload(ticket)
     assert ticket.priority == "urgent"
     assert ticket.first_response_due < due_before
@@ -87,16 +93,38 @@ def test_agent_changes_state_priority_assignee_and_tags(org, new_ticket, login_a
     assert ticket.tags == ["app", "bankid"]
     assert ticket.state == "pending"
     page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert ("Sparat: handläggare Mikael Öberg, prioritet akut, taggar (app, bankid), "
+            "status väntar på frågeställaren.") in page
     assert "ändrade prioritet" in page
+    assert page.count(f'action="/arenden/{ticket.number}/uppgifter"') == 1
 
 
-def test_invalid_state_change_shows_the_services_message(org, new_ticket, login_as):
+def test_saving_the_sidebar_changes_only_what_this_person_changed(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    shown = _details(ticket)  # the agent opens the page
+    service.set_priority(ticket, "high", by=org.agent2)  # meanwhile a colleague raises the priority
+    db.session.commit()
+    client = login_as(org.agent)
+    client.post(f"/arenden/{ticket.number}/uppgifter", data={**shown, "tags": "bankid"})
+    ticket = _reload(ticket)
+    assert (ticket.priority, ticket.tags) == ("high", ["bankid"])
+    assert "Sparat: taggar (bankid)." in client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+
+
+def test_an_error_in_the_sidebar_saves_nothing_and_keeps_the_chosen_values(org, new_ticket, login_as):
     ticket = new_ticket(org.guardian_a)
     client = login_as(org.agent)
-    client.post(f"/arenden/{ticket.number}/status", data={"state": "closed"})
-    response = client.post(f"/arenden/{ticket.number}/status", data={"state": "pending"})
+    client.post(f"/arenden/{ticket.number}/uppgifter", data=_details(ticket, state="closed"))
+    ticket = _reload(ticket)
+    response = client.post(f"/arenden/{ticket.number}/uppgifter",
+                           data=_details(ticket, state="pending", priority="urgent", tags="bankid"))
     assert response.status_code == 400
-    assert "kan inte gå från" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "kan inte gå från" in page
+    assert '<option selected value="urgent">' in page
+    assert 'value="bankid"' in page
+    ticket = _reload(ticket)
+    assert (ticket.state, ticket.priority, ticket.tags) == ("closed", "normal", [])
 
 
 def test_superuser_who_may_only_reply_cannot_resolve_through_the_reply_form(org, new_ticket, login_as):

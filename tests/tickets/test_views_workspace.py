@@ -111,6 +111,34 @@ def test_search_finds_visible_tickets_by_text_and_number(org, new_ticket, login_
     assert hit.display_number in page
 
 
+def test_search_finds_tickets_by_the_requesters_name_email_or_phone_number(org, new_ticket, login_as):
+    org.guardian_a.phone = "+46 70 123 45 67"
+    db.session.commit()
+    hers = new_ticket(org.guardian_a, subject="Appen startar inte")
+    other = new_ticket(org.guardian_b, subject="Schemat saknas")
+    client = login_as(org.agent)
+    for query in ("Maria Svensson", "svensson", "maria@example.com", "070-123 45 67", "0701234567"):
+        page = client.get("/arbetsyta", query_string={"q": query}).get_data(as_text=True)
+        assert hers.display_number in page, query
+        assert other.display_number not in page, query
+
+
+def test_superuser_finds_no_tickets_by_the_name_of_someone_they_may_not_look_up(org, login_as):
+    # A caller without an account, filed at the superuser's school: the ticket is theirs to see, the person is no
+    # one they may look up (nobody with a group or role at their school), so the name finds nothing.
+    ticket = service.create_ticket(subject="Inloggningen hänger sig", body="Ringde om inloggningen.",
+                                   channel="phone", contact_email="okand@example.org", contact_name="Ulla Okänd",
+                                   created_by=org.agent, school=org.ekbacka, user_group="pedagogue", system="login")
+    db.session.commit()
+    assert ticket.tier == 1
+    client = login_as(org.superuser)
+    assert ticket.display_number in client.get("/arbetsyta", query_string={"q": "hänger"}).get_data(as_text=True)
+    page = client.get("/arbetsyta", query_string={"q": "okand@example.org"}).get_data(as_text=True)
+    assert ticket.display_number not in page
+    page = login_as(org.admin).get("/arbetsyta", query_string={"q": "okand@example.org"}).get_data(as_text=True)
+    assert ticket.display_number in page
+
+
 def test_workspace_documents_keyboard_shortcuts(org, login_as):
     page = login_as(org.agent).get("/arbetsyta").get_data(as_text=True)
     assert "Kortkommandon" in page
