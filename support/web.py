@@ -40,10 +40,11 @@ def register_web(app: Flask) -> None:
     from support.openapi import bp as openapi_bp
     from support.outbox.views import bp as outbox_bp
     from support.pages.views import bp as pages_bp
+    from support.tickets.requester_views import bp as requester_bp
     from support.tickets.views import bp as tickets_bp
 
-    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, web_channel_bp, phone_bp,
-                      api_bp, kb_api_bp, openapi_bp):
+    for blueprint in (pages_bp, accounts_bp, admin_bp, outbox_bp, kb_bp, tickets_bp, requester_bp, web_channel_bp,
+                      phone_bp, api_bp, kb_api_bp, openapi_bp):
         app.register_blueprint(blueprint)
     from support.tickets.admin_views import bp as tickets_admin_bp
     app.register_blueprint(tickets_admin_bp)

@@ -21,6 +21,9 @@ ACTIVE_STATES = ("new", "open", "pending")  # still needs work (or an answer fro
 PRIORITIES = ("low", "normal", "high", "urgent")
 PRIORITY_RANK = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
 TIERS = (1, 2, 3)
+# The longest subject and text a ticket or message takes, through every channel; forms read them for maxlength.
+MAX_SUBJECT = 200
+MAX_BODY = 20_000
 MESSAGE_KINDS = ("public", "internal")
 SYSTEMS = ("login", "schedule", "attendance", "documentation", "assessment", "teams", "startpage", "app",
            "messages", "general")
