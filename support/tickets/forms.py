@@ -74,7 +74,7 @@ GROUP_LABELS = {
 }
 
 SUBJECT_LENGTH = _l("Rubriken ska vara %(min)s–%(max)s tecken.", min=3, max=MAX_SUBJECT)
-BODY_LENGTH = _l("Texten får vara högst %(max)s tecken.", max=MAX_BODY)
+BODY_LENGTH = _l("Texten får vara högst %(limit)s tecken.", limit=MAX_BODY)
 
 
 def _system_choices():

@@ -267,3 +267,67 @@ def test_an_article_the_requester_may_not_read_is_not_noted(org):
     ticket = service.file_ticket(Filing(channel="web", subject="Hej", body="Text", filed_by=org.guardian_a,
                                         read_article_id="finns-inte"))
     assert ticket.messages[0].body == "Text"
+
+
+# --- one "Mina ärenden" for the page and the API ------------------------------------------------------------------
+
+def test_followed_and_merged_tickets_show_on_the_page_and_in_the_api(ctx, org):
+    from support.accounts.service import issue_api_token
+
+    asked = service.file_ticket(Filing(channel="email", subject="Schemat saknas", body="Tomt", filed_by=org.guardian_a))
+    duplicate = service.file_ticket(Filing(channel="web", subject="Schemat saknas igen", body="Fortfarande tomt",
+                                           filed_by=org.guardian_a))
+    for ticket in (asked, duplicate):
+        service.add_participant(ticket, org.guardian_b)  # CC'd on the mail: follows the ticket
+    service.merge(duplicate, into=asked, by=org.agent)
+    token = issue_api_token(org.guardian_b, "test")
+    owner_token = issue_api_token(org.guardian_a, "test")
+    db.session.commit()
+    page = ctx.login_as(org.guardian_b).get("/arenden").get_data(as_text=True)
+    listed = ctx.client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}).get_json()
+    owner_page = ctx.login_as(org.guardian_a).get("/arenden").get_data(as_text=True)
+    owner_listed = ctx.client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {owner_token}"}).get_json()
+    for shown, api_list in ((page, listed), (owner_page, owner_listed)):
+        assert asked.display_number in shown and duplicate.display_number in shown
+        assert {t["number"] for t in api_list["tickets"]} == {asked.number, duplicate.number}
+
+
+# --- the service answers in the reader's language -----------------------------------------------------------------
+
+def test_a_refusal_is_in_english_for_an_english_reader(ctx, org):
+    from support.accounts.service import issue_api_token
+
+    org.guardian_a.locale = "en"
+    token = issue_api_token(org.guardian_a, "test")
+    db.session.commit()
+    response = ctx.client.post("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"},
+                               json={"subject": "Help", "body": "Text", "school": org.hasselby.slug})
+    assert response.get_json()["message"] == "Choose one of your own schools."
+    response = ctx.client.post("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"},
+                               json={"subject": "Help", "body": "Text", "priority": "urgent"})
+    assert response.get_json()["fields"] == {"priority": "The priority is set by the support desk."}
+
+
+# --- views by area --------------------------------------------------------------------------------------------
+
+def test_the_ticket_pages_do_not_import_the_channels():
+    """The requester pages live in the tickets area; the web form imports the ticket views, never the reverse."""
+    import subprocess
+    import sys
+
+    code = ("import sys, support.tickets.views, support.tickets.requester_views; "
+            "print(sorted(m for m in sys.modules if m.startswith('support.channels')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_requester_replies_through_the_one_reply_route(org, login_as):
+    ticket = service.file_ticket(Filing(channel="web", subject="Hej", body="Text", filed_by=org.guardian_a))
+    db.session.commit()
+    client = login_as(org.guardian_a)
+    assert client.post(f"/arenden/{ticket.number}/svar", data={"body": "Mer information"}).status_code == 302
+    assert client.post(f"/arenden/{ticket.number}/svara", data={"body": "Igen"}).status_code == 404
+    note = client.post(f"/arenden/{ticket.number}/svar", data={"kind": "internal", "body": "Smyg"})
+    assert note.status_code == 404
+    db.session.expire_all()
+    assert [m.body for m in ticket.messages] == ["Text", "Mer information"]
