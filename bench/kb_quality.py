@@ -34,6 +34,7 @@ from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
 
 from kb.search import ArticleDoc, SearchIndex, VisibilityFilter, load_corpus  # noqa: E402
 from kb.search.analysis import markdown_to_text  # noqa: E402
+from support.policy.kb import index_filter_for_audience
 
 DEFAULT_CORPUS = Path("/work/shared/kb-corpus")
 DEFAULT_QUERIES = Path("/work/shared/kb-queries/queries.tsv")
@@ -127,7 +128,7 @@ def evaluate(run: Searcher, queries: list[dict]) -> tuple[dict, list[tuple[dict,
     per: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
     details = []
     for r in queries:
-        allowed = VisibilityFilter.for_audience(r["audience"])
+        allowed = index_filter_for_audience(r["audience"])
         ranked = run(r["query"], allowed)[:10]
         rank = next((i + 1 for i, x in enumerate(ranked) if x in r["relevant"]), 0)
         rr = 1.0 / rank if rank else 0.0
@@ -147,7 +148,7 @@ def visibility_violations(run: Searcher, queries: list[dict], docs: list[Article
     by_id = {d.id: d for d in docs}
     bad = 0
     for r in queries:
-        allowed = VisibilityFilter.for_audience(r["audience"])
+        allowed = index_filter_for_audience(r["audience"])
         bad += sum(1 for i in run(r["query"], allowed) if not allowed.may_read(by_id[i]))
     return bad
 

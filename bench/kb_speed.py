@@ -30,6 +30,7 @@ from whoosh import query as wq  # noqa: E402
 
 from kb.search import ArticleDoc, SearchIndex, VisibilityFilter, load_corpus  # noqa: E402
 from kb.search.analysis import SV_STOPWORDS, fold, markdown_to_text, tokenize  # noqa: E402
+from support.policy.kb import index_filter_for_audience
 
 DEFAULT_CORPUS = Path("/work/shared/kb-corpus")
 AUDIENCES = ["guardian", "student", "pedagogue", "administrator", "superuser", "support"]
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         ours_cpu: list[float] = []
         totals = 0
         for q, aud in queries:
-            allowed = VisibilityFilter.for_audience(aud)
+            allowed = index_filter_for_audience(aud)
             t0, c0 = time.perf_counter(), time.thread_time()
             r = idx.search(q, allowed=allowed, page=1, per_page=10, highlight=True)
             ours.append(1000 * (time.perf_counter() - t0))
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         cold: list[float] = []
         cold_cpu: list[float] = []
         for q, aud in queries:
-            allowed = VisibilityFilter.for_audience(aud)
+            allowed = index_filter_for_audience(aud)
             st.scorer._cache.clear()
             st._readable.clear()  # what the searcher may read, per term
             t0, c0 = time.perf_counter(), time.thread_time()

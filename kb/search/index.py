@@ -171,20 +171,6 @@ class VisibilityFilter:
     def nothing(cls) -> VisibilityFilter:
         return cls(frozenset(), False, None, include_public=False)
 
-    @classmethod
-    def for_audiences(cls, groups: Iterable[str]) -> VisibilityFilter:
-        """What someone holding all these audience keys may read, as the policy decides it (support.policy.kb)."""
-        from support.policy.kb import index_filter, readership_for_audiences
-
-        return index_filter(readership_for_audiences(groups))
-
-    @classmethod
-    def for_audience(cls, audience: str | None) -> VisibilityFilter:
-        """One audience key as in the benchmark (``anonymous``/None = not signed in)."""
-        from support.policy.kb import index_filter, readership_for_audience
-
-        return index_filter(readership_for_audience(audience))
-
     def key(self) -> tuple:
         return (
             self.include_public,

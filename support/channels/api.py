@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from support.channels.api_schemas import (
@@ -30,10 +29,11 @@ from support.jsonapi import ApiError, field_error, parse_body, parse_headers, pa
 from support.openapi import Operation, documented
 from support.orgs.service import school_by_slug
 from support.policy import can
-from support.policy.tickets import hidden_ticket_fields, refused_creation_choices
+from support.policy.tickets import hidden_ticket_fields
 from support.tickets import queues, service
 from support.tickets import search as ticket_search
 from support.tickets.attachments import AttachmentError
+from support.tickets.commands import Filing
 from support.tickets.notifications import ticket_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -126,16 +126,14 @@ def list_tickets():
     return jsonify(tickets=[ticket_json(t, user) for t in rows], next_cursor=next_cursor)
 
 
-_STAFF_CHOICE_MESSAGES = {"priority": _l("Prioriteten sätts av supporten."), "tags": _l("Taggar sätts av supporten.")}
-
-
 @bp.post("/tickets")
 @limiter.limit(configured_limit("TICKET_CREATE_RATE_LIMIT"))
 @documented(Operation(
     summary="Create a ticket", body=NewTicket, headers=IdempotencyHeader, success=TicketDetailOut, status=201,
     errors=(403,), tags=("tickets",),
     description="As the caller (channel `api`). Staff who may log calls can pass `requester_email`; only staff "
-                "may choose `priority` (requesters may send `normal`) and `tags`."))
+                "may choose `priority` (requesters may send `normal`) and `tags`. The same idempotency key from "
+                "the same caller returns the first ticket, whichever channel it came through."))
 def create_ticket():
     """Create a ticket as the caller (channel "api"). Send the same `Idempotency-Key` header (or
     `idempotency_key`) again and you get the same ticket back."""
@@ -144,32 +142,37 @@ def create_ticket():
         raise ApiError(403, "forbidden", gettext("Du kan inte skapa ärenden."))
     data = parse_body(NewTicket)
     key = parse_headers(IdempotencyHeader).idempotency_key or data.idempotency_key
-    refused = refused_creation_choices(user, {"priority": data.priority, "tags": data.tags})
-    if refused:
-        raise ApiError(400, "validation", gettext("Kontrollera uppgifterna och försök igen."),
-                       {name: str(_STAFF_CHOICE_MESSAGES[name]) for name in refused})
     school = None
     if data.school:
         school = school_by_slug(data.school)
         if school is None:
             raise field_error("school", gettext("Okänd skola."))
-    requester, contact_email = user, None
-    if data.requester_email and data.requester_email.lower() != user.email.lower():
-        if not can(user, "ticket.log_call"):
-            raise ApiError(403, "forbidden", gettext("Du kan bara skapa ärenden för dig själv."))
-        requester, contact_email = None, data.requester_email
+    filing = Filing(
+        channel="api", filed_by=user, contact_email=data.requester_email, contact_name=data.requester_name or "",
+        school=school, system=data.system, school_form=data.school_form, priority=data.priority,
+        tags=tuple(data.tags or ()), subject=data.subject, body=data.body, idempotency_key=key,
+    )
     try:
-        ticket = service.create_ticket(
-            subject=data.subject, body=data.body, channel="api", requester=requester, contact_email=contact_email,
-            contact_name=data.requester_name or "", school=school, system=data.system or "general",
-            school_form=data.school_form, priority=data.priority or "normal", tags=data.tags or (),
-            created_by=user, idempotency_key=f"api:{user.id}:{key}" if key else None,
-        )
+        ticket = service.file_ticket(filing)
     except (service.TicketError, AttachmentError) as error:
         db.session.rollback()
-        raise ApiError(400, "invalid", str(error)) from error
+        raise _filing_error(error) from error
     db.session.commit()
     return jsonify(ticket_json(ticket, user, full=True)), 201
+
+
+_API_FIELD_NAMES = {"contact_email": "requester_email"}
+
+
+def _filing_error(error) -> ApiError:
+    """A service refusal as JSON: on the field it is about, else 403 for what the policy refuses, else 400."""
+    field = getattr(error, "field", None)
+    if field:
+        return ApiError(400, "validation", gettext("Kontrollera uppgifterna och försök igen."),
+                        {_API_FIELD_NAMES.get(field, field): str(error)})
+    if isinstance(error, service.NotAllowed):
+        return ApiError(403, "forbidden", str(error))
+    return ApiError(400, "invalid", str(error))
 
 
 def _visible_ticket(number: int, action: str = "ticket.view"):

@@ -12,9 +12,8 @@ from pydantic import BaseModel, EmailStr, Field
 
 from support.jsonapi import Line, PositiveInt32, QueryModel, StrictModel, Text
 from support.orgs.models import SCHOOL_FORMS
-from support.tickets.models import CHANNELS, PRIORITIES, STATES, SYSTEMS
+from support.tickets.models import CHANNELS, MAX_BODY, MAX_SUBJECT, PRIORITIES, STATES, SYSTEMS
 from support.tickets.queues import SORTS
-from support.tickets.service import MAX_BODY
 
 Priority = Literal[PRIORITIES]
 System = Literal[SYSTEMS]
@@ -30,9 +29,11 @@ class TicketNumberPath(BaseModel):
 
 
 class NewTicket(StrictModel):
-    """A new ticket. The subject and text are checked by the ticket service (its messages are Swedish)."""
+    """A new ticket. The subject and text are checked by the ticket service (its messages are in the caller's
+    language)."""
 
-    subject: Text(1000) = Field(description="A short heading, at most 200 characters after spaces are folded.")
+    subject: Text(1000) = Field(
+        description=f"A short heading, at most {MAX_SUBJECT} characters after spaces are folded.")
     body: Text(MAX_BODY) = Field(description="What it is about (Markdown).")
     system: System | None = Field(None, description="What it is about; `general` when left out.")
     school: Line(100) | None = Field(None, description="The school's slug, e.g. `ekbackaskolan`.")

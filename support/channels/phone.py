@@ -1,7 +1,8 @@
 """The phone channel: an agent or superuser logs a call as a ticket (channel=phone).
 
 The caller is found by name, e-mail or user id, or entered as a new contact (a passwordless user the service
-creates). The call's summary becomes the ticket's first message; a call solved on the phone is resolved at once.
+creates). The form becomes a `Filing` for the ticket service, which decides whom this person may file for, at
+which school, and whether the call may be logged as solved on the phone.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from sqlalchemy import or_, select
 
 from support.accounts.models import User
 from support.accounts.service import people_matching
-from support.channels.web_form import my_open_tickets, school_group_choices
 from support.extensions import configured_limit, db, limiter
 from support.orgs.models import School
 from support.policy import can
 from support.policy.tickets import findable_people
 from support.request_input import parse_int
-from support.tickets import forms
+from support.tickets import forms, queues
+from support.tickets.commands import Filing
 from support.tickets.views import labels
 
 bp = Blueprint("phone", __name__)
@@ -62,7 +63,7 @@ def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
     choices = [("", gettext("Ingen särskild skola"))]
     seen = set()
     if selected is not None:
-        for key, label in school_group_choices(selected):
+        for key, label in forms.school_group_choices(selected):
             choices.append((key, label))
             seen.add(key.partition(":")[0])
     for school_id in sorted(current_user.school_ids_for_role("superuser")):
@@ -93,7 +94,8 @@ def render_call_form(form: forms.PhoneCallForm, *, person_query: str, people: li
     """The call page: the person search, the form, and the caller's open tickets a call can be added to."""
     return render_template(
         "tickets/phone.html", form=form, person_query=person_query, people=people, selected=selected,
-        other_tickets=[t for t in my_open_tickets(selected, limit=20) if can(current_user, "ticket.note", t)][:10]
+        other_tickets=[t for t in queues.requester_open_tickets(selected, limit=20)
+                       if can(current_user, "ticket.note", t)][:10]
         if selected is not None else [],
         labels=labels(True),
     ), status
@@ -122,21 +124,23 @@ def log_call():
             form.contact_email.data = person_query
     elif form.validate_on_submit():
         school, user_group = forms.school_and_group(form.school.data)
-        body = form.summary.data
-        if selected is None and form.contact_phone.data:
-            body += "\n\n" + gettext("Telefon: %(phone)s", phone=form.contact_phone.data.strip())
+        filing = Filing(
+            channel="phone", filed_by=current_user, requester=selected,
+            contact_email=None if selected else form.contact_email.data,
+            contact_name=form.contact_name.data or "", contact_phone=form.contact_phone.data or "",
+            school=school, user_group=user_group, system=form.system.data, priority=form.priority.data,
+            subject=form.subject.data, body=form.summary.data,
+            idempotency_key=(form.idempotency_key.data or secrets.token_urlsafe(24))[:100],
+            resolved_on_call=bool(form.resolved_on_call.data),
+        )
         try:
-            ticket = service.create_ticket(
-                subject=form.subject.data, body=body, channel="phone", requester=selected,
-                contact_email=None if selected else form.contact_email.data,
-                contact_name=(form.contact_name.data or "").strip(), school=school, user_group=user_group or None,
-                system=form.system.data, priority=form.priority.data, created_by=current_user,
-                idempotency_key=(form.idempotency_key.data or secrets.token_urlsafe(24))[:100],
-                resolve=bool(form.resolved_on_call.data),
-            )
-        except (service.TicketError, AttachmentError) as error:
+            ticket = service.file_ticket(filing)
+        except AttachmentError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
+        except service.TicketError as error:
+            db.session.rollback()
+            forms.show_service_error(form, error, {"body": "summary"})
         else:
             db.session.commit()
             if not can(current_user, "ticket.view", ticket):

@@ -144,6 +144,16 @@ def index_filter(readership: Readership):
     )
 
 
+def index_filter_for_audiences(groups):
+    """The index filter of someone holding all these audience keys (tests and benchmarks)."""
+    return index_filter(readership_for_audiences(groups))
+
+
+def index_filter_for_audience(audience: str | None):
+    """The index filter of one audience key as in the benchmark (``anonymous``/None = not signed in)."""
+    return index_filter(readership_for_audience(audience))
+
+
 def search_filter_for(user):
     return index_filter(readership_of(user))
 

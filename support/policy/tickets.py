@@ -170,6 +170,16 @@ def _file_at(user, school) -> bool:
     return bool(roles_of(user) & {"agent", "admin"}) or school.id in superuser_school_ids(user)
 
 
+def _file_own_at(user, where) -> bool:
+    """Tie one's own ticket to a school (`where` is (school, channel)): one of the schools one belongs to. By
+    e-mail any school: each school's public address support+<school>@… may be written to by anyone (a parent
+    whose child is new there, a supplier), and the address written to says which school the mail is about."""
+    school, channel = where
+    if school is None or channel == "email":
+        return True
+    return is_authenticated(user) and school.id in user.school_ids
+
+
 def _attachment(user, attachment) -> bool:
     """Download an attachment: the ticket must be visible, and files of internal notes need internal access."""
     if attachment is None or attachment.is_dangerous:
@@ -208,6 +218,7 @@ RULES = {
     "ticket.log_call": _staff,
     "ticket.file_for": _file_for,  # `obj` is the person the ticket is filed for
     "ticket.file_at": _file_at,  # `obj` is the school of a ticket filed for someone else
+    "ticket.file_own_at": _file_own_at,  # `obj` is (school, channel) of a ticket one files for oneself
     "ticket.add_contact": _staff,  # turn an unknown, validated address into a contact while filing
     "ticket.resolve_on_call": _staff,  # create a logged call already resolved
     "ticket.workspace": _staff,

@@ -3,7 +3,7 @@
 
 def init_app(app) -> None:
     # The channels, the worker and the SMTP server import the service and the models without the pages.
-    from support.tickets import admin_views, views
+    from support.tickets import admin_views, requester_views, views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(admin_views.bp)
+    for blueprint in (views.bp, requester_views.bp, admin_views.bp):
+        app.register_blueprint(blueprint)

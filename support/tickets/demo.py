@@ -18,6 +18,7 @@ from support.extensions import db
 from support.orgs.service import school_by_slug
 from support.tickets import canned, service, sla
 from support.tickets.attachments import IncomingFile
+from support.tickets.commands import Filing
 from support.tickets.models import CannedResponse, Ticket
 
 STAFF = "skolplattformen.example"
@@ -28,6 +29,7 @@ ERIK, KARIN, JONAS = f"erik.nilsson@{STAFF}", f"karin.lindqvist@{STAFF}", f"jona
 LARS, AMINA, MATS = f"lars.persson@{STAFF}", f"amina.yusuf@{STAFF}", f"mats.strom@{STAFF}"
 HELENA, LENA, PETER = f"helena.sjoberg@{STAFF}", f"lena.berg@{STAFF}", f"peter.lund@{STAFF}"
 SOFIA, MIKAEL = f"sofia.holm@{STAFF}", f"mikael.oberg@{STAFF}"
+DEMO_ADMIN = f"admin@{STAFF}"
 
 
 @dataclass
@@ -245,6 +247,18 @@ def _run_step(ticket: Ticket, step: tuple, by_key: dict[str, Ticket]) -> None:
         raise ValueError(f"unknown demo step {action}")
 
 
+def _triage(ticket: Ticket, demo: DemoTicket) -> None:
+    """Priority and tags are the desk's choices: the demo administrator sets them on what requesters filed."""
+    change_priority = demo.priority not in ("normal", ticket.priority)
+    if not change_priority and not demo.tags:
+        return
+    admin = _user(DEMO_ADMIN)
+    if change_priority:
+        service.set_priority(ticket, demo.priority, by=admin)
+    if demo.tags:
+        service.set_tags(ticket, demo.tags, by=admin)
+
+
 def _age(ticket: Ticket, days_ago: float) -> None:
     """Move a freshly made ticket's timeline `days_ago` into the past, keeping the order of everything."""
     shift = timedelta(days=days_ago)
@@ -288,14 +302,17 @@ def load_demo_tickets() -> dict[str, int]:
         if demo.key == "maria-bilaga":
             attachments = [IncomingFile("skarmbild-startsidan.txt", "Startsidan: Hässelbyskolan (fel skola)\n"
                                         .encode())]
-        ticket = service.create_ticket(
-            subject=demo.subject, body=demo.body, channel=demo.channel, requester=requester,
+        filed_by = _user(demo.created_by) if demo.created_by else None
+        ticket = service.file_ticket(Filing(
+            channel=demo.channel, filed_by=filed_by, requester=requester,
             contact_email=None if requester else demo.requester,
             contact_name=demo.requester.split("@")[0].replace(".", " ").title(),
             school=school_by_slug(demo.school) if demo.school else None, system=demo.system,
-            priority=demo.priority, created_by=_user(demo.created_by) if demo.created_by else None,
-            idempotency_key=key, user_group=demo.group, tags=demo.tags, attachments=attachments,
-        )
+            priority=demo.priority if filed_by else None, idempotency_key=key, user_group=demo.group,
+            tags=demo.tags if filed_by else (), attachments=attachments, subject=demo.subject, body=demo.body,
+        ))
+        if filed_by is None:
+            _triage(ticket, demo)
         for step in demo.steps:
             _run_step(ticket, step, by_key)
         db.session.flush()

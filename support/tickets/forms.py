@@ -6,6 +6,7 @@ are filled in by the view.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -25,6 +26,7 @@ from support import vocabulary
 from support.extensions import db
 from support.orgs.models import School
 from support.request_input import parse_int
+from support.tickets.models import MAX_BODY, MAX_SUBJECT
 
 # The vocabulary's tables under the names the ticket pages have always used.
 SYSTEM_LABELS = vocabulary.SYSTEM_LABELS
@@ -35,8 +37,8 @@ CHANNEL_LABELS = vocabulary.CHANNEL_LABELS
 TIER_LABELS = vocabulary.TIER_LABELS
 GROUP_LABELS = vocabulary.GROUP_LABELS
 
-SUBJECT_MAX = 150
-BODY_MAX = 20000
+SUBJECT_LENGTH = _l("Rubriken ska vara %(min)s–%(max)s tecken.", min=3, max=MAX_SUBJECT)
+BODY_LENGTH = _l("Texten får vara högst %(limit)s tecken.", limit=MAX_BODY)
 
 
 def _system_choices():
@@ -52,12 +54,12 @@ class NewTicketForm(FlaskForm):
     subject = StringField(
         _l("Rubrik"),
         validators=[DataRequired(_l("Skriv en kort rubrik.")),
-                    Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))],
+                    Length(min=3, max=MAX_SUBJECT, message=SUBJECT_LENGTH)],
     )
     body = TextAreaField(
         _l("Beskriv frågan"),
         validators=[DataRequired(_l("Beskriv vad som hänt och vad du vill ha hjälp med.")),
-                    Length(max=BODY_MAX, message=_l("Beskrivningen får vara högst 20 000 tecken."))],
+                    Length(max=MAX_BODY, message=BODY_LENGTH)],
     )
     attachments = MultipleFileField(_l("Bifoga filer (valfritt)"))
     idempotency_key = HiddenField()
@@ -69,7 +71,7 @@ class NewTicketForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Ditt svar"), validators=[
         DataRequired(_l("Skriv ett meddelande.")),
-        Length(max=BODY_MAX, message=_l("Meddelandet får vara högst 20 000 tecken.")),
+        Length(max=MAX_BODY, message=BODY_LENGTH),
     ])
     attachments = MultipleFileField(_l("Bifoga filer (valfritt)"))
 
@@ -77,7 +79,7 @@ class ReplyForm(FlaskForm):
 class StaffReplyForm(ReplyForm):
     body = TextAreaField(_l("Meddelande"), validators=[
         DataRequired(_l("Skriv ett meddelande.")),
-        Length(max=BODY_MAX, message=_l("Meddelandet får vara högst 20 000 tecken.")),
+        Length(max=MAX_BODY, message=BODY_LENGTH),
     ])
     kind = RadioField(
         _l("Typ av meddelande"),
@@ -184,7 +186,7 @@ class CallSummaryForm(FlaskForm):
     """What a call adds to a ticket that already exists: its summary, and whether it was solved on the call."""
 
     summary = TextAreaField(_l("Sammanfattning av samtalet"), validators=[
-        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=BODY_MAX)])
+        DataRequired(_l("Skriv en sammanfattning av samtalet.")), Length(max=MAX_BODY, message=BODY_LENGTH)])
     resolved_on_call = BooleanField(_l("Löst under samtalet"))
 
 
@@ -200,7 +202,7 @@ class PhoneCallForm(CallSummaryForm):
     priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()), default="normal")
     subject = StringField(_l("Rubrik"), validators=[
         DataRequired(_l("Skriv en kort rubrik.")),
-        Length(min=3, max=SUBJECT_MAX, message=_l("Rubriken ska vara 3–150 tecken."))])
+        Length(min=3, max=MAX_SUBJECT, message=SUBJECT_LENGTH)])
     idempotency_key = HiddenField()
 
     def validate(self, extra_validators=None):
@@ -212,8 +214,35 @@ class PhoneCallForm(CallSummaryForm):
         return valid
 
 
+def show_service_error(form, error, field_names: dict[str, str] | None = None) -> None:
+    """Show a TicketError on the form field it is about (`field_names` maps the service's names to the form's),
+    else above the form."""
+    name = (field_names or {}).get(error.field, error.field) if getattr(error, "field", None) else None
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def school_group_choices(user) -> list[tuple[str, str]]:
+    """The person's own schools, each with the group they belong to it as (`"<school id>:<group>"`).
+
+    The group matters for routing: a teacher's question goes to their school's superusers, a guardian's to the
+    service desk, so a person who is both picks which hat they wear."""
+    seen: dict[str, str] = {}
+    for membership in sorted(user.groups, key=lambda m: (m.school.name if m.school else "", m.group)):
+        if membership.school is None:
+            continue
+        key = f"{membership.school.id}:{membership.group}"
+        seen[key] = gettext("%(school)s – som %(group)s", school=membership.school.name,
+                            group=str(GROUP_LABELS.get(membership.group, membership.group)).lower())
+    return list(seen.items())
+
+
 def school_and_group(choice: str | None) -> tuple[School | None, str | None]:
-    """A school choice of the ticket and call forms (`"<school id>:<user group>"`) as the school and the group."""
+    """A school choice of the ticket and call forms (`"<school id>:<user group>"`) as the school and the group;
+    whether the group is the requester's at that school is the service's rule."""
     school_id, _, user_group = (choice or "").partition(":")
     number = parse_int(school_id, minimum=1)
     return (db.session.get(School, number) if number else None), (user_group or None)

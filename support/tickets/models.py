@@ -23,6 +23,9 @@ PRIORITY_RANK = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
 PRIORITY_LABELS = {"low": "Låg", "normal": "Normal", "high": "Hög", "urgent": "Akut"}  # as mail names them
 REOPEN_DAYS = 7  # a resolved (or auto-closed) ticket can be reopened this many days after its resolution
 TIERS = (1, 2, 3)
+# The longest subject and text a ticket or message takes, through every channel; forms read them for maxlength.
+MAX_SUBJECT = 200
+MAX_BODY = 20_000
 MESSAGE_KINDS = ("public", "internal")
 SYSTEMS = ("login", "schedule", "attendance", "documentation", "assessment", "teams", "startpage", "app",
            "messages", "general")

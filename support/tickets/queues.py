@@ -27,7 +27,16 @@ from support.database import utcnow
 from support.extensions import db
 from support.policy.tickets import desk_scope, visible_tickets
 from support.request_input import parse_int
-from support.tickets.models import ACTIVE_STATES, CHANNELS, PRIORITIES, STATES, SYSTEMS, Ticket, TicketTag
+from support.tickets.models import (
+    ACTIVE_STATES,
+    CHANNELS,
+    PRIORITIES,
+    STATES,
+    SYSTEMS,
+    Ticket,
+    TicketParticipant,
+    TicketTag,
+)
 
 PAGE_SIZE = 50
 # Counts stop at this many: "1000+" tells a desk all it needs, and counting stays fast at a million tickets.
@@ -298,12 +307,20 @@ def system_counts(user) -> dict[str, int]:
     return {system: count for system, count in rows}
 
 
+def requester_tickets(user):
+    """"Mina ärenden" as a query: the tickets a person asked or follows (CC'd on the mail, or a requester of both
+    merged tickets), merged ones included so an old number can still be found. Pages and the API both use it."""
+    followed = select(TicketParticipant.ticket_id).where(TicketParticipant.user_id == user.id)
+    return select(Ticket).where(or_(Ticket.requester_id == user.id, Ticket.id.in_(followed)))
+
+
+def requester_open_tickets(user, limit: int = 100) -> list[Ticket]:
+    """The person's tickets that still need work or an answer, newest first."""
+    return list(db.session.scalars(requester_tickets(user).where(Ticket.state.in_(ACTIVE_STATES))
+                                   .order_by(Ticket.id.desc()).limit(limit)))
+
+
 def my_tickets(user, *, cursor: str | None = None, limit: int = PAGE_SIZE, include_closed: bool = True):
     """The requester's own tickets ("Mina ärenden"), newest first, keyset-paginated."""
-    from support.tickets.models import TicketParticipant
-
-    query = select(Ticket).where(or_(
-        Ticket.requester_id == user.id,
-        Ticket.id.in_(select(TicketParticipant.ticket_id).where(TicketParticipant.user_id == user.id)),
-    ), Ticket.merged_into_id.is_(None), true() if include_closed else Ticket.state != "closed")
+    query = requester_tickets(user).where(true() if include_closed else Ticket.state != "closed")
     return paginate(query, "newest", cursor, limit)

@@ -7,7 +7,8 @@ Conventions:
 - Functions that change an existing ticket first lock its row (`SELECT … FOR UPDATE` on PostgreSQL) and reload
   it, so two agents changing one ticket at the same time both keep their change.
 - Every change writes a TicketEvent (the ticket's history).
-- Problems the user can fix raise TicketError (or AttachmentError) with a Swedish message.
+- Problems the user can fix raise TicketError (or AttachmentError) with a message in the reader's language
+  (Swedish msgids, translated when raised).
 - The service does not decide access, the policy does; but every function that changes a ticket asks
   `support.policy.can(...)` for each action it performs (a reply that also resolves is two actions), so no
   channel can skip a check. Callers still ask first to answer 404 for tickets the person may not see.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,8 +33,11 @@ from support.policy import can
 from support.tickets import attachments as attachment_store
 from support.tickets import notifications, routing, sla
 from support.tickets.attachments import AttachmentError, IncomingFile
+from support.tickets.commands import Filing
 from support.tickets.models import (
     CHANNELS,
+    MAX_BODY,
+    MAX_SUBJECT,
     PRIORITIES,
     PRIORITY_RANK,
     REOPEN_DAYS,
@@ -53,8 +59,6 @@ from support.vocabulary import SwedishLabels
 AUTO_CLOSE_DAYS = 7
 DOUBLE_SUBMIT_SECONDS = 60  # the same text from the same person within this window is one message, not two
 PRESENCE_SECONDS = 45  # a heartbeat older than this no longer counts as "replying right now"
-MAX_SUBJECT = 200
-MAX_BODY = 50_000
 
 # Service messages and mail are Swedish whatever the reader's language; the words are the vocabulary's.
 STATE_LABELS = SwedishLabels(vocabulary.STATE_LABELS)
@@ -71,7 +75,7 @@ ALLOWED_TRANSITIONS = {
 
 __all__ = [
     "AttachmentError", "IncomingFile", "NotAllowed", "TicketError", "active_repliers", "add_attachments",
-    "add_flag", "add_participant", "assign", "change_state", "create_ticket", "deescalate", "escalate",
+    "add_flag", "add_participant", "assign", "change_state", "deescalate", "escalate", "file_ticket", "Filing",
     "find_or_create_contact", "get_ticket_for", "log_call_on",
     "merge", "move_to_tier", "note_viewing", "rate", "reopen", "reply", "requester_resolve", "set_priority",
     "set_school", "set_tags", "ticket_by_number", "ticket_for_message_ids",
@@ -79,7 +83,12 @@ __all__ = [
 
 
 class TicketError(ValueError):
-    """Something the user can fix; `str(error)` is a Swedish message."""
+    """Something the user can fix. `str(error)` is the message in the reader's language (translated when it is
+    raised); `field` names the input it is about when a channel can show it there (e.g. "priority")."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
 
 
 class NotAllowed(TicketError):
@@ -87,21 +96,21 @@ class NotAllowed(TicketError):
 
 
 _NOT_ALLOWED = {
-    "ticket.reply": "Du kan inte svara i det här ärendet.",
-    "ticket.note": "Du kan inte skriva interna anteckningar i det här ärendet.",
-    "ticket.log_call": "Du kan inte logga samtal i det här ärendet.",
-    "ticket.change_state": "Du kan inte ändra status på det här ärendet.",
-    "ticket.set_priority": "Du kan inte ändra prioritet på det här ärendet.",
-    "ticket.assign": "Du kan inte ändra handläggare för det här ärendet.",
-    "ticket.set_tags": "Du kan inte ändra taggar på det här ärendet.",
-    "ticket.set_school": "Du kan inte flytta det här ärendet till en annan skola.",
-    "ticket.escalate": "Du kan inte eskalera det här ärendet.",
-    "ticket.deescalate": "Du kan inte skicka tillbaka det här ärendet till skolan.",
-    "ticket.merge": "Du kan inte slå ihop de här ärendena.",
-    "ticket.resolve_own": "Du kan inte markera det här ärendet som löst.",
-    "ticket.reopen": f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
-                     "Skicka ett nytt ärende i stället.",
-    "ticket.rate": "Du kan betygsätta hjälpen när ärendet är löst.",
+    "ticket.reply": _l("Du kan inte svara i det här ärendet."),
+    "ticket.note": _l("Du kan inte skriva interna anteckningar i det här ärendet."),
+    "ticket.log_call": _l("Du kan inte logga samtal i det här ärendet."),
+    "ticket.change_state": _l("Du kan inte ändra status på det här ärendet."),
+    "ticket.set_priority": _l("Du kan inte ändra prioritet på det här ärendet."),
+    "ticket.assign": _l("Du kan inte ändra handläggare för det här ärendet."),
+    "ticket.set_tags": _l("Du kan inte ändra taggar på det här ärendet."),
+    "ticket.set_school": _l("Du kan inte flytta det här ärendet till en annan skola."),
+    "ticket.escalate": _l("Du kan inte eskalera det här ärendet."),
+    "ticket.deescalate": _l("Du kan inte skicka tillbaka det här ärendet till skolan."),
+    "ticket.merge": _l("Du kan inte slå ihop de här ärendena."),
+    "ticket.resolve_own": _l("Du kan inte markera det här ärendet som löst."),
+    "ticket.reopen": _l("Ärendet kan bara öppnas igen inom %(days)s dagar efter att det löstes. "
+                        "Skicka ett nytt ärende i stället.", days=REOPEN_DAYS),
+    "ticket.rate": _l("Du kan betygsätta hjälpen när ärendet är löst."),
 }
 
 
@@ -110,7 +119,7 @@ def _require(user, action: str, ticket: Ticket) -> None:
     from support.policy import can
 
     if not can(user, action, ticket):
-        raise NotAllowed(_NOT_ALLOWED[action])
+        raise NotAllowed(str(_NOT_ALLOWED[action]))
 
 
 # --- numbers, lookup -------------------------------------------------------------------------------------------
@@ -118,7 +127,7 @@ def _require(user, action: str, ticket: Ticket) -> None:
 def next_number() -> int:
     """The next ticket number. The counter row stays locked until the caller's transaction ends, so numbers
     are unique and gap-free under concurrency (on SQLite the database serialises writers anyway)."""
-    for _ in range(3):
+    for _attempt in range(3):
         value = db.session.execute(
             update(TicketCounter).where(TicketCounter.name == "ticket")
             .values(value=TicketCounter.value + 1).returning(TicketCounter.value)
@@ -182,7 +191,7 @@ def final_ticket(ticket: Ticket) -> Ticket:
     """The ticket a merge chain ends in. Chains are one step long (`merge` refuses merged tickets), but old
     rows or a bug must never make a reader loop: the walk stops after MAX_MERGE_HOPS or on a repeat."""
     seen = {ticket.id}
-    for _ in range(MAX_MERGE_HOPS):
+    for _hop in range(MAX_MERGE_HOPS):
         target = ticket.merged_into
         if target is None or target.id in seen:
             break
@@ -241,18 +250,18 @@ def _one_line(text) -> str:
 def _clean_subject(subject: str) -> str:
     subject = _one_line(subject)
     if not subject:
-        raise TicketError("Skriv en kort rubrik för ärendet.")
+        raise TicketError(_("Skriv en kort rubrik för ärendet."))
     if len(subject) > MAX_SUBJECT:
-        raise TicketError(f"Rubriken får vara högst {MAX_SUBJECT} tecken.")
+        raise TicketError(_("Rubriken får vara högst %(limit)s tecken.", limit=MAX_SUBJECT))
     return subject
 
 
-def _clean_body(body: str, *, what: str = "Beskriv vad det gäller.") -> str:
+def _clean_body(body: str, *, what: str | None = None) -> str:
     body = (body or "").strip()
     if not body:
-        raise TicketError(what)
+        raise TicketError(what or _("Beskriv vad det gäller."))
     if len(body) > MAX_BODY:
-        raise TicketError(f"Texten får vara högst {MAX_BODY} tecken.")
+        raise TicketError(_("Texten får vara högst %(limit)s tecken.", limit=MAX_BODY))
     return body
 
 
@@ -313,11 +322,11 @@ def _valid_email(email) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     if not isinstance(email, str) or not email.strip():
-        raise TicketError("Ange en giltig e-postadress.")
+        raise TicketError(_("Ange en giltig e-postadress."))
     try:
         checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise TicketError("Ange en giltig e-postadress, till exempel namn@example.com.") from error
+        raise TicketError(_("Ange en giltig e-postadress, till exempel namn@example.com.")) from error
     return checked.normalized.lower()
 
 
@@ -360,59 +369,56 @@ def _guess_user_group(requester: User | None, school) -> str | None:
 
 # --- creating -------------------------------------------------------------------------------------------------
 
-def create_ticket(*, subject: str, body: str, channel: str, requester: User | None = None,
-                  contact_email: str | None = None, contact_name: str = "", school=None,
-                  user_group: str | None = None, system: str | None = None, school_form: str | None = None,
-                  priority: str = "normal", attachments=(), created_by: User | None = None,
-                  idempotency_key: str | None = None, message_id: str | None = None,
-                  body_format: str | None = None, tags=(), resolve: bool = False,
-                  body_html: str | None = None) -> Ticket:
-    """Create a ticket with its first message, route it, set its SLA due times, and queue the notifications.
+def file_ticket(filing: Filing) -> Ticket:
+    """Create a ticket from a channel's `Filing`: every filing rule is applied here, then the ticket is routed, its
+    SLA due times set and the notifications queued. Raises TicketError (NotAllowed for what the policy refuses).
 
-    `requester` is the person the ticket is for; without one, `contact_email` (+ `contact_name`) finds or creates
-    a passwordless contact user. `created_by` is who typed it in (an agent logging a call); defaults to the
-    requester, and filing for someone else, at a school, is what the policy allows `created_by`
-    ("ticket.file_for", "ticket.file_at"). The same `idempotency_key` (form token) from the same `created_by`, or
-    the same `message_id` (e-mail), returns the existing ticket instead of a second one; another person's equal key
-    is no concern of theirs. `resolve` (a call solved on the phone) creates it resolved, if the policy allows
-    ("ticket.resolve_on_call"). `attachments` are IncomingFile or werkzeug FileStorage objects.
-    """
-    if idempotency_key is not None and (not isinstance(idempotency_key, str) or len(idempotency_key) > 100):
-        raise TicketError("Idempotensnyckeln ska vara text på högst 100 tecken.")
+    Rules: who may file for whom and at which school (policy `ticket.file_for`, `ticket.file_own_at`,
+    `ticket.file_at`, `ticket.add_contact`); the choices only staff make (`ticket.choose_priority`,
+    `ticket.choose_tags`, `ticket.resolve_on_call`); a user group must be the requester's (at the school); the
+    limits MAX_SUBJECT and MAX_BODY; the same idempotency key from the same person filing, or the same e-mail
+    Message-ID, returns the first ticket (another person's equal key is no concern of theirs); the article read
+    before filing and the caller's phone number are noted in the text."""
+    key, message_id = filing.idempotency_key, filing.message_id
+    if key is not None and (not isinstance(key, str) or len(key) > 100):
+        raise TicketError(_("Idempotensnyckeln ska vara text på högst 100 tecken."))
     if message_id:
         existing = db.session.scalar(select(Ticket).where(Ticket.source_message_id == message_id))
         if existing is not None:
             return existing
+    channel = filing.channel
     if channel not in CHANNELS:
-        raise TicketError("Okänd kanal.")
-    if priority not in PRIORITIES:
-        raise TicketError("Okänd prioritet.")
-    system = system or "general"
+        raise TicketError(_("Okänd kanal."))
+    if filing.priority is not None and filing.priority not in PRIORITIES:
+        raise TicketError(_("Okänd prioritet."), field="priority")
+    system = filing.system or "general"
     if system not in SYSTEMS:
-        raise TicketError("Välj vilket system det gäller.")
-    subject = _clean_subject(subject)
-    body = _clean_body(body)
-    if idempotency_key and (created_by or requester) is not None:
-        existing = _ticket_for_key(created_by or requester, idempotency_key)
+        raise TicketError(_("Välj vilket system det gäller."))
+    subject = _clean_subject(filing.subject)
+    body = _clean_body(filing.body)
+    filer = filing.filed_by or filing.requester
+    if key and filer is not None:
+        existing = _ticket_for_key(filer, key)
         if existing is not None:
             return existing
-    requester, created_by = _filing_parties(requester, created_by, contact_email, contact_name, school, channel)
-    if resolve and not can(created_by, "ticket.resolve_on_call"):
-        raise NotAllowed(_NOT_ALLOWED["ticket.change_state"])
-    if school is not None and school_form and school_form not in school.school_forms:
-        raise TicketError("Skolformen finns inte på den valda skolan.")
-    user_group = user_group or _guess_user_group(requester, school)
-    checked = _prepare_files(attachments)
+    school = filing.school
+    requester, filed_by = _filing_parties(filing)
+    _check_choices(filing, filed_by)
+    if school is not None and filing.school_form and filing.school_form not in school.school_forms:
+        raise TicketError(_("Skolformen finns inte på den valda skolan."))
+    user_group = _user_group(requester, school, filing.user_group)
+    body += _filing_notes(filing, requester, filed_by)
+    checked = _prepare_files(filing.attachments)
 
     now = utcnow()
     route = routing.route(user_group=user_group, system=system, school_id=getattr(school, "id", None),
                           channel=channel)
-    priority = route.priority or priority
+    priority = route.priority or filing.priority or "normal"
     ticket = Ticket(
         subject=subject, requester=requester, channel=channel, school=school, user_group=user_group,
-        system=system, school_form=school_form, priority=priority, priority_rank=PRIORITY_RANK[priority],
-        state="new", tier=route.tier, created_by_id=created_by.id, created_at=now, updated_at=now,
-        idempotency_key=idempotency_key or None, source_message_id=message_id or None,
+        system=system, school_form=filing.school_form, priority=priority, priority_rank=PRIORITY_RANK[priority],
+        state="new", tier=route.tier, created_by_id=filed_by.id, created_at=now, updated_at=now,
+        idempotency_key=key or None, source_message_id=message_id or None,
         thread_message_id=new_message_id(), flags=[],
     )
     _append_search_text(ticket, f"{subject}\n{body}", public=True)
@@ -425,63 +431,113 @@ def create_ticket(*, subject: str, body: str, channel: str, requester: User | No
             db.session.flush()
     except IntegrityError:
         # A double submit raced us to the same key: hand back the ticket the other request created.
-        duplicate = _ticket_for_key(created_by, idempotency_key) if idempotency_key else db.session.scalar(
+        duplicate = _ticket_for_key(filed_by, key) if key else db.session.scalar(
             select(Ticket).where(Ticket.source_message_id == message_id))
         if duplicate is None:
             raise
         return duplicate
-    message = Message(ticket=ticket, author_id=created_by.id, kind="public", channel=channel, body=body,
-                      body_format=body_format or ("text" if channel == "email" else "markdown"),
-                      body_html=body_html or None, email_message_id=message_id, created_at=now)
+    message = Message(ticket=ticket, author_id=filed_by.id, kind="public", channel=channel, body=body,
+                      body_format=filing.body_format or ("text" if channel == "email" else "markdown"),
+                      body_html=filing.body_html or None, email_message_id=message_id, created_at=now)
     db.session.add(message)
-    for tag in _clean_tags(tags):
+    for tag in _clean_tags(filing.tags):
         ticket.tag_links.append(TicketTag(tag=tag))
-    _event(ticket, "created", by=created_by, new=channel,
+    _event(ticket, "created", by=filed_by, new=channel,
            detail=f"Nivå {ticket.tier}" + (" (skolan saknar aktiv superanvändare)" if route.fell_back else ""))
-    _store_files(ticket, checked, message=message, by=created_by)
-    if resolve:
-        _set_state(ticket, "resolved", by=created_by, now=now, notify=False, detail="Löst under samtalet")
+    _store_files(ticket, checked, message=message, by=filed_by)
+    if filing.resolved_on_call:
+        _set_state(ticket, "resolved", by=filed_by, now=now, notify=False, detail="Löst under samtalet")
     db.session.flush()
-    notifications.ticket_created(ticket, actor=created_by if created_by.id != requester.id else None)
+    notifications.ticket_created(ticket, actor=filed_by if filed_by.id != requester.id else None)
     return ticket
 
 
-def _ticket_for_key(created_by: User, idempotency_key: str) -> Ticket | None:
-    return db.session.scalar(select(Ticket).where(Ticket.created_by_id == created_by.id,
+def _ticket_for_key(filed_by: User, idempotency_key: str) -> Ticket | None:
+    """The ticket this person filed with this key: keys are scoped to the one filing, whatever the channel."""
+    return db.session.scalar(select(Ticket).where(Ticket.created_by_id == filed_by.id,
                                                   Ticket.idempotency_key == idempotency_key))
 
 
-_ONLY_FOR_YOURSELF = "Du kan bara skapa ärenden för dig själv."
+_ONLY_FOR_YOURSELF = _l("Du kan bara skapa ärenden för dig själv.")
+_STAFF_CHOICES = {"priority": _l("Prioriteten sätts av supporten."), "tags": _l("Taggar sätts av supporten.")}
 
 
-def _filing_parties(requester, created_by, contact_email, contact_name, school, channel) -> tuple[User, User]:
-    """(requester, created_by) of a new ticket, if the policy lets `created_by` file it for that person at that
-    school. An unknown address becomes a contact only when the person filing may add one. The school of an
-    e-mail ticket is the school's own address it was sent to (support+<school>@…), which anyone may write to."""
+def _filing_parties(filing: Filing) -> tuple[User, User]:
+    """(requester, filed_by) of a new ticket, if the policy lets the person filing file it for that person at that
+    school. An unknown address becomes a contact only when the person filing may add one."""
     from support.accounts import service as accounts
 
+    requester, filed_by, school = filing.requester, filing.filed_by, filing.school
     new_contact = False
-    if requester is None:
-        if not contact_email:
-            raise TicketError("Ange vem ärendet gäller (en användare eller en e-postadress).")
-        requester = accounts.find_user_by_email(_valid_email(contact_email))
+    if requester is None and filing.contact_email:
+        requester = accounts.find_user_by_email(_valid_email(filing.contact_email))
         if requester is None:
-            if created_by is not None and not can(created_by, "ticket.add_contact"):
-                raise NotAllowed(_ONLY_FOR_YOURSELF)
-            requester, new_contact = _contact(contact_email, contact_name)
-    created_by = created_by or requester
-    if created_by.id == requester.id:
-        if school is not None and school.id not in requester.school_ids and channel != "email":
-            raise TicketError("Välj en av dina egna skolor.")
-        return requester, created_by
-    if not new_contact and not can(created_by, "ticket.file_for", requester):
-        if not can(created_by, "ticket.log_call"):
-            raise NotAllowed(_ONLY_FOR_YOURSELF)
-        raise NotAllowed("Du kan bara registrera ärenden för personer på dina egna skolor. "
-                         "Be Servicedesk registrera det här ärendet.")
-    if school is not None and not can(created_by, "ticket.file_at", school):
-        raise NotAllowed("Välj en av dina egna skolor.")
-    return requester, created_by
+            if filed_by is not None and not can(filed_by, "ticket.add_contact"):
+                raise NotAllowed(str(_ONLY_FOR_YOURSELF))
+            requester, new_contact = _contact(filing.contact_email, filing.contact_name)
+    requester = requester or filed_by
+    if requester is None:
+        raise TicketError(_("Ange vem ärendet gäller (en användare eller en e-postadress)."))
+    filed_by = filed_by or requester
+    if filed_by.id == requester.id:
+        if school is not None and not can(requester, "ticket.file_own_at", (school, filing.channel)):
+            raise TicketError(_("Välj en av dina egna skolor."))
+        return requester, filed_by
+    if not new_contact and not can(filed_by, "ticket.file_for", requester):
+        if not can(filed_by, "ticket.log_call"):
+            raise NotAllowed(str(_ONLY_FOR_YOURSELF))
+        raise NotAllowed(_("Du kan bara registrera ärenden för personer på dina egna skolor. "
+                           "Be Servicedesk registrera det här ärendet."))
+    if school is not None and not can(filed_by, "ticket.file_at", school):
+        raise NotAllowed(_("Välj en av dina egna skolor."))
+    return requester, filed_by
+
+
+def _check_choices(filing: Filing, filed_by: User) -> None:
+    """Priority, tags and "resolved on the call" are the desk's choices: refused unless the policy allows them."""
+    from support.policy.tickets import refused_creation_choices
+
+    refused = refused_creation_choices(filed_by, {"priority": filing.priority, "tags": list(filing.tags) or None})
+    if refused:
+        raise NotAllowed(str(_STAFF_CHOICES[refused[0]]), field=refused[0])
+    if filing.resolved_on_call and not can(filed_by, "ticket.resolve_on_call"):
+        raise NotAllowed(str(_NOT_ALLOWED["ticket.change_state"]))
+
+
+def _user_group(requester: User, school, asked: str | None) -> str | None:
+    """The group the requester asks as: the one they chose, if they hold it (at the ticket's school), else a
+    guess from their memberships."""
+    if not asked:
+        return _guess_user_group(requester, school)
+    school_id = getattr(school, "id", None)
+    if not any(m.group == asked and (school_id is None or m.school_id == school_id) for m in requester.groups):
+        raise TicketError(_("Välj en av dina egna skolor och grupper."), field="school")
+    return asked
+
+
+def _filing_notes(filing: Filing, requester: User, filed_by: User) -> str:
+    """What the text gains beyond what was typed: the article read before filing (if the requester may read it)
+    and the caller's phone number."""
+    notes = []
+    article = _readable_article(filing.read_article_id, requester)
+    if article is not None:
+        notes.append(_("(Läste artikeln ”%(title)s” innan ärendet skickades: /kb/artikel/%(id)s)",
+                       title=article.title, id=article.id))
+    phone = _one_line(filing.contact_phone)[:40]
+    if phone:
+        notes.append(_("Telefon: %(phone)s", phone=phone))
+    return "".join(f"\n\n{note}" for note in notes)
+
+
+def _readable_article(article_id, reader):
+    if not isinstance(article_id, str) or not article_id:
+        return None
+    try:
+        from kb.models import Article
+    except ImportError:
+        return None
+    article = db.session.get(Article, article_id[:80])
+    return article if article is not None and can(reader, "article.read", article) else None
 
 
 # --- conversation ---------------------------------------------------------------------------------------------
@@ -494,15 +550,16 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
     staff answer and change the state in one step. `mail_requesters=False` keeps a public message off the
     requester's mail (a call they were on)."""
     _lock(ticket)
-    body = _clean_body(body, what="Skriv ett meddelande.")
+    body = _clean_body(body, what=_("Skriv ett meddelande."))
     if ticket.merged_into_id is not None:
-        raise TicketError(f"Ärendet har slagits ihop med #{ticket.merged_into.number}. Svara där i stället.")
+        raise TicketError(_("Ärendet har slagits ihop med #%(number)s. Svara där i stället.",
+                            number=ticket.merged_into.number))
     _require(author, "ticket.note" if internal else "ticket.reply", ticket)
     if set_state and set_state != _state_after_reply(ticket, author, internal):
         _require(author, "ticket.change_state", ticket)
     by_requester = _is_requester(ticket, author) and not internal
     if by_requester and ticket.state == "closed":
-        raise TicketError("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp.")
+        raise TicketError(_("Ärendet är stängt. Skicka ett nytt ärende om du behöver mer hjälp."))
     kind = "internal" if internal else "public"
     if not attachments and email_message_id is None:
         repeated = _repeated_message(ticket, author, kind, body)
@@ -585,13 +642,15 @@ def add_attachments(ticket: Ticket, files, *, by: User, message: Message | None 
 
 def _set_state(ticket: Ticket, state: str, *, by, now=None, notify: bool = True, detail: str = "") -> None:
     if state not in STATES:
-        raise TicketError("Okänd status.")
+        raise TicketError(_("Okänd status."))
     old = ticket.state
     if state == old:
         return
     if state not in ALLOWED_TRANSITIONS[old]:
-        raise TicketError(f"Ett ärende kan inte gå från {STAFF_STATE_LABELS[old].lower()} till "
-                          f"{STAFF_STATE_LABELS[state].lower()}.")
+        from support.tickets.forms import STAFF_STATE_LABELS as labels
+
+        raise TicketError(_("Ett ärende kan inte gå från %(old)s till %(new)s.", old=str(labels[old]).lower(),
+                            new=str(labels[state]).lower()))
     now = now or utcnow()
     if old == "pending":
         sla.resume(ticket, now)
@@ -636,8 +695,8 @@ def reopen(ticket: Ticket, *, by: User) -> Ticket:
     _lock(ticket)
     _require(by, "ticket.reopen", ticket)
     if not can_reopen(ticket):
-        raise TicketError(f"Ärendet kan bara öppnas igen inom {REOPEN_DAYS} dagar efter att det löstes. "
-                          "Skicka ett nytt ärende i stället.")
+        raise TicketError(_("Ärendet kan bara öppnas igen inom %(days)s dagar efter att det löstes. "
+                            "Skicka ett nytt ärende i stället.", days=REOPEN_DAYS))
     old = ticket.state
     ticket.state = "open"
     ticket.resolved_at = None
@@ -652,13 +711,13 @@ def rate(ticket: Ticket, *, by: User, score: int, comment: str = "") -> Ticket:
     _lock(ticket)
     _require(by, "ticket.rate", ticket)
     if ticket.state not in ("resolved", "closed"):
-        raise TicketError("Du kan betygsätta hjälpen när ärendet är löst.")
+        raise TicketError(_("Du kan betygsätta hjälpen när ärendet är löst."))
     try:
         score = int(score)
     except (TypeError, ValueError):
         score = 0
     if not 1 <= score <= 5:
-        raise TicketError("Välj ett betyg från 1 till 5.")
+        raise TicketError(_("Välj ett betyg från 1 till 5."))
     old = ticket.rating_score
     ticket.rating_score = score
     ticket.rating_comment = (comment or "").strip()[:2000]
@@ -674,7 +733,7 @@ def set_priority(ticket: Ticket, priority: str, *, by: User) -> Ticket:
     _lock(ticket)
     _require(by, "ticket.set_priority", ticket)
     if priority not in PRIORITIES:
-        raise TicketError("Okänd prioritet.")
+        raise TicketError(_("Okänd prioritet."))
     if priority == ticket.priority:
         return ticket
     old = ticket.priority
@@ -693,7 +752,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User) -> Ticket:
     _lock(ticket)
     _require(by, "ticket.assign", ticket)
     if assignee is not None and not can(assignee, "ticket.assignable", ticket):
-        raise TicketError(f"{assignee.name} kan inte handlägga ärenden i den här kön.")
+        raise TicketError(_("%(name)s kan inte handlägga ärenden i den här kön.", name=assignee.name))
     old = ticket.assignee
     if getattr(old, "id", None) == getattr(assignee, "id", None):
         return ticket
@@ -768,9 +827,9 @@ def escalate(ticket: Ticket, *, by: User, reason: str) -> Ticket:
     _require(by, "ticket.escalate", ticket)
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError("Ange varför ärendet eskaleras.")
+        raise TicketError(_("Ange varför ärendet eskaleras."))
     if ticket.tier >= 3:
-        raise TicketError("Ärendet ligger redan på högsta nivån.")
+        raise TicketError(_("Ärendet ligger redan på högsta nivån."))
     from_tier, from_school_id = ticket.tier, ticket.school_id
     _change_tier(ticket, ticket.tier + 1, by=by, reason=reason, kind="escalated")
     db.session.flush()
@@ -785,14 +844,15 @@ def deescalate(ticket: Ticket, *, by: User, school=None, reason: str) -> Ticket:
     _require(by, "ticket.deescalate", ticket)
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError("Ange varför ärendet skickas tillbaka.")
+        raise TicketError(_("Ange varför ärendet skickas tillbaka."))
     school = school or ticket.school
     if school is None:
-        raise TicketError("Välj vilken skola ärendet ska till.")
+        raise TicketError(_("Välj vilken skola ärendet ska till."))
     if not routing.has_active_superuser(school.id):
-        raise TicketError(f"{school.name} har ingen aktiv superanvändare. Ärendet kan inte skickas dit.")
+        raise TicketError(_("%(school)s har ingen aktiv superanvändare. Ärendet kan inte skickas dit.",
+                            school=school.name))
     if ticket.tier == 1 and ticket.school_id == school.id:
-        raise TicketError("Ärendet ligger redan hos skolans superanvändare.")
+        raise TicketError(_("Ärendet ligger redan hos skolans superanvändare."))
     from_tier, from_school_id = ticket.tier, ticket.school_id
     if ticket.school_id != school.id:
         old_school = ticket.school
@@ -816,10 +876,10 @@ def move_to_tier(ticket: Ticket, tier: int, *, by: User, reason: str, school=Non
     _lock(ticket)
     _require(by, "ticket.escalate" if tier > ticket.tier else "ticket.deescalate", ticket)
     if tier not in (2, 3):
-        raise TicketError("Nivån måste vara 1, 2 eller 3.")
+        raise TicketError(_("Nivån måste vara 1, 2 eller 3."))
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError("Ange varför ärendet flyttas.")
+        raise TicketError(_("Ange varför ärendet flyttas."))
     from_tier, from_school_id = ticket.tier, ticket.school_id
     _change_tier(ticket, tier, by=by, reason=reason, kind="escalated" if tier > ticket.tier else "deescalated")
     db.session.flush()
@@ -835,19 +895,21 @@ def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
     Both rows are locked (in id order, so two crossed merges cannot deadlock) before anything is checked, and
     neither may already be merged, so a merge chain is never longer than one step and never a cycle."""
     if source.id == into.id:
-        raise TicketError("Ett ärende kan inte slås ihop med sig självt.")
+        raise TicketError(_("Ett ärende kan inte slås ihop med sig självt."))
     first, second = sorted((source, into), key=lambda t: t.id)
     _lock(first)
     _lock(second)
     if source.merged_into_id is not None:
-        raise TicketError(f"#{source.number} är redan ihopslaget med ett annat ärende.")
+        raise TicketError(_("#%(number)s är redan ihopslaget med ett annat ärende.", number=source.number))
     if into.merged_into_id is not None:
-        raise TicketError(f"#{into.number} är ihopslaget med ett annat ärende; välj det i stället.")
+        raise TicketError(_("#%(number)s är ihopslaget med ett annat ärende; välj det i stället.",
+                            number=into.number))
     _require(by, "ticket.merge", source)
     _require(by, "ticket.merge", into)
     if _requesters(source) != _requesters(into):
-        raise TicketError(f"#{source.number} och #{into.number} har olika frågeställare och kan inte slås ihop: "
-                          "var och en skulle då kunna läsa den andras konversation. Svara i vart ärende för sig.")
+        raise TicketError(_("#%(source)s och #%(into)s har olika frågeställare och kan inte slås ihop: var och en "
+                            "skulle då kunna läsa den andras konversation. Svara i vart ärende för sig.",
+                            source=source.number, into=into.number))
     for message in list(source.messages):
         message.ticket = into
         message.merged_from_number = message.merged_from_number or source.number
@@ -887,6 +949,66 @@ def add_participant(ticket: Ticket, person: User, *, by: User | None = None) -> 
     ticket.participant_links.append(TicketParticipant(user_id=person.id))
     _event(ticket, "participant", by=by, new=person.email)
     return True
+
+
+# --- the worker's jobs ----------------------------------------------------------------------------------------
+
+JOB_BATCH = 500
+
+
+def mark_breaches(now=None) -> int:
+    """Flag tickets that have passed a due time (not while waiting for the requester) and tell their queue, once
+    per target; returns how many targets were marked. Rows another worker holds are skipped."""
+    from sqlalchemy import or_
+
+    now = now or utcnow()
+    marked = 0
+    rows = db.session.scalars(
+        select(Ticket).where(
+            Ticket.state.in_(("new", "open")),
+            or_(
+                (Ticket.first_response_at.is_(None)) & (Ticket.first_response_due <= now)
+                & Ticket.first_response_breached.is_(False),
+                (Ticket.resolution_due <= now) & Ticket.resolution_breached.is_(False),
+            ),
+        ).order_by(Ticket.id).limit(JOB_BATCH).with_for_update(skip_locked=True, of=Ticket)
+    ).all()
+    for ticket in rows:
+        if ticket.first_response_at is None and ticket.first_response_due <= now \
+                and not ticket.first_response_breached:
+            ticket.first_response_breached = True
+            _event(ticket, "sla_breach", new="first_response")
+            notifications.sla_breached(ticket, "first_response")
+            marked += 1
+        if ticket.resolution_due <= now and not ticket.resolution_breached:
+            ticket.resolution_breached = True
+            _event(ticket, "sla_breach", new="resolution")
+            notifications.sla_breached(ticket, "resolution")
+            marked += 1
+    return marked
+
+
+def close_resolved(now=None) -> int:
+    """Close resolved tickets AUTO_CLOSE_DAYS after their resolution; returns how many were closed."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Ticket).where(Ticket.state == "resolved", Ticket.resolved_at <= now - timedelta(days=AUTO_CLOSE_DAYS))
+        .order_by(Ticket.id).limit(JOB_BATCH).with_for_update(skip_locked=True, of=Ticket)
+    ).all()
+    for ticket in rows:
+        ticket.state = "closed"
+        ticket.closed_at = now
+        _event(ticket, "auto_closed", old="resolved", new="closed")
+    return len(rows)
+
+
+def forget_presence(now=None) -> int:
+    """Remove "viewing/replying" heartbeats older than an hour; returns how many."""
+    from sqlalchemy import delete
+
+    result = db.session.execute(delete(TicketPresence).where(
+        TicketPresence.last_seen_at < (now or utcnow()) - timedelta(hours=1)))
+    return result.rowcount or 0
 
 
 # --- presence ---------------------------------------------------------------------------------------------------

@@ -99,10 +99,8 @@ def home_context() -> dict:
     if can(user, "ticket.workspace"):
         context["workspace"] = [item for item in queue_menu(user) if item["key"] in HOME_QUEUES]
     if can(user, "ticket.create"):
-        from support.channels.web_form import my_open_tickets
-
         context["can_create"] = True
-        context["open_tickets"] = my_open_tickets(user, limit=5)
+        context["open_tickets"] = queues.requester_open_tickets(user, limit=5)
     return context
 
 
@@ -441,8 +439,36 @@ def _service_error_types():
 @bp.post("/arenden/<int:number>/svar")
 @login_required
 def reply(number: int):
+    """The one reply route: staff answer or write a note (canned responses, a state after the reply), a
+    requester answers on their own ticket."""
+    ticket = visible_ticket_or_404(number)
+    if is_staff_view(ticket):
+        return _staff_reply(ticket)
+    return _requester_reply(ticket)
 
-    ticket = visible_ticket_or_404(number, "ticket.note")
+
+def _requester_reply(ticket: Ticket):
+    if request.form.get("kind") == "internal" or not can(current_user, "ticket.reply", ticket):
+        abort(404)  # internal notes are staff's; a requester asking for one is refused like a hidden ticket
+    form = forms.ReplyForm()
+    if not form.validate_on_submit():
+        return render_requester_ticket(ticket, reply_form=form, status=400)
+    try:
+        service.reply(ticket, author=current_user, body=form.body.data, internal=False, channel="web",
+                      attachments=uploaded_files())
+    except _service_error_types() as error:
+        db.session.rollback()
+        form.attachments.errors = [str(error)]
+        return render_requester_ticket(visible_ticket_or_404(ticket.number), reply_form=form, status=400)
+    db.session.commit()
+    flash(gettext("Ditt svar är skickat."), "success")
+    return redirect(url_for("tickets.ticket", number=ticket.number))
+
+
+def _staff_reply(ticket: Ticket):
+    number = ticket.number
+    if not can(current_user, "ticket.note", ticket):
+        abort(404)
     form = forms.StaffReplyForm()
     form.canned_id.choices = canned_choices(ticket)
     if request.form.get("insert_canned"):

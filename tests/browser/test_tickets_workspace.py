@@ -9,18 +9,22 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 
-def create_ticket(live_server, requester_email: str, subject: str, **fields) -> int:
-    """A ticket made through the service, as the web form would; returns its number."""
+def create_ticket(live_server, requester_email: str, subject: str, priority: str | None = None, **fields) -> int:
+    """A ticket made through the service, as the web form would; returns its number. A `priority` is set
+    afterwards by the demo administrator, as the desk would triage it (requesters do not choose one)."""
     from support.accounts.service import find_user_by_email
     from support.extensions import db
     from support.tickets import service
+    from support.tickets.commands import Filing
 
     with live_server.app.app_context():
         requester = find_user_by_email(requester_email)
         school = next((m.school for m in requester.groups if m.school is not None), None)
-        ticket = service.create_ticket(subject=subject, body=fields.pop("body", "Beskrivning av felet."),
-                                       channel="web", requester=requester, school=school,
-                                       system=fields.pop("system", "login"), **fields)
+        ticket = service.file_ticket(Filing(
+            channel="web", filed_by=requester, school=school, subject=subject,
+            body=fields.pop("body", "Beskrivning av felet."), system=fields.pop("system", "login"), **fields))
+        if priority:
+            service.set_priority(ticket, priority, by=find_user_by_email("admin@skolplattformen.example"))
         db.session.commit()
         return ticket.number
 

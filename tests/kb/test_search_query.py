@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.search import ArticleDoc, SearchIndex, Synonyms, VisibilityFilter, load_corpus
+from support.policy.kb import index_filter_for_audiences
 
 SYN = Synonyms.from_text("lösenord, lösen\nsjukanmäla, frånvaroanmälan\ndagis => förskola\n")
 
@@ -55,7 +56,7 @@ def ids(result) -> list[str]:
 
 # --- visibility ----------------------------------------------------------------------------------------------------
 def test_guardian_never_sees_internal_or_other_groups(index: SearchIndex) -> None:
-    allowed = VisibilityFilter.for_audiences(["guardian"])
+    allowed = index_filter_for_audiences(["guardian"])
     r = index.search("frånvaro", allowed=allowed, per_page=50)
     got = set(ids(r))
     assert "guardian-absence" in got
@@ -68,17 +69,17 @@ def test_guardian_never_sees_internal_or_other_groups(index: SearchIndex) -> Non
 
 def test_total_and_pages_exclude_hidden(index: SearchIndex) -> None:
     everything = index.search("frånvaro", allowed=VisibilityFilter.everything(), per_page=50)
-    guardian = index.search("frånvaro", allowed=VisibilityFilter.for_audiences(["guardian"]), per_page=1)
+    guardian = index.search("frånvaro", allowed=index_filter_for_audiences(["guardian"]), per_page=1)
     assert guardian.total < everything.total
     seen = []
     for page in range(1, guardian.total + 2):
-        seen += ids(index.search("frånvaro", allowed=VisibilityFilter.for_audiences(["guardian"]),
+        seen += ids(index.search("frånvaro", allowed=index_filter_for_audiences(["guardian"]),
                                  per_page=1, page=page))
     assert len(seen) == guardian.total == len(set(seen))
 
 
 def test_superuser_sees_superuser_internal_only(index: SearchIndex) -> None:
-    got = set(ids(index.search("frånvaro", allowed=VisibilityFilter.for_audiences(["superuser"]), per_page=50)))
+    got = set(ids(index.search("frånvaro", allowed=index_filter_for_audiences(["superuser"]), per_page=50)))
     assert "internal-absence-bug" in got
     assert "support-only-routine" not in got
     assert "pedagogue-attendance" in got  # every public article
@@ -86,7 +87,7 @@ def test_superuser_sees_superuser_internal_only(index: SearchIndex) -> None:
 
 def test_support_and_admin_see_everything(index: SearchIndex) -> None:
     for group in ("support", "admin"):
-        got = set(ids(index.search("frånvaro", allowed=VisibilityFilter.for_audiences([group]), per_page=50)))
+        got = set(ids(index.search("frånvaro", allowed=index_filter_for_audiences([group]), per_page=50)))
         assert {"internal-absence-bug", "support-only-routine", "pedagogue-attendance"} <= got
 
 
@@ -97,14 +98,14 @@ def test_anonymous_sees_public_only(index: SearchIndex) -> None:
 
 
 def test_several_groups_are_a_union(index: SearchIndex) -> None:
-    allowed = VisibilityFilter.for_audiences(["guardian", "pedagogue"])
+    allowed = index_filter_for_audiences(["guardian", "pedagogue"])
     got = set(ids(index.search("frånvaro", allowed=allowed, per_page=50)))
     assert {"guardian-absence", "pedagogue-attendance"} <= got
     assert "internal-absence-bug" not in got
 
 
 def test_may_read() -> None:
-    g = VisibilityFilter.for_audiences(["guardian"])
+    g = index_filter_for_audiences(["guardian"])
     assert g.may_read({"visibility": "public", "audiences": ["guardian", "student"]})
     assert not g.may_read({"visibility": "public", "audiences": ["pedagogue"]})
     assert not g.may_read({"visibility": "internal", "audiences": ["guardian"]})
@@ -131,7 +132,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("q", HOSTILE)
 def test_hostile_queries_never_raise(index: SearchIndex, q: str) -> None:
-    for allowed in (VisibilityFilter.anonymous(), VisibilityFilter.for_audiences(["guardian"])):
+    for allowed in (VisibilityFilter.anonymous(), index_filter_for_audiences(["guardian"])):
         r = index.search(q, allowed=allowed)
         assert r.total >= 0
         assert len(r.normalized_query) <= 256
@@ -140,7 +141,7 @@ def test_hostile_queries_never_raise(index: SearchIndex, q: str) -> None:
 
 def test_query_syntax_is_plain_text(index: SearchIndex) -> None:
     # a field prefix is a word like any other: no access to internal articles, no field search
-    r = index.search("visibility:internal frånvaro", allowed=VisibilityFilter.for_audiences(["guardian"]))
+    r = index.search("visibility:internal frånvaro", allowed=index_filter_for_audiences(["guardian"]))
     assert "internal-absence-bug" not in ids(r)
     # a wildcard is not expanded into a scan of the index
     assert index.search("*", allowed=VisibilityFilter.everything()).total == 0
@@ -154,7 +155,7 @@ def test_bad_paging_arguments(index: SearchIndex) -> None:
 
 
 def test_snippet_is_escaped(index: SearchIndex) -> None:
-    r = index.search("frånvaro säkerhet", allowed=VisibilityFilter.for_audiences(["guardian"]), per_page=50)
+    r = index.search("frånvaro säkerhet", allowed=index_filter_for_audiences(["guardian"]), per_page=50)
     hit = next(h for h in r.hits if h.id == "xss")
     assert "<script>" not in hit.snippet_html and "<b>" not in hit.snippet_html
     stripped = hit.snippet_html.replace("<mark>", "").replace("</mark>", "")
@@ -164,12 +165,12 @@ def test_snippet_is_escaped(index: SearchIndex) -> None:
 
 # --- Swedish search behaviour ---------------------------------------------------------------------------------------
 def test_missing_diacritics_and_inflection(index: SearchIndex) -> None:
-    allowed = VisibilityFilter.for_audiences(["student"])
+    allowed = index_filter_for_audiences(["student"])
     assert ids(index.search("glomt losenordet", allowed=allowed))[0] == "reset-password"
 
 
 def test_did_you_mean(index: SearchIndex) -> None:
-    r = index.search("lösnord", allowed=VisibilityFilter.for_audiences(["student"]))
+    r = index.search("lösnord", allowed=index_filter_for_audiences(["student"]))
     assert r.did_you_mean == "lösenord"
     assert ids(r)[0] == "reset-password"
     assert index.search("lösenord", allowed=VisibilityFilter.anonymous()).did_you_mean is None
@@ -190,7 +191,7 @@ def _vocabulary_index(tmp_path: Path) -> SearchIndex:
 
 def test_did_you_mean_comes_only_from_articles_the_searcher_may_read(tmp_path: Path) -> None:
     idx = _vocabulary_index(tmp_path)
-    anonymous, superuser = VisibilityFilter.anonymous(), VisibilityFilter.for_audiences(["superuser"])
+    anonymous, superuser = VisibilityFilter.anonymous(), index_filter_for_audiences(["superuser"])
     assert idx.search("zebrafnikor", allowed=anonymous).did_you_mean is None
     assert idx.search("zebrafnikor", allowed=superuser).did_you_mean == "zebrafinkor"
     for allowed in (anonymous, superuser, VisibilityFilter.everything()):
@@ -199,7 +200,7 @@ def test_did_you_mean_comes_only_from_articles_the_searcher_may_read(tmp_path: P
 
 def test_did_you_mean_takes_the_readable_word_when_a_hidden_one_is_closer(tmp_path: Path) -> None:
     idx = _vocabulary_index(tmp_path)
-    assert idx.search("knorrvalpp", allowed=VisibilityFilter.for_audiences(["superuser"])).did_you_mean \
+    assert idx.search("knorrvalpp", allowed=index_filter_for_audiences(["superuser"])).did_you_mean \
         == "knorrvalp"
     assert idx.search("knorrvalpp", allowed=VisibilityFilter.anonymous()).did_you_mean == "knorrvala"
 
@@ -214,8 +215,8 @@ def test_did_you_mean_is_offered_only_when_the_correction_finds_more_than_the_qu
 
 
 def test_synonyms_apply(index: SearchIndex) -> None:
-    assert ids(index.search("lösen", allowed=VisibilityFilter.for_audiences(["student"])))[0] == "reset-password"
-    r = index.search("sjukanmäla dagis", allowed=VisibilityFilter.for_audiences(["guardian"]))
+    assert ids(index.search("lösen", allowed=index_filter_for_audiences(["student"])))[0] == "reset-password"
+    r = index.search("sjukanmäla dagis", allowed=index_filter_for_audiences(["guardian"]))
     assert ids(r)[0] == "preschool-absence"
 
 
@@ -230,7 +231,7 @@ def test_editor_synonyms_take_effect_without_reindexing(tmp_path: Path) -> None:
 
 
 def test_language_preference(index: SearchIndex) -> None:
-    allowed = VisibilityFilter.for_audiences(["guardian"])
+    allowed = index_filter_for_audiences(["guardian"])
     en = ids(index.search("report absence for my child", allowed=allowed))
     assert en[0] == "guardian-absence-en"
     sv = ids(index.search("anmäla frånvaro barn", allowed=allowed))
@@ -253,7 +254,7 @@ def test_pagination(tmp_path: Path) -> None:
     docs = [doc(f"a{i:02d}", f"Frånvaro nummer {i}", "frånvaro " * (1 + i % 7) + "text", audiences=["guardian"])
             for i in range(25)]
     idx.rebuild(docs)
-    allowed = VisibilityFilter.for_audiences(["guardian"])
+    allowed = index_filter_for_audiences(["guardian"])
     pages = [idx.search("frånvaro", allowed=allowed, page=p, per_page=10) for p in (1, 2, 3)]
     assert [len(p.hits) for p in pages] == [10, 10, 5]
     assert all(p.total == 25 for p in pages)
@@ -266,11 +267,11 @@ def test_pagination(tmp_path: Path) -> None:
 
 
 def test_suggest_titles(index: SearchIndex) -> None:
-    got = index.suggest_titles("byt lös", allowed=VisibilityFilter.for_audiences(["student"]))
+    got = index.suggest_titles("byt lös", allowed=index_filter_for_audiences(["student"]))
     assert got == [("reset-password", "Byt eller återställ ditt lösenord")]
-    assert index.suggest_titles("byt lös", allowed=VisibilityFilter.for_audiences(["guardian"])) == []
+    assert index.suggest_titles("byt lös", allowed=index_filter_for_audiences(["guardian"])) == []
     assert index.suggest_titles("k", allowed=VisibilityFilter.everything()) == []
-    got = index.suggest_titles("känt", allowed=VisibilityFilter.for_audiences(["guardian"]))
+    got = index.suggest_titles("känt", allowed=index_filter_for_audiences(["guardian"]))
     assert got == []  # internal
 
 

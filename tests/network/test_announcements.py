@@ -302,8 +302,8 @@ def test_the_ticket_form_leaves_out_incidents_of_another_system_once_one_is_chos
 def _guardian_ticket(person, subject: str):
     from support.tickets import service as tickets
 
-    ticket = tickets.create_ticket(subject=subject, body="Det går inte.", channel="web", requester=person,
-                                   school=None, system="attendance")
+    ticket = tickets.file_ticket(tickets.Filing(subject=subject, body="Det går inte.", channel="web", requester=person,
+                                   school=None, system="attendance"))
     db.session.commit()
     return ticket
 

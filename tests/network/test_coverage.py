@@ -33,8 +33,8 @@ def built(org, factory):
     db.session.commit()
 
     def ticket(requester, school, subject):
-        made = tickets.create_ticket(subject=subject, body="Det går inte.", channel="web", requester=requester,
-                                     school=school, system="login", user_group="pedagogue")
+        made = tickets.file_ticket(tickets.Filing(subject=subject, body="Det går inte.", channel="web",
+                                                  requester=requester, school=school, system="login"))
         db.session.flush()
         return made
 

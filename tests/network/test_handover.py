@@ -19,8 +19,8 @@ from support.tickets.models import TicketEvent
 
 
 def _assigned_ticket(org, to):
-    ticket = tickets.create_ticket(subject="Närvaron sparas inte", body="Knappen Spara gör inget.", channel="web",
-                                   requester=org.pedagogue, school=org.ekbacka, system="attendance")
+    ticket = tickets.file_ticket(tickets.Filing(subject="Närvaron sparas inte", body="Knappen Spara gör inget.", channel="web",
+                                   requester=org.pedagogue, school=org.ekbacka, system="attendance"))
     tickets.assign(ticket, to, by=to)
     db.session.commit()
     return ticket

@@ -26,9 +26,9 @@ def _client(app, person):
 
 
 def _ticket(org, subject="Schemat syns inte", requester=None, school=None):
-    ticket = tickets.create_ticket(subject=subject, body="Tomt.", channel="web",
+    ticket = tickets.file_ticket(tickets.Filing(subject=subject, body="Tomt.", channel="web",
                                    requester=requester or org.pedagogue, school=school or org.ekbacka,
-                                   system="schedule")
+                                   system="schedule"))
     db.session.commit()
     return ticket
 

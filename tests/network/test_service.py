@@ -11,11 +11,12 @@ from support.extensions import db
 from support.network import service
 from support.network.models import NetworkEvent
 from support.tickets import service as tickets
+from support.tickets.commands import Filing
 
 
 def _ticket(org, requester=None):
-    ticket = tickets.create_ticket(subject="Schemat syns inte", body="Tomt schema i dag.", channel="web",
-                                   requester=requester or org.pedagogue, school=org.ekbacka, system="schedule")
+    ticket = tickets.file_ticket(Filing(subject="Schemat syns inte", body="Tomt schema i dag.", channel="web",
+                                   requester=requester or org.pedagogue, school=org.ekbacka, system="schedule"))
     db.session.commit()
     return ticket
 

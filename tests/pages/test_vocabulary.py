@@ -78,8 +78,8 @@ def test_a_system_reads_the_same_on_the_form_the_queue_routing_and_the_knowledge
     guardian = factory.user(groups=["guardian:ekbackaskolan"])
     routing.create_rule(tier=3, system="app", description="Appen till systemförvaltningen")
     make_article("appen-loggar-ut", title="Appen loggar ut mig", system="app", audiences=("guardian",))
-    service.create_ticket(subject="Appen kraschar", body="Den stängs direkt.", channel="web", requester=guardian,
-                          system="app", school=school)
+    service.file_ticket(service.Filing(subject="Appen kraschar", body="Den stängs direkt.", channel="web", requester=guardian,
+                          system="app", school=school))
     db.session.commit()
 
     def page(test_client, path):

@@ -48,16 +48,27 @@ def new_ticket(org):
 
 
 def ticket_maker(org):
+    from support.policy.tickets import is_ticket_staff
     from support.tickets import service
+    from support.tickets.commands import Filing
 
     def make(requester=None, **fields):
+        """A ticket as `requester` (or `filed_by`) files it; a priority or tags a requester may not choose are set
+        afterwards by the administrator, as the desk would triage it."""
         requester = requester or org.guardian_a
         values = {"subject": "Kan inte logga in", "body": "Jag får ett felmeddelande när jag loggar in.",
                   "channel": "web", "requester": requester, "system": "login"}
         values.update(fields)
         if "school" not in values and requester.school_ids:
             values["school"] = db.session.get(type(org.ekbacka), sorted(requester.school_ids)[0])
-        ticket = service.create_ticket(**values)
+        triage = {}
+        if not is_ticket_staff(values.get("filed_by") or requester):
+            triage = {name: values.pop(name) for name in ("priority", "tags") if name in values}
+        ticket = service.file_ticket(Filing(**values))
+        if triage.get("priority"):
+            service.set_priority(ticket, triage["priority"], by=org.admin)
+        if triage.get("tags"):
+            service.set_tags(ticket, triage["tags"], by=org.admin)
         db.session.commit()
         return ticket
 

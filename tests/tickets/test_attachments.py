@@ -16,6 +16,7 @@ import pytest
 from support.extensions import db
 from support.tickets import attachments, service
 from support.tickets.attachments import AttachmentError, IncomingFile
+from support.tickets.commands import Filing
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -385,8 +386,8 @@ def test_refused_attachment_creates_no_ticket(app, org):
     from support.tickets.models import Ticket
 
     with pytest.raises(AttachmentError):
-        service.create_ticket(subject="Fil", body="Se bifogad", channel="web", requester=org.guardian_a,
-                              attachments=[IncomingFile("x.exe", EXE)])
+        service.file_ticket(Filing(subject="Fil", body="Se bifogad", channel="web", requester=org.guardian_a,
+                              attachments=[IncomingFile("x.exe", EXE)]))
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
@@ -394,7 +395,7 @@ def test_refused_attachment_creates_no_ticket(app, org):
 # --- the web form ----------------------------------------------------------------------------------------------
 
 def _reply(client, ticket, *files):
-    return client.post(f"/arenden/{ticket.number}/svara", content_type="multipart/form-data",
+    return client.post(f"/arenden/{ticket.number}/svar", content_type="multipart/form-data",
                        data={"body": "Se bifogade filer", "attachments": [(io.BytesIO(d), n) for n, d in files]})
 
 

@@ -12,7 +12,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 # (method, path template, form data) — {n} is the ticket number, {a} an attachment id, {c} a canned response id.
 STAFF_ACTIONS = [
-    ("post", "/arenden/{n}/svar", {"kind": "public", "body": "Hej"}),
     ("post", "/arenden/{n}/svar", {"kind": "internal", "body": "Intern"}),
     ("post", "/arenden/{n}/uppgifter", {"state": "pending", "priority": "urgent", "assignee": "", "tags": "x"}),
     ("post", "/arenden/{n}/eskalera", {"reason": "För att"}),
@@ -27,7 +26,7 @@ REQUESTER_ACTIONS = [
     ("get", "/arenden/{n}", None),
     ("get", "/arenden/{n}/bilagor/{a}", None),
     ("get", "/arenden/nytt/skickat/{n}", None),
-    ("post", "/arenden/{n}/svara", {"body": "Hej"}),
+    ("post", "/arenden/{n}/svar", {"kind": "public", "body": "Hej"}),  # one reply route for requesters and staff
     ("post", "/arenden/{n}/lost", {}),
     ("post", "/arenden/{n}/ateroppna", {}),
     ("post", "/arenden/{n}/betyg", {"score": "5"}),

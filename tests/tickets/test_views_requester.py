@@ -55,7 +55,7 @@ def test_personal_identity_numbers_are_masked_on_the_page(org, new_ticket, login
 def test_requester_reply_is_added_and_shown(org, new_ticket, login_as):
     ticket = new_ticket(org.guardian_a)
     client = login_as(org.guardian_a)
-    response = client.post(f"/arenden/{ticket.number}/svara", data={"body": "Det fungerar fortfarande inte."})
+    response = client.post(f"/arenden/{ticket.number}/svar", data={"body": "Det fungerar fortfarande inte."})
     assert response.status_code == 302
     page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
     assert "Det fungerar fortfarande inte." in page
@@ -63,7 +63,7 @@ def test_requester_reply_is_added_and_shown(org, new_ticket, login_as):
 
 def test_empty_reply_shows_an_error_and_keeps_the_page(org, new_ticket, login_as):
     ticket = new_ticket(org.guardian_a)
-    response = login_as(org.guardian_a).post(f"/arenden/{ticket.number}/svara", data={"body": "  "})
+    response = login_as(org.guardian_a).post(f"/arenden/{ticket.number}/svar", data={"body": "  "})
     assert response.status_code == 400
     assert "Skriv ett meddelande." in response.get_data(as_text=True)
 
@@ -74,7 +74,7 @@ def test_requester_can_add_an_attachment_with_a_reply_and_download_it(org, new_t
     ticket = new_ticket(org.guardian_a)
     client = login_as(org.guardian_a)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    response = client.post(f"/arenden/{ticket.number}/svara", content_type="multipart/form-data",
+    response = client.post(f"/arenden/{ticket.number}/svar", content_type="multipart/form-data",
                            data={"body": "Här är en skärmbild.", "attachments": [(io.BytesIO(png), "bild.png")]})
     assert response.status_code == 302
     db.session.expire_all()
@@ -91,7 +91,7 @@ def test_executable_attachment_is_refused_with_a_message_and_the_text_kept(org, 
 
     ticket = new_ticket(org.guardian_a)
     response = login_as(org.guardian_a).post(
-        f"/arenden/{ticket.number}/svara", content_type="multipart/form-data",
+        f"/arenden/{ticket.number}/svar", content_type="multipart/form-data",
         data={"body": "Se filen", "attachments": [(io.BytesIO(b"MZ\x90\x00" + b"\x00" * 100), "bild.png")]})
     page = response.get_data(as_text=True)
     assert response.status_code == 400

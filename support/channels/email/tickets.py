@@ -10,6 +10,7 @@ from support.channels.email.replies import strip_quoted_history, subject_ticket_
 from support.policy import can
 from support.tickets import attachments as attachment_store
 from support.tickets import service
+from support.tickets.commands import Filing
 from support.tickets.models import Message, Ticket
 
 MAX_PARTICIPANTS = 10
@@ -60,8 +61,9 @@ def file_new_ticket(mail: ParsedMail, *, requester, school, message_id: str, rel
         notes.append(f"Varning: avsändaren kunde inte verifieras ({unverified}). Meddelandet kan vara förfalskat "
                      "och har inte behandlats som skrivet av personalen.")
     subject = " ".join(mail.subject.split())[:service.MAX_SUBJECT] or NO_SUBJECT
-    ticket = service.create_ticket(subject=subject, body=body, channel="email", requester=requester, school=school,
-                                   message_id=message_id, body_format="text", body_html=mail.html)
+    ticket = service.file_ticket(Filing(channel="email", requester=requester, school=school, subject=subject,
+                                        body=body, message_id=message_id, body_format="text",
+                                        body_html=mail.html))
     if ticket.messages and not ticket.attachments:
         _attach(ticket, ticket.messages[0], mail, requester, notes)
     if unverified:
