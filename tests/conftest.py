@@ -124,7 +124,7 @@ def _has_sqlite_sequence() -> bool:
 
 @dataclass
 class SharedApp:
-    """The test process's app, the configuration every test starts from, and its real engine."""
+    """The test process's app and the configuration every test starts from."""
 
     app: object
     config: dict
@@ -140,8 +140,8 @@ def shared_app(migrated_database, tmp_path_factory):
     # under test may commit and roll back as usual. (With an engine as the bind, as in committing tests and
     # apps that tests build themselves, this setting does nothing.)
     db.session.session_factory.configure(join_transaction_mode="create_savepoint")
-    with app.app_context():
-        _guard_connections(db.engine)
+    if not event.contains(Engine, "engine_connect", _on_engine_connect):
+        event.listen(Engine, "engine_connect", _on_engine_connect)
     return SharedApp(app=app, config=copy.deepcopy(dict(app.config)))
 
 
@@ -231,11 +231,6 @@ class _ConnectionGuard:
     def stop(self) -> None:
         _ConnectionGuard.active = None
         event.remove(self.connection, "before_cursor_execute", self._same_thread)
-
-
-def _guard_connections(engine) -> None:
-    if not event.contains(Engine, "engine_connect", _on_engine_connect):
-        event.listen(Engine, "engine_connect", _on_engine_connect)
 
 
 def _on_engine_connect(connection) -> None:
