@@ -1,24 +1,55 @@
-"""Shared fixtures: an app per test on a clean database, logged-in clients per role, and factories.
+"""Shared fixtures: one app per test process, each test inside a transaction that is rolled back, logged-in
+clients per role, and factories.
 
 The database is migrated once per test run (SQLite file, or a PostgreSQL schema of its own when
-TEST_DATABASE_URL is set) and emptied after every test, so each test starts clean and the suite stays fast.
+TEST_DATABASE_URL is set). The app is built once per test process; each test gets the test configuration back,
+a fresh instance folder and a fresh app context, and runs on one connection inside an outer transaction that is
+rolled back at the end. Code under test still commits: its session works in a SAVEPOINT of that transaction
+(SQLAlchemy's "join_transaction_mode='create_savepoint'" recipe), so a commit is a RELEASE and nothing reaches
+the file or another test.
+
+Tests whose code opens connections of its own (threads, other processes, a second app on the test database)
+cannot see uncommitted rows: they are marked `committing` (automatically when they use `app_config` or the SMTP
+server) and run with real commits, after which every table is emptied as before. A guard fails any other test
+that uses a second connection or the test's connection from another thread, so a missing marker cannot pass
+silently.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
+import threading
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
 from support import create_app
-from support.extensions import db
+from support.extensions import db, limiter
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 TEST_PASSWORD = "korrekt-hast-batteri"
+# Fixtures whose code under test opens its own connections: tests using them run with real commits.
+COMMITTING_FIXTURES = {"app_config", "smtp_server"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "committing: runs with real commits instead of a rolled-back transaction, for code that opens its own "
+        "connections (threads, other processes, a second app on the test database); tables are emptied after.")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.committing)
 
 
 def _postgres_url(base: str, schema: str) -> str:
@@ -91,9 +122,126 @@ def _has_sqlite_sequence() -> bool:
     ).first())
 
 
+@dataclass
+class SharedApp:
+    """The test process's app and the configuration every test starts from."""
+
+    app: object
+    config: dict
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated_database, tmp_path_factory):
+    """Built once per test process: `create_app` compiles the URL map and templates, which is most of a fast
+    test's time when done per test."""
+    app = create_app(_test_config(migrated_database, tmp_path_factory.mktemp("shared-instance")))
+    app.before_request(_forget_previous_request)
+    # A session bound to a connection that is already in a transaction works in a SAVEPOINT of it, so code
+    # under test may commit and roll back as usual. (With an engine as the bind, as in committing tests and
+    # apps that tests build themselves, this setting does nothing.)
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    if not event.contains(Engine, "engine_connect", _on_engine_connect):
+        event.listen(Engine, "engine_connect", _on_engine_connect)
+    return SharedApp(app=app, config=copy.deepcopy(dict(app.config)))
+
+
+def _start_from_the_test_configuration(shared: SharedApp, instance_dir: Path) -> None:
+    """Undo what an earlier test changed on the shared app: settings, the instance folder and its search
+    index, and the in-memory counters of rate limits and password guesses."""
+    app = shared.app
+    app.config.clear()
+    app.config.update(copy.deepcopy(shared.config))
+    app.config.update(INSTANCE_DIR=str(instance_dir), INDEX_DIR=str(instance_dir / "index"),
+                      ATTACHMENT_DIR=str(instance_dir / "attachments"),
+                      MAIL_SINK_DIR=str(instance_dir / "mail-sink"))
+    app.instance_path = str(instance_dir)
+    cached_index = app.extensions.pop("kb_index", None)
+    if cached_index is not None:
+        cached_index[0].close()
+    app.extensions["guess_throttle"].storage.reset()
+    # One Limiter serves every app; an app a test built with limits on switched it on for all of them.
+    limiter.init_app(app)
+
+
 @pytest.fixture
-def app_config(migrated_database, tmp_path) -> dict:
-    """Override keys in a test with `@pytest.mark.parametrize` or by requesting and mutating this dict."""
+def app(shared_app, tmp_path, request):
+    instance_dir = tmp_path / "instance"
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    _start_from_the_test_configuration(shared_app, instance_dir)
+    flask_app = shared_app.app
+    with flask_app.app_context():
+        if request.node.get_closest_marker("committing"):
+            yield flask_app
+            db.session.rollback()
+            _empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()
+        else:
+            with _rolled_back_transaction(flask_app, request.node.nodeid):
+                yield flask_app
+
+
+@contextmanager
+def _rolled_back_transaction(flask_app, test_name: str):
+    """Every session of the app works on one connection inside an outer transaction that is rolled back."""
+    engines = db._app_engines[flask_app]  # Flask-SQLAlchemy's per-app engines; sessions ask it for their bind
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    guard = _ConnectionGuard(engine, connection)
+    engines[None] = connection
+    try:
+        yield
+    finally:
+        guard.stop()
+        db.session.remove()
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+    if guard.violation:
+        pytest.fail(f"{test_name}: {guard.violation}; mark it @pytest.mark.committing so it runs with real "
+                    f"commits (its rows would otherwise be invisible to, or shared with, that code)")
+
+
+class _ConnectionGuard:
+    """Notices a test whose code opens a second connection to the test database or uses the test's connection
+    from another thread: such code would not see the test's uncommitted rows (or would share one connection
+    between threads), so a test could pass or fail for the wrong reason."""
+
+    active: _ConnectionGuard | None = None
+
+    def __init__(self, engine, connection):
+        self.url = engine.url
+        self.connection = connection
+        self.thread = threading.get_ident()
+        self.violation = ""
+        event.listen(connection, "before_cursor_execute", self._same_thread)
+        _ConnectionGuard.active = self
+
+    def _same_thread(self, *_args):
+        if threading.get_ident() != self.thread:
+            self.violation = self.violation or "it used the test's connection from another thread"
+            raise RuntimeError(self.violation)
+
+    def second_connection(self, connection) -> None:
+        if connection is not self.connection and connection.engine.url == self.url:
+            self.violation = self.violation or "it opened a second connection to the test database"
+            raise RuntimeError(self.violation)
+
+    def stop(self) -> None:
+        _ConnectionGuard.active = None
+        event.remove(self.connection, "before_cursor_execute", self._same_thread)
+
+
+def _on_engine_connect(connection) -> None:
+    if _ConnectionGuard.active is not None:
+        _ConnectionGuard.active.second_connection(connection)
+
+
+@pytest.fixture
+def app_config(app, migrated_database, tmp_path) -> dict:
+    """For a test that builds its own app (`create_app(app_config)`) on the test database: the test
+    configuration, which the test may change. Such tests run with real commits (see `committing`)."""
     return _test_config(migrated_database, tmp_path / "instance")
 
 
@@ -104,19 +252,6 @@ def _forget_previous_request() -> None:
 
     for name in list(vars(g)):
         delattr(g, name)
-
-
-@pytest.fixture
-def app(app_config):
-    Path(app_config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
-    app = create_app(app_config)
-    app.before_request(_forget_previous_request)
-    with app.app_context():
-        yield app
-        db.session.rollback()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

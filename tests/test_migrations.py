@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -40,6 +41,7 @@ def _differences(connection):
     return compare_metadata(context, db.metadata)
 
 
+@pytest.mark.committing
 def test_models_and_migrated_database_match(app):
     with db.engine.connect() as connection:
         differences = _differences(connection)

@@ -209,6 +209,7 @@ def test_retrying_a_dead_letter_keeps_its_message_id(app, relay):
     assert server.received[0]["Message-ID"] == mail.message_id
 
 
+@pytest.mark.committing
 def test_several_workers_share_the_queue_without_sending_any_mail_twice(app, database_url):
     """Two workers, each with its own connection, deliver at the same time; SKIP LOCKED splits the rows."""
     if not database_url.startswith("postgresql"):

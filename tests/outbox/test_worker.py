@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from support.cli import cli
 from support.extensions import db
 from support.outbox.service import backlog, enqueue_mail
@@ -35,6 +37,7 @@ def broken_job():
     raise RuntimeError("trasigt jobb")
 
 
+@pytest.mark.committing
 def test_worker_loop_stops_when_asked(app):
     import threading
 

@@ -495,6 +495,7 @@ def test_preferences_list_staff_categories_only_for_staff(org):
 
 # --- concurrency (both databases: SQLite takes the write lock at BEGIN IMMEDIATE, PostgreSQL row locks) ----------
 
+@pytest.mark.committing
 def test_two_agents_changing_one_ticket_at_once_both_keep_their_change(app, org, new_ticket):
     ticket = new_ticket()
     ticket_id, agent_id, agent2_id = ticket.id, org.agent.id, org.agent2.id
@@ -547,6 +548,7 @@ def test_two_agents_changing_one_ticket_at_once_both_keep_their_change(app, org,
     assert {"priority", "tags", "assignee"} <= kinds
 
 
+@pytest.mark.committing
 def test_concurrent_ticket_creation_hands_out_unique_numbers(app, org):
     guardian_id = org.guardian_a.id
     db.session.commit()
@@ -634,6 +636,7 @@ def _at_once(app, work, count: int) -> list:
     return errors
 
 
+@pytest.mark.committing
 def test_ten_identical_replies_at_once_store_one_message(app, org, new_ticket):
     from support.accounts.models import User
 
@@ -650,6 +653,7 @@ def test_ten_identical_replies_at_once_store_one_message(app, org, new_ticket):
     assert list(bodies).count("Det fungerar fortfarande inte.") == 1
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("round_", range(5))
 def test_two_crossed_merges_at_once_never_make_a_cycle(app, org, new_ticket, round_):
     from support.accounts.models import User

@@ -68,6 +68,7 @@ def test_a_message_over_the_size_limit_is_refused_at_smtp_level(app, org):
     assert _rows() == []
 
 
+@pytest.mark.committing
 def test_too_many_messages_from_one_sender_are_deferred_with_451(app, org):
     with _server(app, RATELIMIT_ENABLED=True, INBOUND_RATE_PER_SENDER="2 per minute") as smtp:
         for _ in range(2):
@@ -79,6 +80,7 @@ def test_too_many_messages_from_one_sender_are_deferred_with_451(app, org):
     assert len(_rows()) == 3
 
 
+@pytest.mark.committing
 def test_too_many_messages_from_one_client_address_are_deferred_with_451(app, org):
     with _server(app, RATELIMIT_ENABLED=True, INBOUND_RATE_PER_CLIENT="2 per minute") as smtp:
         for number in range(2):
