@@ -34,7 +34,7 @@ def file_html_mail(live_server, sender: str) -> int:
 def test_agent_reads_the_mail_as_it_came_without_remote_images_until_asked(page, live_server, login_page,
                                                                            axe_check):
     guardian = live_server.create_user(name="Gun Vårdnadshavare", groups=["guardian:ekbackaskolan"])
-    agent = live_server.create_user(name="Agnes Agent", roles=["agent"])
+    agent = live_server.create_user(name="Eva Epostagent", roles=["agent"])
     number = file_html_mail(live_server, guardian)
     remote = []
 
