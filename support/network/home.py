@@ -46,9 +46,11 @@ def month_start(now: datetime | None = None) -> datetime:
 
 
 def announcements_for(user: User) -> list:
-    """Hook for the announcements (driftinformation) being built separately: the active notices that concern
-    `user`, newest first. Until that area exists there are none, and the page leaves the section out."""
-    return []
+    """The active announcements (driftinformation) that concern `user`, incidents and the most severe first: the
+    same list as their banner."""
+    from support.network.announcements import banner_for
+
+    return banner_for(user)
 
 
 def covered_systems(user: User) -> list[str]:

@@ -122,3 +122,17 @@ def test_replies_from_last_month_do_not_count(app, org):
 @pytest.mark.parametrize(("minutes", "text"), [(45, "45 min"), (200, "3 h 20 min"), (3000, "2 d 2 h")])
 def test_durations_read_as_a_person_would_say_them(minutes, text):
     assert home.duration_text(timedelta(minutes=minutes)) == text
+
+
+def test_the_day_lists_the_active_announcements_that_concern_the_superuser(app, org):
+    from support.network import announcements
+
+    notice = announcements.publish(by=org.agent, kind="incident", title="Schemat visas inte i appen",
+                                   severity="major", starts_at=utcnow() - timedelta(minutes=5), body="Vi felsöker.")
+    announcements.publish(by=org.agent, kind="change", title="Ny inloggning i vår", severity="info",
+                          starts_at=utcnow() + timedelta(days=30), body="Planerat.")
+    db.session.commit()
+    page = _client(app, org.superuser_here).get("/min-dag").get_data(as_text=True)
+    assert "Driftinformation som gäller dig" in page
+    assert f'href="/driftinformation/{notice.id}"' in page and "Schemat visas inte i appen" in page
+    assert "Ny inloggning i vår" not in page  # not active yet
