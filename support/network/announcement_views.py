@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -18,13 +17,13 @@ from support.extensions import db
 from support.network import announcements as service
 from support.network.announcement_forms import AnnouncementForm, EndForm, LinkForm, labels
 from support.network.announcement_models import Announcement
+from support.network.models import STOCKHOLM
 from support.orgs.service import school_by_name_or_slug
 from support.policy import can
 from support.tickets.forms import STAFF_STATE_LABELS
 from support.tickets.views import visible_ticket_or_404
 
 log = logging.getLogger(__name__)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # also keeps a typed year 1 or 9999 from overflowing in UTC
 
 bp = Blueprint("announcements", __name__)

@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context, render_template
 from flask_babel import gettext
@@ -35,7 +34,7 @@ from support.network.announcement_models import (
     AnnouncementEvent,
     AnnouncementTicket,
 )
-from support.network.models import Appointment
+from support.network.models import STOCKHOLM, Appointment
 from support.orgs.models import SCHOOL_FORMS, Administration, School, SchoolFormLink
 from support.policy import can
 from support.policy.actors import roles_of
@@ -44,7 +43,6 @@ from support.tickets.models import ACTIVE_STATES, SYSTEMS, Ticket
 
 log = logging.getLogger(__name__)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 RECENT_DAYS = 30  # the status page's "recently over"
 FEED_SIZE = 50
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}

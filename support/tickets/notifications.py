@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import gettext
@@ -24,6 +23,7 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.i18n import in_language_of
+from support.network.models import STOCKHOLM
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
 from support.policy.tickets import desk_of, is_ticket_staff, queue_members_filter
@@ -107,7 +107,7 @@ def ticket_url(ticket, anchor: str = "") -> str:
 
 
 def local_time(moment) -> str:
-    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _send(ticket, people, category: str, template: str, subject, *, exclude=None, first: bool = False,
@@ -247,12 +247,20 @@ def ticket_escalated(ticket, *, actor=None, reason: str = "") -> None:
           exclude=actor, reason=reason)
 
 
+def _answering_school(author, ticket) -> str | None:
+    """The school a superuser answered for (its name, "" when the ticket has none); None when the service desk
+    answered, or nobody: they speak as the desk."""
+    if author is None or desk_of(author) != "superuser":
+        return None
+    return ticket.school.name if ticket.school is not None else ""
+
+
 def signature(author, ticket) -> str:
     """Who signs a reply in the requester's mail: the person, or "Superanvändarna på <skola>" when staff names
     are hidden; the service desk signs as itself. In the current (the recipient's) language."""
-    if author is None or desk_of(author) != "superuser":
+    school = _answering_school(author, ticket)
+    if school is None:
         return current_app.config["MAIL_FROM_NAME"]
-    school = ticket.school.name if ticket.school is not None else ""
     if current_app.config.get("HIDE_STAFF_NAMES"):
         return gettext("Superanvändarna på %(school)s", school=school) if school else gettext("Superanvändarna")
     return (author.name + "\n" + gettext("Superanvändare på %(school)s", school=school)) if school else author.name
@@ -261,12 +269,11 @@ def signature(author, ticket) -> str:
 def from_name_for(author, ticket) -> str:
     """The From name of a reply: "Karin Lind (Ekbackaskolan)" when a superuser answered and names are shown,
     "Superanvändarna på Ekbackaskolan" when they are hidden, else the service desk."""
-    desk = current_app.config["MAIL_FROM_NAME"]
-    if author is None or desk_of(author) != "superuser":
-        return desk
-    school = ticket.school.name if ticket.school is not None else ""
+    school = _answering_school(author, ticket)
+    if school is None:
+        return current_app.config["MAIL_FROM_NAME"]
     if current_app.config.get("HIDE_STAFF_NAMES"):
-        return gettext("Superanvändarna på %(school)s", school=school) if school else desk
+        return gettext("Superanvändarna på %(school)s", school=school) if school else current_app.config["MAIL_FROM_NAME"]
     return f"{author.name} ({school})" if school else author.name
 
 
