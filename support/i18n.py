@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError, dates
 from flask import current_app, has_request_context, request, session
-from flask_babel import force_locale, format_date, format_datetime, get_locale
+from flask_babel import force_locale, get_locale, to_user_timezone
 from flask_login import current_user
 
 LOCALE_SESSION_KEY = "locale"
@@ -43,16 +44,29 @@ def get_request_locale() -> str:
     return select_locale() if request else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-# One way to write a moment on every page: Swedish style in Swedish ("18 aug. 2026 10:00"), and a form no English
-# reader can misread as month/day ("18 Aug 2026, 10:00"). Never seconds; Stockholm time (Flask-Babel's timezone).
-_MOMENT_PATTERNS = {"sv": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
-_DAY_PATTERNS = {"sv": "d MMM y", "en": "d MMM y"}
+# One way to write a moment on every page and in every mail: as it is written in Sweden, in the reader's language.
+# CLDR's sv_SE gives "4 dec. 2026 10:00" and en_SE "4 Dec 2026, 10:00" (day before month and a 24-hour clock, so no
+# English reader meets the US "12/4/26"): the medium date and the short time (no seconds), joined by the locale's
+# own date-time pattern. Stockholm time (Flask-Babel's timezone).
+REGION = "SE"
+
+
+def _regional_locale() -> Locale:
+    language = get_locale().language if get_locale() else current_app.config["BABEL_DEFAULT_LOCALE"]
+    try:
+        return Locale(language, REGION)
+    except UnknownLocaleError:
+        return Locale(language)
 
 
 def format_moment(value: datetime | date | None) -> str:
+    """A datetime as "4 dec. 2026 10:00" / "4 Dec 2026, 10:00", a date as "4 dec. 2026" / "4 Dec 2026"."""
     if not value:
         return ""
-    language = get_locale().language if get_locale() else "sv"
-    if isinstance(value, datetime):
-        return format_datetime(value, _MOMENT_PATTERNS.get(language, _MOMENT_PATTERNS["en"]))
-    return format_date(value, _DAY_PATTERNS.get(language, _DAY_PATTERNS["en"]))
+    locale = _regional_locale()
+    if not isinstance(value, datetime):
+        return dates.format_date(value, "medium", locale=locale)
+    moment = to_user_timezone(value)
+    return (dates.get_datetime_format("medium", locale=locale)
+            .replace("{0}", dates.format_time(moment, "short", locale=locale))
+            .replace("{1}", dates.format_date(moment, "medium", locale=locale)))

@@ -497,7 +497,7 @@ def mail_superusers(announcement: Announcement) -> int:
         with in_language_of(person):
             subject = f"[{KIND_LABELS[announcement.kind]}] {announcement.title}"
             body = render_template("mail/network/announcement.txt", announcement=announcement, recipient=person,
-                                   url=announcement_url(announcement), local_text=local_text)
+                                   url=announcement_url(announcement))
         enqueue_mail(person.email, subject, body, category="announcement")
         sent += 1
     return sent

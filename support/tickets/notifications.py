@@ -23,7 +23,6 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.i18n import in_language_of
-from support.network.models import STOCKHOLM
 from support.outbox.models import OutgoingMail
 from support.outbox.service import enqueue_mail, support_address
 from support.policy.tickets import desk_of, is_ticket_staff, queue_members_filter
@@ -106,10 +105,6 @@ def ticket_url(ticket, anchor: str = "") -> str:
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/arenden/{ticket.number}{anchor}"
 
 
-def local_time(moment) -> str:
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _send(ticket, people, category: str, template: str, subject, *, exclude=None, first: bool = False,
           sender=None, **context) -> int:
     """Queue `template` for each person who wants `category`, written in that person's language: `subject` is a
@@ -123,7 +118,7 @@ def _send(ticket, people, category: str, template: str, subject, *, exclude=None
         with in_language_of(person):
             values = {name: value() if callable(value) else value for name, value in context.items()}
             body = render_template(f"mail/tickets/{template}.txt", ticket=ticket, recipient=person,
-                                   url=ticket_url(ticket), local_time=local_time,
+                                   url=ticket_url(ticket),
                                    priority_label=PRIORITY_LABELS[ticket.priority], **values)
             title = str(subject) % {"subject": ticket.subject, "number": ticket.number, **values}
             from_name = from_name_for(sender, ticket) if sender is not None else None
@@ -229,7 +224,7 @@ def _fold_into_waiting_reply(ticket, person) -> bool:
         return False
     with in_language_of(person):
         body = render_template("mail/tickets/reply.txt", ticket=ticket, recipient=person, url=ticket_url(ticket),
-                               local_time=local_time, message=message, greets=opens_with_greeting(message.body),
+                               message=message, greets=opens_with_greeting(message.body),
                                signature=signature(message.author, ticket), resolved=True,
                                rating_url=ticket_url(ticket, "#betyg"))
         title = str(_l("Svar på ditt ärende (löst): %(subject)s")) % {"subject": ticket.subject}

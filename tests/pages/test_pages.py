@@ -232,3 +232,6 @@ def test_times_are_written_without_seconds_and_unambiguously_in_english(app):
             assert format_moment(moment) == "4 dec. 2026 10:05"
         with force_locale("en"):
             assert format_moment(moment) == "4 Dec 2026, 10:05"
+            assert format_moment(moment.date()) == "4 Dec 2026"  # a day alone: never "12/4/26"
+        with force_locale("sv"):
+            assert format_moment(moment.date()) == "4 dec. 2026"

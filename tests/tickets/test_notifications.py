@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from support.extensions import db
+from support.i18n import format_moment
 from support.outbox.models import OutgoingMail
 from support.tickets import service
 
@@ -104,6 +108,23 @@ def test_mail_follows_the_recipients_language(org, new_ticket):
     # The superuser, who reads Swedish, got the queue notice in Swedish in the same transaction.
     notices = _mails("ticket_queue_new", org.superuser.email)
     assert notices and notices[-1].subject.startswith(f"[#{ticket.number}] Nytt ärende")
+
+
+def test_the_receipt_says_when_we_answer_as_the_pages_write_times_in_the_readers_language(org, new_ticket):
+    ticket = new_ticket(org.teacher)
+    org.guardian_a.locale = "en"
+    db.session.commit()
+    english = new_ticket(org.guardian_a)
+    [swedish_receipt] = _mails("ticket_requester_created", org.teacher.email)
+    [english_receipt] = _mails("ticket_requester_created", org.guardian_a.email)
+    with force_locale("sv"):
+        assert f"senast omkring {format_moment(ticket.first_response_due)}." in swedish_receipt.body_text
+    with force_locale("en"):
+        due = format_moment(english.first_response_due)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", due), due
+    assert due in english_receipt.body_text
+    for receipt in (swedish_receipt, english_receipt):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", receipt.body_text)  # not the ISO date it was
 
 
 def test_a_superusers_reply_comes_from_their_name_and_the_service_desks_from_the_desk(org, new_ticket):
