@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func, select
 
 from kb import service
 from kb.models import ArticleFeedback, SearchClick, SearchLog
 from kb.render import render_markdown
 from support.extensions import db
+from tests.conftest import TEST_PASSWORD
 from tests.kb.articles import make_article
 
 
@@ -47,8 +51,18 @@ def test_anonymous_visitors_are_pointed_to_phone_and_email_instead_of_the_ticket
     make_article("absence", title="Anmäl frånvaro")
     page = client.get("/kb/artikel/absence").get_data(as_text=True)
     assert "Hittade du inte svaret?" in page
-    assert "/arenden/nytt" not in page
-    assert "08-465 004 00" in page and "mailto:support@" in page
+    assert 'href="/arenden/nytt' not in page
+    assert 'href="tel:+46846500400">08-465 004 00</a>' in page and "mailto:support@" in page
+
+
+def test_the_contact_boxs_sign_in_link_leads_on_to_the_prefilled_ticket_form(app, client, factory):
+    make_article("absence", title="Anmäl frånvaro")
+    guardian = factory.user(groups=[f"guardian:{factory.school().slug}"])
+    page = client.get("/kb/artikel/absence?q=sjuk+barn").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Logga in för att skicka en fråga via webben</a>', page).group(1)
+    response = client.post(html.unescape(link), data={"email": guardian.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/arenden/nytt?q=sjuk+barn&artikel=absence"
 
 
 def test_signed_in_readers_get_a_ticket_link_prefilled_with_the_search_and_article(app, login_as):
