@@ -191,6 +191,16 @@ def test_static_files_are_compressed_fingerprinted_and_kept_by_browsers(client):
     assert "max-age=31536000" in response.headers["Cache-Control"]
 
 
+@pytest.mark.parametrize("path", ["/", "/kb/", "/kb/vardnadshavare", "/kb/sok?q=frånvaro", "/login"])
+def test_a_readers_page_waits_for_one_stylesheet_and_every_linked_file_exists(client, path):
+    page = client.get(path).get_data(as_text=True)
+    links = re.findall(r"<link\b[^>]*>", page)
+    render_blocking = [link for link in links if 'rel="stylesheet"' in link and 'media="print"' not in link]
+    assert len(render_blocking) == 1, render_blocking
+    for href in re.findall(r'href="(/static/[^"]+)"', page):
+        assert client.get(href).status_code == 200, href
+
+
 def test_pages_are_sent_compressed(client):
     assert client.get("/", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") == "gzip"
 
