@@ -201,6 +201,25 @@ _EVENT_VALUE_LABELS = {
 }
 
 
+# What the service itself writes into an event's detail: kept in Swedish with the history, read in the reader's
+# language ("Web (Tier 1 – the school's superusers)", not "Web (Nivå 1)").
+_FILED_AT_TIER = re.compile(r"Nivå (?P<tier>[123])(?P<fell_back> \(skolan saknar aktiv superanvändare\))?")
+_SERVICE_DETAILS = {
+    "Löst under samtalet": _l("Löst under samtalet"),
+    "Markerat som löst av frågeställaren": _l("Markerat som löst av frågeställaren"),
+}
+
+
+def event_detail(event) -> str:
+    """An event's detail in the reader's language when the service wrote it, else as the person wrote it."""
+    detail = event.detail or ""
+    match = _FILED_AT_TIER.fullmatch(detail) if event.kind == "created" else None
+    if match:
+        tier = str(forms.TIER_LABELS[int(match["tier"])])
+        return gettext("%(tier)s; skolan saknar aktiv superanvändare", tier=tier) if match["fell_back"] else tier
+    return str(_SERVICE_DETAILS.get(detail, detail))
+
+
 def event_text(event) -> str:
     """One history line in Swedish, with state, priority and channel keys shown as their labels."""
     text = str(EVENT_TEXTS.get(event.kind, event.kind))
@@ -331,6 +350,7 @@ def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | No
     return render_template(
         "tickets/ticket_staff.html", ticket=ticket, labels=labels(True), now=utcnow(),
         ticket_messages=ticket.messages, author_name=staff_author_name(ticket), event_text=event_text,
+        event_detail=event_detail,
         reply_form=reply_form, forms=_staff_forms(ticket, overrides),
         repliers=[p.name for p in service.active_repliers(ticket, excluding=current_user)],
         other_tickets=service.requester_other_tickets(ticket, current_user),

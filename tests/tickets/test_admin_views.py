@@ -137,6 +137,6 @@ def test_the_routing_page_reads_in_english(app, org):
                                          "tier": "1", "active": "y"})
     client.post("/sprak", data={"language": "en", "next": "/"})
     page = client.get("/admin/routning").get_data(as_text=True)
-    assert "Level 1" in page and "Web" in page
+    assert "Tier 1" in page and "Web" in page
     for swedish in ("Nivå 1", "Nivå 2", "Nivå 3", "Webb", "Alla system", "Schema"):
         assert swedish not in page, swedish

@@ -266,6 +266,17 @@ def test_history_shows_changes_in_swedish(org, new_ticket, login_as):
     assert "ändrade prioritet: Normal → Hög" in page
 
 
+def test_history_names_channel_and_tier_in_the_readers_language(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    agent = login_as(org.agent)
+    swedish = agent.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "skapade ärendet: Webb (Nivå 2 – Servicedesk)" in swedish
+    agent.post("/sprak", data={"language": "en", "next": "/"})
+    english = agent.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "created the ticket: Web (Tier 2 – Servicedesk)" in english
+    assert "Nivå" not in english
+
+
 def test_an_escalation_tells_the_requester_who_has_the_ticket_now_but_not_why(org, new_ticket, login_as):
     from support.outbox.models import OutgoingMail
 

@@ -171,3 +171,12 @@ def test_ticket_opened_from_a_queue_links_to_its_neighbours_for_j_and_k(org, new
     assert f'href="/arenden/{second.number}?ko=tier2" rel="next" aria-keyshortcuts="j"' in page
     assert 'rel="prev"' not in page
     assert 'href="/arbetsyta?ko=tier2" rel="up"' in page
+
+
+def test_a_queue_of_one_ticket_says_ticket_not_tickets_in_english(org, new_ticket, login_as):
+    new_ticket(org.guardian_a, subject="Bara ett ärende")
+    agent = login_as(org.agent)
+    agent.post("/sprak", data={"language": "en", "next": "/"})
+    page = agent.get("/arbetsyta?ko=tier2").get_data(as_text=True)
+    assert '1<span class="visually-hidden"> ticket</span>' in page
+    assert "1<span class=\"visually-hidden\"> tickets</span>" not in page
