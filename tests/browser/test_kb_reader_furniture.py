@@ -1,0 +1,117 @@
+"""What every reader's page shares, tried in Chromium: the contact box's ways to reach the support, focus on the error
+summary of any form, feedback answered in place without JavaScript, and one stylesheet before the first paint."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
+
+NARROWEST = {"width": 320, "height": 640}
+WIDE = {"width": 1366, "height": 900}
+ARTICLE = "/kb/artikel/guardian-report-absence"
+
+
+@pytest.fixture(scope="module")
+def demo_articles(live_server):
+    from kb.demo import load_demo_articles
+
+    with live_server.app.app_context():
+        load_demo_articles()
+
+
+def _context_page(browser, live_server, **options):
+    context = browser.new_context(base_url=live_server.url, locale="sv-SE", timezone_id="Europe/Stockholm",
+                                  **options)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_the_contact_box_calls_with_a_tap_and_its_sign_in_leads_on_to_the_ticket_form(
+        browser, live_server, demo_articles, axe_check, viewport):
+    email = live_server.create_user("Vilma Vårdnadshavare", groups=["guardian:ekbackaskolan"])
+    context, page = _context_page(browser, live_server, viewport=viewport)
+    page.goto(ARTICLE + "?q=sjukt+barn")
+    contact = page.get_by_role("region", name="Hittade du inte svaret?")
+    expect(contact.get_by_role("link", name="08-465 004 00")).to_have_attribute("href", "tel:+46846500400")
+    axe_check(page)
+    with page.expect_navigation():
+        contact.get_by_role("link", name="Logga in för att skicka en fråga via webben").click()
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord", exact=True).fill(live_server.demo_password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Logga in").click()
+    assert page.url.endswith("/arenden/nytt?q=sjukt+barn&artikel=guardian-report-absence"), page.url
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    axe_check(page)
+    context.close()
+
+
+def test_a_long_support_address_wraps_instead_of_widening_the_page_at_320_px(browser, live_server, demo_articles):
+    app = live_server.app
+    mailbox = app.config["SUPPORT_MAILBOX"]
+    app.config["SUPPORT_MAILBOX"] = "servicedesk.skolplattformen.vardnadshavare.och.elever"
+    context, page = _context_page(browser, live_server, viewport=NARROWEST)
+    try:
+        for path in ("/", ARTICLE, "/kb/sok?q=frånvaro"):
+            page.goto(path)
+            expect(page.get_by_role("link", name=app.config["SUPPORT_MAILBOX"], exact=False).first).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST["width"], path
+    finally:
+        app.config["SUPPORT_MAILBOX"] = mailbox
+        context.close()
+
+
+@pytest.mark.parametrize("form", ["login", "ticket"])
+def test_focus_moves_to_the_error_summary_when_a_form_comes_back_with_errors(page, live_server, axe_check, form):
+    if form == "login":
+        page.goto("/login")
+        button = page.get_by_role("button", name="Logga in")
+    else:
+        sign_in(page, live_server.create_user("Folke Formulär", groups=["guardian:ekbackaskolan"]))
+        page.goto("/arenden/nytt")
+        button = page.get_by_role("button", name="Skicka ärendet")
+    with page.expect_navigation():
+        button.click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    first_link = summary.get_by_role("link").first
+    expect(first_link).to_be_visible()
+    axe_check(page)
+
+
+def test_without_javascript_feedback_thanks_in_view_and_keeps_the_choice(browser, live_server, demo_articles):
+    context, page = _context_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
+    page.goto(ARTICLE)
+    feedback = page.locator("#feedback")
+    feedback.get_by_label("Ja").check()
+    with page.expect_navigation():
+        feedback.get_by_role("button", name="Skicka svar").click()
+    assert page.url.endswith("#feedback-result"), page.url
+    thanks = feedback.get_by_role("status")
+    expect(thanks).to_contain_text("Tack för ditt svar!")
+    expect(thanks).to_be_in_viewport()
+    expect(feedback.get_by_label("Ja")).to_be_checked()
+    expect(feedback).to_contain_text("Du har svarat: ja.")
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/kb/vardnadshavare", ARTICLE, "/kb/sok?q=frånvaro"])
+def test_a_readers_page_loads_one_stylesheet_kept_a_year_and_sent_compressed(page, live_server, demo_articles,
+                                                                             path):
+    stylesheets = []
+    page.on("response", lambda response: stylesheets.append(response)
+            if response.request.resource_type == "stylesheet" else None)
+    page.set_viewport_size(DESKTOP)
+    page.goto(path)
+    page.wait_for_load_state("load")
+    blocking = [response for response in stylesheets if "print" not in response.url]
+    assert len(blocking) == 1, [response.url for response in stylesheets]
+    headers = blocking[0].all_headers()
+    assert headers.get("content-encoding") in ("gzip", "br", "zstd"), headers
+    assert "max-age=31536000" in headers.get("cache-control", ""), headers
+    favicon = page.request.get("/favicon.ico")
+    assert favicon.ok and "image/svg+xml" in favicon.headers["content-type"]
