@@ -245,3 +245,13 @@ def test_times_are_written_without_seconds_and_unambiguously_in_english(app):
             assert format_moment(moment.date()) == "4 Dec 2026"  # a day alone: never "12/4/26"
         with force_locale("sv"):
             assert format_moment(moment.date()) == "4 dec. 2026"
+
+
+def test_pages_describe_themselves_for_search_engines_and_an_article_by_its_summary(app, client):
+    from tests.kb.articles import make_article
+
+    make_article("absence", title="Anmäl frånvaro", summary="Så sjukanmäler du ditt barn.")
+    assert re.search(r'<meta name="description" content="Svar på vanliga frågor[^"]+">',
+                     client.get("/").get_data(as_text=True))
+    assert '<meta name="description" content="Så sjukanmäler du ditt barn.">' in client.get(
+        "/kb/artikel/absence").get_data(as_text=True)
