@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_decimal, format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,6 +56,8 @@ def init_app(app: Flask) -> None:
             response.direct_passthrough = False
             response.make_sequence()  # whole, so every encoding a browser accepts applies, gzip included
         return response
+
+    app.session_interface = StaticFilesKeepNoSession()
 
     @app.url_defaults
     def fingerprint_static_files(endpoint, values):
@@ -146,6 +149,17 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error="internal", message=message), 500
         return render_template("errors/error.html", code=500, message=message), 500
+
+
+class StaticFilesKeepNoSession(SecureCookieSessionInterface):
+    """Static files neither read nor write the session; Flask-Login's remember-cookie check touches it on every
+    response, which would add `Vary: Cookie` and make a browser fetch the year-cached stylesheet again after
+    signing in or out."""
+
+    def save_session(self, app, session, response):
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
 
 # The shipped SUPPORT_SERVICEDESK_HOURS, marked for translation.

@@ -189,6 +189,16 @@ def test_static_files_are_compressed_fingerprinted_and_kept_by_browsers(client):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert "Cookie" not in response.headers["Vary"]  # the same file before and after signing in
+
+
+def test_a_signed_in_persons_stylesheet_is_the_cached_one_and_the_session_stays(login_as):
+    client = login_as("guardian:ekbackaskolan")
+    page = client.get("/").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', page).group(1)
+    response = client.get(stylesheet)
+    assert "Cookie" not in response.headers.get("Vary", "") and "Set-Cookie" not in response.headers
+    assert "Logga ut" in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/", "/kb/", "/kb/vardnadshavare", "/kb/sok?q=frånvaro", "/login"])
