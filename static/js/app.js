@@ -10,7 +10,7 @@
 
     function set(open) {
       button.setAttribute("aria-expanded", open ? "true" : "false");
-      menu.classList.toggle("is-collapsed", !open);
+      menu.classList.toggle("is-open", open);
     }
 
     button.hidden = false;

@@ -115,3 +115,23 @@ def test_a_readers_page_loads_one_stylesheet_kept_a_year_and_sent_compressed(pag
     assert "max-age=31536000" in headers.get("cache-control", ""), headers
     favicon = page.request.get("/favicon.ico")
     assert favicon.ok and "image/svg+xml" in favicon.headers["content-type"]
+
+
+def test_on_a_phone_the_header_is_short_from_the_first_paint_not_only_once_the_script_runs(phone_page,
+                                                                                           live_server):
+    page = phone_page
+    held = []
+    page.route("**/static/js/app.js*", lambda route: held.append(route))  # a slow network: no app.js yet
+    page.goto("/kb/vardnadshavare", wait_until="commit")
+    expect(page.locator(".site-footer")).to_be_attached()  # the whole page is parsed
+    expect(page.locator(".site-header")).to_have_css("background-color", "rgb(8, 70, 132)")  # and styled
+    before = page.locator(".site-header").bounding_box()["height"]
+    assert before < 80, before  # folded already: nothing jumps up when the script folds it
+    for route in held:
+        route.continue_()
+    menu = page.get_by_role("button", name="Meny")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    page.wait_for_load_state("load")
+    assert page.locator(".site-header").bounding_box()["height"] == before
+    menu.click()
+    expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
