@@ -3,6 +3,8 @@ summary of any form, feedback answered in place without JavaScript, and one styl
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -135,3 +137,29 @@ def test_on_a_phone_the_header_is_short_from_the_first_paint_not_only_once_the_s
     assert page.locator(".site-header").bounding_box()["height"] == before
     menu.click()
     expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+def test_an_english_reader_meets_english_furniture_dates_and_language_tags(browser, live_server, demo_articles,
+                                                                          axe_check, viewport):
+    context, page = _context_page(browser, live_server, viewport=viewport)
+    page.goto("/kb/")
+    menu = page.get_by_role("button", name="Meny")
+    if menu.is_visible():
+        menu.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="In English").click()
+    expect(page.locator(".site-footer")).to_contain_text("weekdays 08.00–17.00")
+    box = page.get_by_role("combobox", name="Search the help")
+    box.fill("frånvaro")
+    with page.expect_navigation():
+        box.press("Enter")
+    expect(page.get_by_role("heading", level=2, name="Search results")).to_be_visible()
+    expect(page.locator(".kb-hit-meta").first).to_contain_text("· Svenska")
+    expect(page.locator(".kb-hit-meta").filter(has_text="English")).to_have_count(0)
+    axe_check(page)
+    page.goto(ARTICLE)
+    expect(page.locator(".kb-meta time")).to_have_text(re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$"))
+    expect(page.get_by_role("heading", name="Was this helpful?")).to_have_count(1)
+    axe_check(page)
+    context.close()
