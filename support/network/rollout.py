@@ -21,6 +21,7 @@ from support.tickets.models import SYSTEMS
 
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+WAVE_MAX = 40  # Rollout.wave
 
 
 class RolloutError(NetworkError):
@@ -55,7 +56,7 @@ def set_rollout(school: School, *, system: str, live_on: date, wave: str = "", l
         raise RolloutError("Ange datumet då systemet går i drift.")
     _check_day(live_on, "Driftstarten")
     _check_day(legacy_until, "Slutdatumet för det gamla systemet")
-    wave, legacy_system = (wave or "").strip()[:40], (legacy_system or "").strip()[:80]
+    wave, legacy_system = (wave or "").strip()[:WAVE_MAX], (legacy_system or "").strip()[:80]
     if legacy_until is not None and not legacy_system:
         raise RolloutError("Ange vilket gammalt system som körs parallellt, eller ta bort slutdatumet.")
     if legacy_until is not None and legacy_until < live_on:
