@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.labels import GROUP_SLUGS
 from support.extensions import db
 from support.network import announcements as service
+from support.network import rollout
 from support.network.announcement_forms import AnnouncementForm, EndForm, LinkForm, labels
 from support.network.announcement_models import Announcement
 from support.network.models import STOCKHOLM
@@ -134,7 +135,7 @@ def _to_local(moment: datetime | None) -> datetime | None:
 def _form(announcement: Announcement | None = None) -> AnnouncementForm:
     form = AnnouncementForm(formdata=request.form if request.method == "POST" else None, obj=None)
     form.administrations.choices = [(str(a.id), a.name) for a in service.administrations()]
-    form.waves.choices = [(wave, wave) for wave in service.wave_names(announcement.waves if announcement else ())]
+    form.waves.choices = [(wave, wave) for wave in rollout.wave_names(announcement.waves if announcement else ())]
     if request.method == "GET":
         if announcement is None:
             form.starts_at.data = _to_local(service.utcnow())

@@ -292,13 +292,6 @@ def history(announcement: Announcement) -> list[AnnouncementEvent]:
         AnnouncementEvent.announcement_id == announcement.id).order_by(AnnouncementEvent.id)))
 
 
-def wave_names(also=()) -> list[str]:
-    """The rollout waves to choose from: every wave named on a school's rollout, plus `also` (the waves an
-    announcement already targets, should a wave since have been renamed)."""
-    named = set(db.session.scalars(select(Rollout.wave).where(Rollout.wave != "").distinct()))
-    return sorted(named | set(also or ()))
-
-
 def administrations() -> list[Administration]:
     return list(db.session.scalars(select(Administration).order_by(Administration.name)))
 

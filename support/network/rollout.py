@@ -42,6 +42,13 @@ def rollouts_of(school: School) -> list[Rollout]:
                                    .order_by(Rollout.live_on, Rollout.system)))
 
 
+def wave_names(also=()) -> list[str]:
+    """The rollout waves by name: every wave named on a school's rollout, plus `also` (the waves an announcement
+    already targets, should a wave since have been renamed)."""
+    named = set(db.session.scalars(select(Rollout.wave).where(Rollout.wave != "").distinct()))
+    return sorted(named | set(also or ()))
+
+
 def _check_day(day: date | None, what: str) -> None:
     if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
         raise RolloutError(f"{what} måste ligga mellan år 2000 och 2100.")
