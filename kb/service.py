@@ -172,6 +172,11 @@ def _apply(article: Article, data: ArticleData) -> bool:
     return before != after
 
 
+def article_exists(article_id: str) -> bool:
+    """Whether an article (of any status) already has this id."""
+    return db.session.get(Article, article_id) is not None
+
+
 def propose_article_id(title: str) -> str:
     """An unused article id made from a title: its words folded to a–z and 0–9 and joined by hyphens."""
     from kb.search.analysis import fold

@@ -199,10 +199,28 @@
         .normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
         .replace(/[^a-z0-9]+/g, "-").slice(0, 70).replace(/^-+|-+$/g, "");
     }
+    var url = title.getAttribute("data-slug-url");
+    var timer = null;
+    function takeUnused() {  // the server knows which ids are taken and answers the next free one (…-2)
+      var asked = title.value;
+      fetch(url + "?rubrik=" + encodeURIComponent(asked), { credentials: "same-origin",
+                                                            headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || !data.id || title.value !== asked || target.value !== proposed) { return; }
+          proposed = data.id;
+          target.value = proposed;
+        })
+        .catch(function () { /* the local proposal stays; the server checks the id on saving */ });
+    }
     title.addEventListener("input", function () {
       if (target.value !== proposed) { return; }  // the editor chose an id of their own
       proposed = slug(title.value);
       target.value = proposed;
+      if (url && window.fetch && proposed) {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(takeUnused, 250);
+      }
     });
   }
 

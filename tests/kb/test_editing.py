@@ -67,11 +67,23 @@ def test_the_new_article_form_keeps_what_was_typed_when_it_has_errors(app, login
     assert db.session.scalar(select(Article)) is None
 
 
-def test_an_existing_id_is_refused_for_a_new_article(app, login_as):
+def test_an_existing_id_is_refused_naming_a_free_one_and_keeping_what_was_typed(app, login_as):
     make_article("taken", title="Original")
-    page = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "id": "taken"}).get_data(as_text=True)
-    assert "Det finns redan en artikel med id taken." in page
+    make_article("taken-2", title="Andra")
+    page = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "id": "taken", "system": ""}
+                                      ).get_data(as_text=True)
+    assert "Adressen taken används redan av en annan artikel. Välj en annan, till exempel taken-3." in page
+    assert "Välj vilket system artikeln handlar om." in page  # every error at once
+    assert 'value="taken"' in page and 'value="Logga in med BankID"' in page and "Så loggar du in." in page
     assert db.session.get(Article, "taken").title == "Original"
+
+
+def test_the_id_proposal_for_a_title_skips_ids_in_use(app, login_as):
+    make_article("sa-loggar-du-in", title="Original", status="archived")
+    editor = login_as("kb_editor")
+    assert editor.get("/kb/redaktion/id-forslag?rubrik=Så loggar du in!").json == {"id": "sa-loggar-du-in-2"}
+    assert editor.get("/kb/redaktion/id-forslag?rubrik=Ärende om förskolan").json == {"id": "arende-om-forskolan"}
+    assert login_as("guardian:ekbackaskolan").get("/kb/redaktion/id-forslag?rubrik=x").status_code == 404
 
 
 def test_every_save_is_a_revision_and_an_unchanged_save_is_not(app, login_as):
