@@ -8,11 +8,18 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from support import vocabulary
 from support.accounts import service
 from support.accounts.forms import MembershipForm, UserCreateForm, UserStatusForm
 from support.accounts.models import GroupMembership, RoleAssignment, User
 from support.blueprint_access import require_for_every_route
 from support.extensions import db
+from support.orgs.service import (
+    administration_by_name_or_slug,
+    administration_choices,
+    school_by_name_or_slug,
+    school_choices,
+)
 from support.policy import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,17 +60,68 @@ def users():
     return render_template("admin/users.html", users=rows[:PAGE_SIZE], q=query, role=role, next_after=next_after)
 
 
+class _NotPicked(Exception):
+    """The school or administration field names nothing the membership can be tied to (the field has the error)."""
+
+
+def _picked_scope(field, membership: str) -> str | None:
+    """The slug of the school or administration the admin picked by name (or slug) in `field` for the group or role
+    `membership`; None when it is left empty and may be. Raises _NotPicked after putting a message on the field."""
+    text = " ".join((field.data or "").split())
+    if not membership:
+        return None
+    kind = service.scope_of(membership)
+    label = vocabulary.ROLE_LABELS.get(membership) or vocabulary.GROUP_LABELS.get(membership, membership)
+    message = None
+    if kind == "administration":
+        found = administration_by_name_or_slug(text) if text else None
+        if found is None:
+            message = (gettext("Det finns ingen förvaltning som heter %(name)s. Välj en förvaltning i listan.",
+                               name=text) if text else
+                       gettext("%(role)s knyts till en förvaltning. Välj förvaltningen i listan.", role=label))
+    else:
+        found = school_by_name_or_slug(text) if text else None
+        if text and found is None:
+            message = gettext("Det finns ingen skola som heter %(name)s. Välj en skola i listan.", name=text)
+        elif kind == "school" and found is None:
+            message = gettext("%(role)s knyts till en skola. Välj skolan i listan.", role=label)
+    if message:
+        field.errors = [*field.errors, message]
+        raise _NotPicked
+    return found.slug if found else None
+
+
+def _scopes_picked(*pairs) -> list[str | None] | None:
+    """Each (field, membership)'s picked slug, or None when any field got an error (all are checked)."""
+    slugs, failed = [], False
+    for field, membership in pairs:
+        try:
+            slugs.append(_picked_scope(field, membership))
+        except _NotPicked:
+            failed = True
+    return None if failed else slugs
+
+
+def _org_lists() -> dict:
+    return {"administrations": administration_choices(), "schools": school_choices()}
+
+
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
 def create_user():
     form = UserCreateForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    scopes = None
+    if request.method == "POST":
+        scopes = _scopes_picked((form.group_school, form.group.data), (form.role_school, form.role.data))
+    if valid and scopes is not None:
+        group_school, role_scope = scopes
         try:
             user = service.create_user(
                 form.email.data,
                 form.name.data,
                 form.password.data or None,
-                groups=[(form.group.data, form.group_school.data or None)] if form.group.data else [],
-                roles=[(form.role.data, form.role_school.data or None)] if form.role.data else [],
+                groups=[(form.group.data, group_school)] if form.group.data else [],
+                roles=[(form.role.data, role_scope)] if form.role.data else [],
             )
             db.session.commit()
         except service.AccountError as error:
@@ -72,7 +130,7 @@ def create_user():
         else:
             flash(gettext("Användaren %(email)s är skapad.", email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_new.html", form=form)
+    return render_template("admin/user_new.html", form=form, **_org_lists())
 
 
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
@@ -80,12 +138,14 @@ def user_detail(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     membership_form = MembershipForm(prefix="m")
     status_form = UserStatusForm(prefix="s", active=user.active)
-    if membership_form.validate_on_submit():
+    valid = membership_form.validate_on_submit()
+    scopes = _scopes_picked((membership_form.school, membership_form.name.data)) if valid else None
+    if valid and scopes is not None:
         try:
             if membership_form.kind.data == "group":
-                service.add_group(user, membership_form.name.data, membership_form.school.data or None)
+                service.add_group(user, membership_form.name.data, scopes[0])
             else:
-                service.add_role(user, membership_form.name.data, membership_form.school.data or None)
+                service.add_role(user, membership_form.name.data, scopes[0])
             db.session.commit()
         except service.AccountError as error:
             db.session.rollback()
@@ -94,7 +154,7 @@ def user_detail(user_id: int):
             flash(gettext("Behörigheten är tillagd."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, membership_form=membership_form,
-                           status_form=status_form)
+                           status_form=status_form, **_org_lists())
 
 
 @bp.post("/anvandare/<int:user_id>/ta-bort/<kind>/<int:membership_id>")

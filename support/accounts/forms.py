@@ -70,11 +70,11 @@ class UserCreateForm(FlaskForm):
     )
     group = SelectField(_l("Användargrupp"), choices=[("", "—")] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
                         validators=[Optional()])
-    group_school = StringField(_l("Skola för gruppen (kortnamn, t.ex. ekbackaskolan)"),
-                               validators=[Optional(), Length(max=80)])
+    # 750 schools: picked by name from a searchable list (templates/admin/_org_list.html), not a slug from memory.
+    group_school = StringField(_l("Skola för gruppen"), validators=[Optional(), Length(max=160)])
     role = SelectField(_l("Roll"), choices=[("", "—")] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
                        validators=[Optional()])
-    role_school = StringField(_l("Skola eller förvaltning för rollen (kortnamn)"), validators=[Optional(), Length(max=80)])
+    role_school = StringField(_l("Skola eller förvaltning för rollen"), validators=[Optional(), Length(max=160)])
 
 
 class MembershipForm(FlaskForm):
@@ -83,7 +83,7 @@ class MembershipForm(FlaskForm):
         _l("Grupp eller roll"),
         choices=[(g, GROUP_LABELS[g]) for g in USER_GROUPS] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
     )
-    school = StringField(_l("Skola eller förvaltning (kortnamn, valfritt)"), validators=[Optional(), Length(max=80)])
+    school = StringField(_l("Skola eller förvaltning"), validators=[Optional(), Length(max=160)])
 
 
 class UserStatusForm(FlaskForm):

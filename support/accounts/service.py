@@ -104,6 +104,16 @@ def resolve_administration(key: str | None) -> Administration | None:
     return administration
 
 
+def scope_of(membership: str) -> str | None:
+    """What a group or role is tied to: "school" (required), "administration" (required) or None (a school is
+    optional)."""
+    if membership in SCHOOL_ROLES:
+        return "school"
+    if membership in ADMINISTRATION_ROLES:
+        return "administration"
+    return None
+
+
 def parse_membership(spec: str) -> tuple[str, str | None]:
     """`pedagogue:ekbackaskolan` → ("pedagogue", "ekbackaskolan"); `agent` → ("agent", None)."""
     name, _, slug = spec.partition(":")

@@ -109,7 +109,37 @@ def test_unknown_school_is_refused_with_a_message_and_no_user(login_as):
     response = client.post("/admin/anvandare/ny", data={
         "email": "nina@example.com", "name": "Nina Ny", "group": "pedagogue", "group_school": "finns-inte",
     })
-    assert "Okänd skola: finns-inte" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Det finns ingen skola som heter finns-inte. Välj en skola i listan." in page
+    assert 'value="finns-inte"' in page and 'value="Nina Ny"' in page
+    assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
+
+
+def test_a_new_users_school_and_administration_are_picked_by_name_from_a_list(login_as, factory):
+    school = factory.school("Ängsbackens förskola", slug="angsbackens-forskola")
+    client = login_as("admin")
+    form_page = client.get("/admin/anvandare/ny").get_data(as_text=True)
+    assert form_page.count('list="org-list"') == 2 and '<option value="Ängsbackens förskola">' in form_page
+    assert f'<option value="{school.administration.name}">Förvaltning</option>' in form_page
+    response = client.post("/admin/anvandare/ny", data={
+        "email": "nina@example.com", "name": "Nina Ny", "group": "pedagogue", "group_school": "Ängsbackens förskola",
+        "role": "coordinator", "role_school": school.administration.name,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    person = db.session.scalar(select(User).where(User.email == "nina@example.com"))
+    assert [m.school.name for m in person.groups] == ["Ängsbackens förskola"]
+    assert [r.administration.name for r in person.roles] == [school.administration.name]
+
+
+def test_a_coordinator_needs_an_administration_picked_from_the_list(login_as, factory):
+    factory.school("Ekbackaskolan", slug="ekbackaskolan")
+    response = login_as("admin").post("/admin/anvandare/ny", data={
+        "email": "nina@example.com", "name": "Nina Ny", "role": "coordinator", "role_school": "Ekbackaskolan",
+        "group": "pedagogue", "group_school": "Ingenstans",
+    })
+    page = response.get_data(as_text=True)
+    assert "Det finns ingen förvaltning som heter Ekbackaskolan. Välj en förvaltning i listan." in page
+    assert "Det finns ingen skola som heter Ingenstans." in page  # every field's error at once
     assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
 
 
@@ -119,7 +149,7 @@ def test_superuser_role_without_school_is_refused_with_a_message(login_as):
         "email": "nina@example.com", "name": "Nina Ny", "role": "superuser",
     })
     page = response.get_data(as_text=True)
-    assert "måste knytas till en skola" in page
+    assert "Superanvändare knyts till en skola. Välj skolan i listan." in page
     assert 'value="nina@example.com"' in page
     assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
 
@@ -137,7 +167,7 @@ def test_admin_adds_and_removes_a_group_and_a_role(login_as, factory):
     client = login_as("admin")
     url = f"/admin/anvandare/{person.id}"
     client.post(url, data={"m-kind": "group", "m-name": "pedagogue", "m-school": "ekbackaskolan"})
-    response = client.post(url, data={"m-kind": "role", "m-name": "superuser", "m-school": "ekbackaskolan"},
+    response = client.post(url, data={"m-kind": "role", "m-name": "superuser", "m-school": "Ekbackaskolan"},
                            follow_redirects=True)
     assert "Behörigheten är tillagd." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -160,7 +190,7 @@ def test_adding_a_superuser_role_without_school_is_refused_with_a_message(login_
     person = factory.user(email="erik@example.com")
     client = login_as("admin")
     response = client.post(f"/admin/anvandare/{person.id}", data={"m-kind": "role", "m-name": "superuser"})
-    assert "måste knytas till en skola" in response.get_data(as_text=True)
+    assert "Superanvändare knyts till en skola. Välj skolan i listan." in response.get_data(as_text=True)
     db.session.expire_all()
     assert not db.session.get(User, person.id).roles
 
