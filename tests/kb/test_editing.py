@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -35,6 +36,16 @@ def test_editors_and_admins_see_drafts_in_the_editor(app, login_as, actor):
     make_article("draft", status="draft", title="Ett utkast")
     page = login_as(actor).get("/kb/redaktion/").get_data(as_text=True)
     assert "Ett utkast" in page
+
+
+def test_the_article_list_names_system_language_and_review_date_as_readers_do(app, login_as):
+    article = make_article("in-english", title="Reporting absence", language="en", system="attendance")
+    article.review_by = date(2027, 3, 5)
+    db.session.flush()
+    page = login_as("kb_editor").get("/kb/redaktion/").get_data(as_text=True)
+    assert '<th scope="col">System</th>' in page and "Område" not in page
+    assert '<span class="badge" lang="en">English</span>' in page
+    assert "5 mars 2027" in page and "2027-03-05" not in page
 
 
 def test_a_reader_cannot_post_to_the_editor(app, login_as):
