@@ -142,10 +142,7 @@ def user_detail(user_id: int):
     scopes = _scopes_picked((membership_form.school, membership_form.name.data)) if valid else None
     if valid and scopes is not None:
         try:
-            if membership_form.kind.data == "group":
-                service.add_group(user, membership_form.name.data, scopes[0])
-            else:
-                service.add_role(user, membership_form.name.data, scopes[0])
+            service.add_membership(user, membership_form.name.data, scopes[0])
             db.session.commit()
         except service.AccountError as error:
             db.session.rollback()

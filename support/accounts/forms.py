@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from support import vocabulary
@@ -77,11 +77,16 @@ class UserCreateForm(FlaskForm):
     role_school = StringField(_l("Skola eller förvaltning för rollen"), validators=[Optional(), Length(max=160)])
 
 
+GROUPS_HEADING = _l("Användargrupper")
+ROLES_HEADING = _l("Roller")
+
+
 class MembershipForm(FlaskForm):
-    kind = SelectField(_l("Typ"), choices=[("group", _l("Användargrupp")), ("role", _l("Roll"))])
+    # One list in two parts: the key says whether it is a group or a role, so a separate "type" cannot contradict it.
     name = SelectField(
         _l("Grupp eller roll"),
-        choices=[(g, GROUP_LABELS[g]) for g in USER_GROUPS] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+        choices=[SelectChoice(g, GROUP_LABELS[g], optgroup=GROUPS_HEADING) for g in USER_GROUPS]
+        + [SelectChoice(r, ROLE_LABELS[r], optgroup=ROLES_HEADING) for r in STAFF_ROLES],
     )
     school = StringField(_l("Skola eller förvaltning"), validators=[Optional(), Length(max=160)])
 

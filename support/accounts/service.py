@@ -148,6 +148,14 @@ def create_user(
     return user
 
 
+def add_membership(user: User, name: str, scope: str | None = None) -> GroupMembership | RoleAssignment:
+    """A user group or a staff role by its key (the keys never overlap), tied to the school or administration
+    `scope` names (a slug)."""
+    if name in USER_GROUPS:
+        return add_group(user, name, scope)
+    return add_role(user, name, scope)
+
+
 def add_group(user: User, group: str, school_slug: str | None = None) -> GroupMembership:
     if group not in USER_GROUPS:
         raise AccountError(f"Okänd användargrupp: {group} (giltiga: {', '.join(USER_GROUPS)})")

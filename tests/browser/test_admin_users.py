@@ -49,7 +49,6 @@ def test_an_admin_adds_a_superuser_by_picking_the_school_by_name(page, live_serv
     expect(memberships).to_contain_text("Superanvändare – Ekbackaskolan")
 
     page.get_by_label("Grupp eller roll", exact=True).select_option(label="Samordnare för superanvändare")
-    page.get_by_label("Typ", exact=True).select_option(label="Roll")
     page.get_by_label("Skola eller förvaltning", exact=True).fill("Bromma")
     with page.expect_navigation():
         page.get_by_role("button", name="Lägg till").click()

@@ -90,6 +90,7 @@ def test_without_javascript_an_upload_gives_the_draft_back_unsaved(no_script_pag
     with page.expect_navigation():
         page.get_by_role("button", name="Ladda upp", exact=True).click()
     expect(page.locator("[data-upload-status]")).to_contain_text("Bilden är uppladdad")
+    expect(page.locator("[data-upload-status]")).to_be_in_viewport()  # the result is where the editor looks
     expect(page.get_by_label("Rubrik")).to_have_value("Så byter du profilbild")
     expect(page.get_by_label("Sammanfattning")).to_have_value("Byt bilden som visas för lärare.")
     assert "![Beskriv bilden](/kb/bild/" in page.get_by_label("Text (Markdown)").input_value()
