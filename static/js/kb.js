@@ -125,7 +125,14 @@
         .then(function (data) {
           if (!data) { return; }
           // The server rendered and sanitised this HTML with the same code as the article page.
-          target.innerHTML = data.html;
+          if (data.html.trim()) {
+            target.innerHTML = data.html;
+          } else {  // nothing written yet: say what will appear here
+            var hint = document.createElement("p");
+            hint.className = "hint";
+            hint.textContent = target.getAttribute("data-empty");
+            target.replaceChildren(hint);
+          }
         })
         .catch(function () { /* the preview is a convenience; saving still works */ });
     }, 300);

@@ -68,13 +68,13 @@ class UserCreateForm(FlaskForm):
         _l("Lösenord (lämna tomt för inloggning enbart via e-postlänk eller inloggningstjänst)"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)],
     )
-    group = SelectField(_l("Användargrupp"), choices=[("", "—")] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
+    group = SelectField(_l("Grupp"), choices=[("", _l("Ingen"))] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
                         validators=[Optional()])
     # 750 schools: picked by name from a searchable list (templates/admin/_org_list.html), not a slug from memory.
-    group_school = StringField(_l("Skola för gruppen"), validators=[Optional(), Length(max=160)])
-    role = SelectField(_l("Roll"), choices=[("", "—")] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+    group_school = StringField(_l("Skola"), validators=[Optional(), Length(max=160)])
+    role = SelectField(_l("Roll"), choices=[("", _l("Ingen"))] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
                        validators=[Optional()])
-    role_school = StringField(_l("Skola eller förvaltning för rollen"), validators=[Optional(), Length(max=160)])
+    role_school = StringField(_l("Skola eller förvaltning"), validators=[Optional(), Length(max=160)])
 
 
 GROUPS_HEADING = _l("Användargrupper")

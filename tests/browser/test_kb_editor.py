@@ -22,6 +22,8 @@ def test_editor_writes_previews_and_publishes_an_article(page, live_server, logi
     expect(page.get_by_role("heading", level=1)).to_have_text("Ny artikel")
     axe_check(page)
 
+    preview = page.locator("[data-preview]")
+    expect(preview).to_have_text("Förhandsvisningen uppdateras medan du skriver.")  # what will appear there
     page.get_by_label("Id (webbadress)").fill(article_id)
     page.get_by_label("Rubrik").fill("Så byter du profilbild")
     page.get_by_label("Sammanfattning").fill("Byt bilden som visas för lärare och klasskamrater.")
@@ -94,6 +96,7 @@ def test_without_javascript_an_upload_gives_the_draft_back_unsaved(no_script_pag
     expect(page.get_by_label("Rubrik")).to_have_value("Så byter du profilbild")
     expect(page.get_by_label("Sammanfattning")).to_have_value("Byt bilden som visas för lärare.")
     assert "![Beskriv bilden](/kb/bild/" in page.get_by_label("Text (Markdown)").input_value()
+    expect(page.locator("[data-preview]")).to_have_text("")  # no promise of a live preview that cannot come
 
 
 def test_the_id_follows_the_title_until_the_editor_changes_it(page, live_server, login_page):
