@@ -48,6 +48,14 @@ def test_the_article_list_names_system_language_and_review_date_as_readers_do(ap
     assert "5 mars 2027" in page and "2027-03-05" not in page
 
 
+def test_an_article_list_with_nothing_to_show_says_so_and_offers_a_way_on(app, login_as):
+    editor = login_as("kb_editor")
+    assert "Inga artiklar ännu." in editor.get("/kb/redaktion/").get_data(as_text=True)
+    make_article("finns", title="Kalender")
+    page = editor.get("/kb/redaktion/?q=ingenting-alls").get_data(as_text=True)
+    assert "Inga artiklar matchar." in page and "Visa alla artiklar" in page
+
+
 def test_a_reader_cannot_post_to_the_editor(app, login_as):
     make_article("draft", status="draft")
     guardian = login_as("guardian:ekbackaskolan")
