@@ -158,7 +158,7 @@ def new_article():
                 flash(upload.message, "success" if upload.ok else "error")
             return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm(formdata=None),
-                           upload=upload)
+                           upload=upload, image_max_bytes=service.IMAGE_MAX_BYTES)
 
 
 @bp.route("/artikel/<article_id>", methods=["GET", "POST"])
@@ -190,7 +190,8 @@ def edit_article(article_id: str):
             return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     rendered = service.render_article(article)
     return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(formdata=None),
-                           broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload)
+                           broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload,
+                           image_max_bytes=service.IMAGE_MAX_BYTES)
 
 
 @bp.post("/artikel/<article_id>/status")

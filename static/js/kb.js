@@ -167,8 +167,14 @@
       status.classList.toggle("error-message", !!failed);
     }
 
+    var maxBytes = parseInt(section.getAttribute("data-max-bytes"), 10);
     button.addEventListener("click", function (event) {
       event.preventDefault();  // the draft stays on the page, unsaved and untouched
+      if (input.files.length && input.files[0].size > maxBytes) {  // no need to send megabytes to hear it
+        show(section.getAttribute("data-too-large"), true);
+        input.focus();
+        return;
+      }
       var body = new FormData();
       if (input.files.length) { body.append("image", input.files[0]); }
       body.append("csrf_token", token.value);
@@ -178,10 +184,11 @@
                    headers: { "X-CSRFToken": token.value, "Accept": "application/json" } })
         .then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (data) {
-            return { ok: response.ok, data: data };
+            return { ok: response.ok, status: response.status, data: data };
           });
         })
         .then(function (result) {
+          if (result.status === 413) { result.data.message = section.getAttribute("data-too-large"); }
           if (result.ok && result.data.code) {
             insertAtCursor(textarea, result.data.code);
             input.value = "";

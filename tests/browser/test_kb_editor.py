@@ -84,6 +84,22 @@ def test_uploading_an_image_keeps_the_draft_on_the_page_and_puts_the_image_in_th
     axe_check(page)
 
 
+def test_an_image_too_large_is_refused_on_the_page_with_the_draft_kept(page, live_server, login_page, axe_check):
+    login_page(page, live_server.create_user("Stina Stor", roles=["kb_editor"]))
+    _write_a_draft(page)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url) if "uppladdning" in request.url else None)
+    page.get_by_label("Bild (PNG, JPEG, GIF eller WebP, högst 2 MB)").set_input_files(
+        {**IMAGE, "buffer": PNG + bytes(3 * 1024 * 1024)})
+    page.get_by_role("button", name="Ladda upp", exact=True).click()
+    expect(page.locator("[data-upload-status]")).to_have_text(
+        "Bilden är för stor: högst 2 MB. Gör den mindre och försök igen.")
+    assert requests == []  # told at once, without sending megabytes first
+    expect(page.get_by_label("Rubrik")).to_have_value("Så byter du profilbild")
+    assert page.get_by_label("Text (Markdown)").input_value() == "## Steg\n\n1. Öppna Min profil"
+    axe_check(page)
+
+
 def test_without_javascript_an_upload_gives_the_draft_back_unsaved(no_script_page, live_server, login_page):
     page = no_script_page
     login_page(page, live_server.create_user("Ulf Utanskript", roles=["kb_editor"]))
