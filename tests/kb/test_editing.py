@@ -97,6 +97,20 @@ def test_an_existing_id_is_refused_naming_a_free_one_and_keeping_what_was_typed(
     assert db.session.get(Article, "taken").title == "Original"
 
 
+def test_an_editor_reading_english_gets_the_articles_and_images_errors_in_english(app, login_as):
+    editor = login_as("kb_editor")
+    editor.post("/sprak", data={"language": "en", "next": "/"})
+    page = editor.post("/kb/redaktion/ny", data={**FORM, "id": "en-kopia", "translation_of": "nowhere"}
+                       ).get_data(as_text=True)
+    assert "The original article nowhere does not exist." in page
+    make_article("taken", title="Original")
+    page = editor.post("/kb/redaktion/ny", data={**FORM, "id": "taken"}).get_data(as_text=True)
+    assert "The address taken is already used by another article. Choose another one, for example taken-2." in page
+    refused = editor.post("/kb/redaktion/bilder/uppladdning", data={"image": (io.BytesIO(b"<svg/>"), "x.gif")},
+                          content_type="multipart/form-data")
+    assert refused.json["message"] == "The file is not a PNG, JPEG, GIF or WebP image."
+
+
 def test_the_id_proposal_for_a_title_skips_ids_in_use(app, login_as):
     make_article("sa-loggar-du-in", title="Original", status="archived")
     editor = login_as("kb_editor")
