@@ -136,7 +136,7 @@ def create_user(
     if not name.strip():
         raise AccountError("Ange ett namn.")
     if find_user_by_email(email) is not None:
-        raise AccountError(f"Det finns redan en användare med e-postadressen {email}.")
+        raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
     user = User(email=email, name=name.strip()[:200], locale=locale, active=True)
     if password is not None:
         set_password(user, password)

@@ -161,6 +161,18 @@ def test_duplicate_email_is_refused(login_as, factory):
     assert "Det finns redan en användare med e-postadressen maria@example.com." in response.get_data(as_text=True)
 
 
+def test_an_admin_reading_english_is_told_in_english_that_the_address_is_taken(login_as, factory):
+    factory.user(email="maria@example.com")
+    client = login_as("admin")
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    response = client.post("/admin/anvandare/ny", data={"email": "maria@example.com", "name": "Maria Två",
+                                                        "role": "superuser", "role_school": "Nowhere"})
+    page = response.get_data(as_text=True)
+    assert "There is no school called Nowhere. Pick a school from the list." in page
+    response = client.post("/admin/anvandare/ny", data={"email": "maria@example.com", "name": "Maria Två"})
+    assert "There is already a user with the e-mail address maria@example.com." in response.get_data(as_text=True)
+
+
 def test_admin_adds_and_removes_a_group_and_a_role(login_as, factory):
     factory.school("Ekbackaskolan", slug="ekbackaskolan")
     person = factory.user(email="erik@example.com", name="Erik Nilsson")
