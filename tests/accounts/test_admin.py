@@ -57,6 +57,14 @@ def test_admin_sees_the_overview_and_the_user_list(login_as, factory):
     assert "maria@example.com" in page
 
 
+def test_the_overview_writes_large_counts_as_swedish_readers_do(login_as, monkeypatch):
+    from support.outbox import service as outbox
+
+    monkeypatch.setattr(outbox, "backlog", lambda: {"pending": 12345, "sent": 1234567, "dead": 0})
+    page = login_as("admin").get("/admin/").get_data(as_text=True)
+    assert "<dd>12\xa0345</dd>" in page and "<dd>1\xa0234\xa0567</dd>" in page
+
+
 def test_the_user_list_names_groups_roles_and_schools_as_people_read_them(login_as, factory):
     factory.school("Ekbackaskolan", slug="ekbackaskolan")
     factory.user(email="karin@example.com", name="Karin Lind", groups=["pedagogue:ekbackaskolan"],
