@@ -8,18 +8,12 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from support import vocabulary
 from support.accounts import service
 from support.accounts.forms import MembershipForm, UserCreateForm, UserStatusForm
 from support.accounts.models import GroupMembership, RoleAssignment, User
 from support.blueprint_access import require_for_every_route
 from support.extensions import db
-from support.orgs.service import (
-    administration_by_name_or_slug,
-    administration_choices,
-    school_by_name_or_slug,
-    school_choices,
-)
+from support.orgs.service import administration_choices, school_choices
 from support.policy import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,48 +54,6 @@ def users():
     return render_template("admin/users.html", users=rows[:PAGE_SIZE], q=query, role=role, next_after=next_after)
 
 
-class _NotPicked(Exception):
-    """The school or administration field names nothing the membership can be tied to (the field has the error)."""
-
-
-def _picked_scope(field, membership: str) -> str | None:
-    """The slug of the school or administration the admin picked by name (or slug) in `field` for the group or role
-    `membership`; None when it is left empty and may be. Raises _NotPicked after putting a message on the field."""
-    text = " ".join((field.data or "").split())
-    if not membership:
-        return None
-    kind = service.scope_of(membership)
-    label = vocabulary.ROLE_LABELS.get(membership) or vocabulary.GROUP_LABELS.get(membership, membership)
-    message = None
-    if kind == "administration":
-        found = administration_by_name_or_slug(text) if text else None
-        if found is None:
-            message = (gettext("Det finns ingen förvaltning som heter %(name)s. Välj en förvaltning i listan.",
-                               name=text) if text else
-                       gettext("%(role)s knyts till en förvaltning. Välj förvaltningen i listan.", role=label))
-    else:
-        found = school_by_name_or_slug(text) if text else None
-        if text and found is None:
-            message = gettext("Det finns ingen skola som heter %(name)s. Välj en skola i listan.", name=text)
-        elif kind == "school" and found is None:
-            message = gettext("%(role)s knyts till en skola. Välj skolan i listan.", role=label)
-    if message:
-        field.errors = [*field.errors, message]
-        raise _NotPicked
-    return found.slug if found else None
-
-
-def _scopes_picked(*pairs) -> list[str | None] | None:
-    """Each (field, membership)'s picked slug, or None when any field got an error (all are checked)."""
-    slugs, failed = [], False
-    for field, membership in pairs:
-        try:
-            slugs.append(_picked_scope(field, membership))
-        except _NotPicked:
-            failed = True
-    return None if failed else slugs
-
-
 def _org_lists() -> dict:
     return {"administrations": administration_choices(), "schools": school_choices()}
 
@@ -109,19 +61,14 @@ def _org_lists() -> dict:
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
 def create_user():
     form = UserCreateForm()
-    valid = form.validate_on_submit()
-    scopes = None
-    if request.method == "POST":
-        scopes = _scopes_picked((form.group_school, form.group.data), (form.role_school, form.role.data))
-    if valid and scopes is not None:
-        group_school, role_scope = scopes
+    if form.validate_on_submit():
         try:
             user = service.create_user(
                 form.email.data,
                 form.name.data,
                 form.password.data or None,
-                groups=[(form.group.data, group_school)] if form.group.data else [],
-                roles=[(form.role.data, role_scope)] if form.role.data else [],
+                groups=[(form.group.data, form.group_scope)] if form.group.data else [],
+                roles=[(form.role.data, form.role_scope)] if form.role.data else [],
             )
             db.session.commit()
         except service.AccountError as error:
@@ -138,11 +85,9 @@ def user_detail(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     membership_form = MembershipForm(prefix="m")
     status_form = UserStatusForm(prefix="s", active=user.active)
-    valid = membership_form.validate_on_submit()
-    scopes = _scopes_picked((membership_form.school, membership_form.name.data)) if valid else None
-    if valid and scopes is not None:
+    if membership_form.validate_on_submit():
         try:
-            service.add_membership(user, membership_form.name.data, scopes[0])
+            service.add_membership(user, membership_form.name.data, membership_form.scope)
             db.session.commit()
         except service.AccountError as error:
             db.session.rollback()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from support import vocabulary
+from support.accounts import service
 from support.accounts.models import STAFF_ROLES, USER_GROUPS
 from support.accounts.service import MIN_PASSWORD_LENGTH
+from support.orgs.service import administration_by_name_or_slug, school_by_name_or_slug
 
 GROUP_LABELS = vocabulary.GROUP_LABELS
 ROLE_LABELS = vocabulary.ROLE_LABELS
@@ -57,6 +60,30 @@ class ApiTokenForm(FlaskForm):
     )
 
 
+def picked_scope(text: str | None, membership: str | None) -> str | None:
+    """The slug of the school or administration an admin picked by name (or slug) for the group or role
+    `membership`; None when the field is empty and may be. ValidationError says what is missing or unknown."""
+    text = " ".join((text or "").split())
+    if not membership:
+        return None
+    label = ROLE_LABELS.get(membership) or GROUP_LABELS.get(membership, membership)
+    if service.scope_of(membership) == "administration":
+        found = administration_by_name_or_slug(text) if text else None
+        if found is None and text:
+            raise ValidationError(gettext("Det finns ingen förvaltning som heter %(name)s. Välj en förvaltning i "
+                                          "listan.", name=text))
+        if found is None:
+            raise ValidationError(gettext("%(role)s knyts till en förvaltning. Välj förvaltningen i listan.",
+                                          role=label))
+        return found.slug
+    found = school_by_name_or_slug(text) if text else None
+    if found is None and text:
+        raise ValidationError(gettext("Det finns ingen skola som heter %(name)s. Välj en skola i listan.", name=text))
+    if found is None and service.scope_of(membership) == "school":
+        raise ValidationError(gettext("%(role)s knyts till en skola. Välj skolan i listan.", role=label))
+    return found.slug if found else None
+
+
 class UserCreateForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),
@@ -71,10 +98,19 @@ class UserCreateForm(FlaskForm):
     group = SelectField(_l("Grupp"), choices=[("", _l("Ingen"))] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
                         validators=[Optional()])
     # 750 schools: picked by name from a searchable list (templates/admin/_org_list.html), not a slug from memory.
-    group_school = StringField(_l("Skola"), validators=[Optional(), Length(max=160)])
+    # No Optional(): it would skip the check that a superuser or coordinator has their school or administration.
+    group_school = StringField(_l("Skola"), validators=[Length(max=160)])
     role = SelectField(_l("Roll"), choices=[("", _l("Ingen"))] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
                        validators=[Optional()])
-    role_school = StringField(_l("Skola eller förvaltning"), validators=[Optional(), Length(max=160)])
+    role_school = StringField(_l("Skola eller förvaltning"), validators=[Length(max=160)])
+    group_scope: str | None = None  # the picked slugs, set when the form validates
+    role_scope: str | None = None
+
+    def validate_group_school(self, field):
+        self.group_scope = picked_scope(field.data, self.group.data)
+
+    def validate_role_school(self, field):
+        self.role_scope = picked_scope(field.data, self.role.data)
 
 
 GROUPS_HEADING = _l("Användargrupper")
@@ -88,7 +124,11 @@ class MembershipForm(FlaskForm):
         choices=[SelectChoice(g, GROUP_LABELS[g], optgroup=GROUPS_HEADING) for g in USER_GROUPS]
         + [SelectChoice(r, ROLE_LABELS[r], optgroup=ROLES_HEADING) for r in STAFF_ROLES],
     )
-    school = StringField(_l("Skola eller förvaltning"), validators=[Optional(), Length(max=160)])
+    school = StringField(_l("Skola eller förvaltning"), validators=[Length(max=160)])
+    scope: str | None = None  # the picked slug, set when the form validates
+
+    def validate_school(self, field):
+        self.scope = picked_scope(field.data, self.name.data)
 
 
 class UserStatusForm(FlaskForm):
