@@ -63,12 +63,20 @@ def test_an_admin_adds_a_superuser_by_picking_the_school_by_name(page, live_serv
     axe_check(page)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/anvandare", "/admin/anvandare/ny", "/admin/routning"])
-def test_the_admin_pages_pass_axe_on_a_phone_and_do_not_scroll_sideways_at_320_px(browser, live_server, login_page,
-                                                                                    axe_check, path):
+@pytest.mark.parametrize("path", ["/admin/", "/admin/anvandare", "/admin/anvandare/ny", "/admin/routning",
+                                  "a person's page"])
+def test_the_admin_pages_pass_axe_on_a_phone_and_a_wide_screen_and_do_not_scroll_sideways_at_320_px(
+        browser, live_server, login_page, axe_check, path):
     context, page = _admin_page(browser, live_server, login_page, PHONE, is_mobile=True, has_touch=True)
-    page.goto(path)
+    if path.startswith("/"):
+        page.goto(path)
+    else:
+        page.goto("/admin/anvandare?q=Adam Admin")
+        with page.expect_navigation():
+            page.locator("tbody a").first.click()
     axe_check(page)
     page.set_viewport_size(NARROWEST)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    page.set_viewport_size(WIDE)
+    axe_check(page)
     context.close()
