@@ -108,6 +108,26 @@ def _is_upload_only() -> bool:
     return request.method == "POST" and request.form.get("action") == "upload"
 
 
+def _valid_with_a_free_id(form: ArticleForm) -> bool:
+    """The new article form is valid and its id unused; a taken id gets an error naming a free one, in the reader's
+    language, and the typed id stays in the field (run every check, so the editor sees every error at once)."""
+    valid = form.validate_on_submit()
+    typed = (form.id.data or "").strip()
+    if request.method == "POST" and typed and not form.id.errors and service.article_exists(typed):
+        form.id.errors = [*form.id.errors, _("Adressen %(id)s används redan av en annan artikel. Välj en annan, "
+                                            "till exempel %(free)s.", id=typed, free=service.propose_article_id(typed))]
+        return False
+    return valid
+
+
+@bp.get("/id-forslag")
+@login_required
+def id_proposal():
+    """An unused id for a title, asked by kb.js while the title is typed (a read: nothing is reserved)."""
+    _require("article.create")
+    return jsonify(id=service.propose_article_id(request.args.get("rubrik", "")[:200]))
+
+
 @bp.route("/ny", methods=["GET", "POST"])
 @login_required
 def new_article():
@@ -124,7 +144,7 @@ def new_article():
         form.id.data = service.propose_article_id(form.title.data)
     upload = _upload_image() if request.method == "POST" else None
     _with_image(form, upload)
-    if not _is_upload_only() and form.validate_on_submit():
+    if not _is_upload_only() and _valid_with_a_free_id(form):
         try:
             article, _changed = service.save_article(_data_from_form(form, "draft"), current_user,
                                                      form.note.data or "", create=True)
@@ -138,7 +158,7 @@ def new_article():
                 flash(upload.message, "success" if upload.ok else "error")
             return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     return render_template("kb/editor/edit.html", form=form, article=None, image_form=ImageForm(formdata=None),
-                           upload=upload)
+                           upload=upload, image_max_bytes=service.IMAGE_MAX_BYTES)
 
 
 @bp.route("/artikel/<article_id>", methods=["GET", "POST"])
@@ -170,7 +190,8 @@ def edit_article(article_id: str):
             return redirect(url_for("kb_editor.edit_article", article_id=article.id))
     rendered = service.render_article(article)
     return render_template("kb/editor/edit.html", form=form, article=article, image_form=ImageForm(formdata=None),
-                           broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload)
+                           broken=rendered.broken_links, status_labels=STATUS_LABELS, upload=upload,
+                           image_max_bytes=service.IMAGE_MAX_BYTES)
 
 
 @bp.post("/artikel/<article_id>/status")

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import case, func, select, update
 
 from kb.models import (
@@ -94,7 +95,8 @@ class ArticleData:
 
 
 def check_article_data(data: ArticleData, known_ids: Iterable[str] = ()) -> dict[str, str]:
-    """Everything wrong with `data`, as Swedish messages per field; `known_ids` are ids about to exist too."""
+    """Everything wrong with `data`, as Swedish messages per field; `known_ids` are ids about to exist too.
+    The messages an editor's form can meet (its own checks cover the rest) are in the reader's language."""
     errors: dict[str, str] = {}
     if not ID_RE.match(data.id or "") or len(data.id) > 80:
         errors["id"] = "Id får bara innehålla a–z, 0–9 och bindestreck (högst 80 tecken)."
@@ -120,9 +122,9 @@ def check_article_data(data: ArticleData, known_ids: Iterable[str] = ()) -> dict
         errors["status"] = "Status måste vara draft, published eller archived."
     if data.translation_of:
         if data.translation_of == data.id:
-            errors["translation_of"] = "En artikel kan inte vara en översättning av sig själv."
+            errors["translation_of"] = gettext("En artikel kan inte vara en översättning av sig själv.")
         elif data.translation_of not in set(known_ids) and db.session.get(Article, data.translation_of) is None:
-            errors["translation_of"] = f"Originalartikeln {data.translation_of} finns inte."
+            errors["translation_of"] = gettext("Originalartikeln %(id)s finns inte.", id=data.translation_of)
     return errors
 
 
@@ -172,6 +174,11 @@ def _apply(article: Article, data: ArticleData) -> bool:
     return before != after
 
 
+def article_exists(article_id: str) -> bool:
+    """Whether an article (of any status) already has this id."""
+    return db.session.get(Article, article_id) is not None
+
+
 def propose_article_id(title: str) -> str:
     """An unused article id made from a title: its words folded to a–z and 0–9 and joined by hyphens."""
     from kb.search.analysis import fold
@@ -193,9 +200,9 @@ def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: 
     errors = check_article_data(data)
     article = db.session.get(Article, data.id)
     if create is True and article is not None:
-        errors["id"] = f"Det finns redan en artikel med id {data.id}."
+        errors["id"] = gettext("Det finns redan en artikel med id %(id)s.", id=data.id)
     if create is False and article is None:
-        errors["id"] = f"Artikeln {data.id} finns inte."
+        errors["id"] = gettext("Artikeln %(id)s finns inte.", id=data.id)
     if errors:
         raise ArticleError(errors)
     is_new = article is None
@@ -798,12 +805,13 @@ def store_image(filename: str, content: bytes, by) -> ArticleImage:
     import filetype
 
     if not content:
-        raise ImageError("Filen är tom.")
+        raise ImageError(gettext("Filen är tom."))
     if len(content) > IMAGE_MAX_BYTES:
-        raise ImageError(f"Bilden är för stor (högst {IMAGE_MAX_BYTES // (1024 * 1024)} MB).")
+        raise ImageError(gettext("Bilden är för stor: högst %(size)s MB. Gör den mindre och försök igen.",
+                                 size=IMAGE_MAX_BYTES // (1024 * 1024)))
     kind = filetype.guess(content)
     if kind is None or kind.mime not in IMAGE_TYPES:
-        raise ImageError("Filen är ingen bild i formatet PNG, JPEG, GIF eller WebP.")
+        raise ImageError(gettext("Filen är ingen bild i formatet PNG, JPEG, GIF eller WebP."))
     stored_name = f"{uuid.uuid4().hex}.{IMAGE_TYPES[kind.mime]}"
     folder = image_dir()
     folder.mkdir(parents=True, exist_ok=True)

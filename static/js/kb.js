@@ -125,7 +125,14 @@
         .then(function (data) {
           if (!data) { return; }
           // The server rendered and sanitised this HTML with the same code as the article page.
-          target.innerHTML = data.html;
+          if (data.html.trim()) {
+            target.innerHTML = data.html;
+          } else {  // nothing written yet: say what will appear here
+            var hint = document.createElement("p");
+            hint.className = "hint";
+            hint.textContent = target.getAttribute("data-empty");
+            target.replaceChildren(hint);
+          }
         })
         .catch(function () { /* the preview is a convenience; saving still works */ });
     }, 300);
@@ -160,8 +167,14 @@
       status.classList.toggle("error-message", !!failed);
     }
 
+    var maxBytes = parseInt(section.getAttribute("data-max-bytes"), 10);
     button.addEventListener("click", function (event) {
       event.preventDefault();  // the draft stays on the page, unsaved and untouched
+      if (input.files.length && input.files[0].size > maxBytes) {  // no need to send megabytes to hear it
+        show(section.getAttribute("data-too-large"), true);
+        input.focus();
+        return;
+      }
       var body = new FormData();
       if (input.files.length) { body.append("image", input.files[0]); }
       body.append("csrf_token", token.value);
@@ -171,10 +184,11 @@
                    headers: { "X-CSRFToken": token.value, "Accept": "application/json" } })
         .then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (data) {
-            return { ok: response.ok, data: data };
+            return { ok: response.ok, status: response.status, data: data };
           });
         })
         .then(function (result) {
+          if (result.status === 413) { result.data.message = section.getAttribute("data-too-large"); }
           if (result.ok && result.data.code) {
             insertAtCursor(textarea, result.data.code);
             input.value = "";
@@ -199,10 +213,28 @@
         .normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
         .replace(/[^a-z0-9]+/g, "-").slice(0, 70).replace(/^-+|-+$/g, "");
     }
+    var url = title.getAttribute("data-slug-url");
+    var timer = null;
+    function takeUnused() {  // the server knows which ids are taken and answers the next free one (…-2)
+      var asked = title.value;
+      fetch(url + "?rubrik=" + encodeURIComponent(asked), { credentials: "same-origin",
+                                                            headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || !data.id || title.value !== asked || target.value !== proposed) { return; }
+          proposed = data.id;
+          target.value = proposed;
+        })
+        .catch(function () { /* the local proposal stays; the server checks the id on saving */ });
+    }
     title.addEventListener("input", function () {
       if (target.value !== proposed) { return; }  // the editor chose an id of their own
       proposed = slug(title.value);
       target.value = proposed;
+      if (url && window.fetch && proposed) {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(takeUnused, 250);
+      }
     });
   }
 

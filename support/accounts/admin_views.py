@@ -13,6 +13,7 @@ from support.accounts.forms import MembershipForm, UserCreateForm, UserStatusFor
 from support.accounts.models import GroupMembership, RoleAssignment, User
 from support.blueprint_access import require_for_every_route
 from support.extensions import db
+from support.orgs.service import administration_choices, school_choices
 from support.policy import can
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,6 +54,10 @@ def users():
     return render_template("admin/users.html", users=rows[:PAGE_SIZE], q=query, role=role, next_after=next_after)
 
 
+def _org_lists() -> dict:
+    return {"administrations": administration_choices(), "schools": school_choices()}
+
+
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
 def create_user():
     form = UserCreateForm()
@@ -62,8 +67,8 @@ def create_user():
                 form.email.data,
                 form.name.data,
                 form.password.data or None,
-                groups=[(form.group.data, form.group_school.data or None)] if form.group.data else [],
-                roles=[(form.role.data, form.role_school.data or None)] if form.role.data else [],
+                groups=[(form.group.data, form.group_scope)] if form.group.data else [],
+                roles=[(form.role.data, form.role_scope)] if form.role.data else [],
             )
             db.session.commit()
         except service.AccountError as error:
@@ -72,7 +77,7 @@ def create_user():
         else:
             flash(gettext("Användaren %(email)s är skapad.", email=user.email), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_new.html", form=form)
+    return render_template("admin/user_new.html", form=form, **_org_lists())
 
 
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
@@ -82,10 +87,7 @@ def user_detail(user_id: int):
     status_form = UserStatusForm(prefix="s", active=user.active)
     if membership_form.validate_on_submit():
         try:
-            if membership_form.kind.data == "group":
-                service.add_group(user, membership_form.name.data, membership_form.school.data or None)
-            else:
-                service.add_role(user, membership_form.name.data, membership_form.school.data or None)
+            service.add_membership(user, membership_form.name.data, membership_form.scope)
             db.session.commit()
         except service.AccountError as error:
             db.session.rollback()
@@ -94,7 +96,7 @@ def user_detail(user_id: int):
             flash(gettext("Behörigheten är tillagd."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, membership_form=membership_form,
-                           status_form=status_form)
+                           status_form=status_form, **_org_lists())
 
 
 @bp.post("/anvandare/<int:user_id>/ta-bort/<kind>/<int:membership_id>")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from support import vocabulary
+from support.accounts import service
 from support.accounts.models import STAFF_ROLES, USER_GROUPS
 from support.accounts.service import MIN_PASSWORD_LENGTH
+from support.orgs.service import administration_by_name_or_slug, school_by_name_or_slug
 
 GROUP_LABELS = vocabulary.GROUP_LABELS
 ROLE_LABELS = vocabulary.ROLE_LABELS
@@ -57,6 +60,30 @@ class ApiTokenForm(FlaskForm):
     )
 
 
+def picked_scope(text: str | None, membership: str | None) -> str | None:
+    """The slug of the school or administration an admin picked by name (or slug) for the group or role
+    `membership`; None when the field is empty and may be. ValidationError says what is missing or unknown."""
+    text = " ".join((text or "").split())
+    if not membership:
+        return None
+    label = ROLE_LABELS.get(membership) or GROUP_LABELS.get(membership, membership)
+    if service.scope_of(membership) == "administration":
+        found = administration_by_name_or_slug(text) if text else None
+        if found is None and text:
+            raise ValidationError(gettext("Det finns ingen förvaltning som heter %(name)s. Välj en förvaltning i "
+                                          "listan.", name=text))
+        if found is None:
+            raise ValidationError(gettext("%(role)s knyts till en förvaltning. Välj förvaltningen i listan.",
+                                          role=label))
+        return found.slug
+    found = school_by_name_or_slug(text) if text else None
+    if found is None and text:
+        raise ValidationError(gettext("Det finns ingen skola som heter %(name)s. Välj en skola i listan.", name=text))
+    if found is None and service.scope_of(membership) == "school":
+        raise ValidationError(gettext("%(role)s knyts till en skola. Välj skolan i listan.", role=label))
+    return found.slug if found else None
+
+
 class UserCreateForm(FlaskForm):
     email = EmailField(
         _l("E-postadress"),
@@ -68,22 +95,40 @@ class UserCreateForm(FlaskForm):
         _l("Lösenord (lämna tomt för inloggning enbart via e-postlänk eller inloggningstjänst)"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)],
     )
-    group = SelectField(_l("Användargrupp"), choices=[("", "—")] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
+    group = SelectField(_l("Grupp"), choices=[("", _l("Ingen"))] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
                         validators=[Optional()])
-    group_school = StringField(_l("Skola för gruppen (kortnamn, t.ex. ekbackaskolan)"),
-                               validators=[Optional(), Length(max=80)])
-    role = SelectField(_l("Roll"), choices=[("", "—")] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+    # 750 schools: picked by name from a searchable list (templates/admin/_org_list.html), not a slug from memory.
+    # No Optional(): it would skip the check that a superuser or coordinator has their school or administration.
+    group_school = StringField(_l("Skola"), validators=[Length(max=160)])
+    role = SelectField(_l("Roll"), choices=[("", _l("Ingen"))] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
                        validators=[Optional()])
-    role_school = StringField(_l("Skola eller förvaltning för rollen (kortnamn)"), validators=[Optional(), Length(max=80)])
+    role_school = StringField(_l("Skola eller förvaltning"), validators=[Length(max=160)])
+    group_scope: str | None = None  # the picked slugs, set when the form validates
+    role_scope: str | None = None
+
+    def validate_group_school(self, field):
+        self.group_scope = picked_scope(field.data, self.group.data)
+
+    def validate_role_school(self, field):
+        self.role_scope = picked_scope(field.data, self.role.data)
+
+
+GROUPS_HEADING = _l("Användargrupper")
+ROLES_HEADING = _l("Roller")
 
 
 class MembershipForm(FlaskForm):
-    kind = SelectField(_l("Typ"), choices=[("group", _l("Användargrupp")), ("role", _l("Roll"))])
+    # One list in two parts: the key says whether it is a group or a role, so a separate "type" cannot contradict it.
     name = SelectField(
         _l("Grupp eller roll"),
-        choices=[(g, GROUP_LABELS[g]) for g in USER_GROUPS] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+        choices=[SelectChoice(g, GROUP_LABELS[g], optgroup=GROUPS_HEADING) for g in USER_GROUPS]
+        + [SelectChoice(r, ROLE_LABELS[r], optgroup=ROLES_HEADING) for r in STAFF_ROLES],
     )
-    school = StringField(_l("Skola eller förvaltning (kortnamn, valfritt)"), validators=[Optional(), Length(max=80)])
+    school = StringField(_l("Skola eller förvaltning"), validators=[Length(max=160)])
+    scope: str | None = None  # the picked slug, set when the form validates
+
+    def validate_school(self, field):
+        self.scope = picked_scope(field.data, self.name.data)
 
 
 class UserStatusForm(FlaskForm):

@@ -104,6 +104,16 @@ def resolve_administration(key: str | None) -> Administration | None:
     return administration
 
 
+def scope_of(membership: str) -> str | None:
+    """What a group or role is tied to: "school" (required), "administration" (required) or None (a school is
+    optional)."""
+    if membership in SCHOOL_ROLES:
+        return "school"
+    if membership in ADMINISTRATION_ROLES:
+        return "administration"
+    return None
+
+
 def parse_membership(spec: str) -> tuple[str, str | None]:
     """`pedagogue:ekbackaskolan` → ("pedagogue", "ekbackaskolan"); `agent` → ("agent", None)."""
     name, _, slug = spec.partition(":")
@@ -126,7 +136,7 @@ def create_user(
     if not name.strip():
         raise AccountError("Ange ett namn.")
     if find_user_by_email(email) is not None:
-        raise AccountError(f"Det finns redan en användare med e-postadressen {email}.")
+        raise AccountError(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email))
     user = User(email=email, name=name.strip()[:200], locale=locale, active=True)
     if password is not None:
         set_password(user, password)
@@ -136,6 +146,14 @@ def create_user(
     for role, slug in roles:
         add_role(user, role, slug)
     return user
+
+
+def add_membership(user: User, name: str, scope: str | None = None) -> GroupMembership | RoleAssignment:
+    """A user group or a staff role by its key (the keys never overlap), tied to the school or administration
+    `scope` names (a slug)."""
+    if name in USER_GROUPS:
+        return add_group(user, name, scope)
+    return add_role(user, name, scope)
 
 
 def add_group(user: User, group: str, school_slug: str | None = None) -> GroupMembership:

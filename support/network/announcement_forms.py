@@ -59,6 +59,7 @@ class AnnouncementForm(FlaskForm):
     administrations = CheckboxesField(_l("Förvaltningar"), choices=[])
     schools = TextAreaField(_l("Skolor"), validators=[Optional(), Length(max=SCHOOLS_MAX)])
     systems = CheckboxesField(_l("System"), choices=system_choices)
+    waves = CheckboxesField(_l("Införandevågor"), choices=[])
 
 
 class EndForm(FlaskForm):

@@ -45,6 +45,8 @@ class Announcement(db.Model):
     administration_ids: Mapped[list] = mapped_column(JSON, default=list)
     school_ids: Mapped[list] = mapped_column(JSON, default=list)
     systems: Mapped[list] = mapped_column(JSON, default=list)
+    # Rollout waves by name (support.network.models.Rollout.wave): the schools with a go-live in one of them.
+    waves: Mapped[list] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

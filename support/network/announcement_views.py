@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.labels import GROUP_SLUGS
 from support.extensions import db
 from support.network import announcements as service
+from support.network import rollout
 from support.network.announcement_forms import AnnouncementForm, EndForm, LinkForm, labels
 from support.network.announcement_models import Announcement
 from support.network.models import STOCKHOLM
@@ -134,11 +135,13 @@ def _to_local(moment: datetime | None) -> datetime | None:
 def _form(announcement: Announcement | None = None) -> AnnouncementForm:
     form = AnnouncementForm(formdata=request.form if request.method == "POST" else None, obj=None)
     form.administrations.choices = [(str(a.id), a.name) for a in service.administrations()]
+    form.waves.choices = [(wave, wave) for wave in rollout.wave_names(announcement.waves if announcement else ())]
     if request.method == "GET":
         if announcement is None:
             form.starts_at.data = _to_local(service.utcnow())
         else:
-            for name in ("kind", "title", "body", "severity", "internal", "audiences", "school_forms", "systems"):
+            for name in ("kind", "title", "body", "severity", "internal", "audiences", "school_forms", "systems",
+                         "waves"):
                 getattr(form, name).data = getattr(announcement, name)
             form.starts_at.data = _to_local(announcement.starts_at)
             form.ends_at.data = _to_local(announcement.ends_at)
@@ -168,7 +171,7 @@ def _fields(form: AnnouncementForm) -> dict | None:
             "ends_at": _to_utc(form.ends_at.data), "internal": form.internal.data,
             "audiences": form.audiences.data, "school_forms": form.school_forms.data,
             "administration_ids": [int(i) for i in form.administrations.data if i.isdigit()],
-            "school_ids": school_ids, "systems": form.systems.data}
+            "school_ids": school_ids, "systems": form.systems.data, "waves": form.waves.data}
 
 
 def _submit(form: AnnouncementForm, announcement: Announcement | None):

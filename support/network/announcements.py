@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +35,8 @@ from support.network.announcement_models import (
     AnnouncementEvent,
     AnnouncementTicket,
 )
-from support.network.models import STOCKHOLM, Appointment
+from support.network.models import STOCKHOLM, Appointment, Rollout
+from support.network.rollout import WAVE_MAX
 from support.orgs.models import SCHOOL_FORMS, Administration, School, SchoolFormLink
 from support.policy import can
 from support.policy.actors import roles_of
@@ -46,7 +48,8 @@ log = logging.getLogger(__name__)
 RECENT_DAYS = 30  # the status page's "recently over"
 FEED_SIZE = 50
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-TARGET_FIELDS = ("audiences", "school_forms", "administration_ids", "school_ids", "systems")
+TARGET_FIELDS = ("audiences", "school_forms", "administration_ids", "school_ids", "systems", "waves")
+WAVES_MAX = 50
 _CHANGED = "announcements_changed"
 
 
@@ -74,6 +77,7 @@ class Notice:
     school_ids: tuple
     systems: tuple
     updated_at: datetime
+    waves: tuple = ()
     resolved_at: datetime | None = None
     resolution_note: str = ""
 
@@ -83,7 +87,8 @@ class Notice:
                    starts_at=row.starts_at, ends_at=row.ends_at, internal=row.internal,
                    audiences=tuple(row.audiences or ()), school_forms=tuple(row.school_forms or ()),
                    administration_ids=tuple(row.administration_ids or ()), school_ids=tuple(row.school_ids or ()),
-                   systems=tuple(row.systems or ()), updated_at=row.updated_at, resolved_at=row.resolved_at,
+                   systems=tuple(row.systems or ()), waves=tuple(row.waves or ()), updated_at=row.updated_at,
+                   resolved_at=row.resolved_at,
                    resolution_note=row.resolution_note or "")
 
     def is_active(self, now: datetime) -> bool:
@@ -95,8 +100,8 @@ class Notice:
 
     @property
     def places_everyone(self) -> bool:
-        """Aimed at no particular school, school form or administration."""
-        return not (self.school_forms or self.administration_ids or self.school_ids)
+        """Aimed at no particular school, school form, administration or rollout wave."""
+        return not (self.school_forms or self.administration_ids or self.school_ids or self.waves)
 
 
 class _Copy:
@@ -158,12 +163,14 @@ def _changed() -> None:
 
 @dataclass(frozen=True)
 class Place:
-    """One way a person belongs somewhere: as `audience` (a user group or "superuser") at a school, or nowhere."""
+    """One way a person belongs somewhere: as `audience` (a user group or "superuser") at a school, or nowhere;
+    `waves` are the rollout waves the school has a go-live in."""
 
     audience: str | None
     school_id: int | None = None
     administration_id: int | None = None
     school_forms: frozenset = frozenset()
+    waves: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -173,23 +180,38 @@ class Reader:
     reads_internal: bool = False
 
 
-def reader_for(user, chosen_group: str | None = None) -> Reader:
+def reader_for(user, chosen_group: str | None = None, *, with_waves: bool = True) -> Reader:
     """Who is reading: a signed-in person by their groups and schools; an anonymous visitor by the group they
-    chose on the page (or none)."""
+    chose on the page (or none). `with_waves=False` skips looking up the schools' rollout waves, for a caller
+    that knows no announcement in question targets a wave."""
     if not getattr(user, "is_authenticated", False):
         audience = chosen_group if chosen_group in AUDIENCES else None
         return Reader(places=(Place(audience),))
     roles = roles_of(user)
-    places = [_place(m.group, m.school) for m in user.groups]
-    places += [_place("superuser", r.school) for r in user.roles if r.active and r.role == "superuser"]
+    memberships = [(m.group, m.school) for m in user.groups]
+    memberships += [("superuser", r.school) for r in user.roles if r.active and r.role == "superuser"]
+    waves = _waves_of({school.id for _group, school in memberships if school is not None}) if with_waves else {}
+    places = [_place(audience, school, waves) for audience, school in memberships]
     return Reader(places=tuple(places) or (Place(None),), sees_everything=bool(roles & {"agent", "admin"}),
                   reads_internal=reads_internal(user))
 
 
-def _place(audience: str, school: School | None) -> Place:
+def _waves_of(school_ids: set[int]) -> dict[int, frozenset]:
+    """School id → the names of the rollout waves it has a go-live in (one query)."""
+    if not school_ids:
+        return {}
+    found = defaultdict(set)
+    for school_id, wave in db.session.execute(select(Rollout.school_id, Rollout.wave).where(
+            Rollout.school_id.in_(school_ids), Rollout.wave != "")):
+        found[school_id].add(wave)
+    return {school_id: frozenset(waves) for school_id, waves in found.items()}
+
+
+def _place(audience: str, school: School | None, waves: dict[int, frozenset]) -> Place:
     if school is None:
         return Place(audience)
-    return Place(audience, school.id, school.administration_id, frozenset(school.school_forms))
+    return Place(audience, school.id, school.administration_id, frozenset(school.school_forms),
+                 waves.get(school.id, frozenset()))
 
 
 def concerns(notice: Notice, reader: Reader) -> bool:
@@ -211,6 +233,8 @@ def concerns(notice: Notice, reader: Reader) -> bool:
             continue
         if notice.school_forms and not place.school_forms & set(notice.school_forms):
             continue
+        if notice.waves and not place.waves & set(notice.waves):
+            continue
         return True
     return False
 
@@ -225,7 +249,7 @@ def banner_for(user, chosen_group: str | None = None, now: datetime | None = Non
     active = [notice for notice in current_notices() if notice.is_active(now)]
     if not active:
         return []
-    reader = reader_for(user, chosen_group)
+    reader = reader_for(user, chosen_group, with_waves=any(notice.waves for notice in active))
     return _by_weight(notice for notice in active if concerns(notice, reader))
 
 
@@ -305,6 +329,10 @@ def _clean(fields: dict) -> dict:
         cleaned[name] = [key for key in keys if key in set(fields.get(name) or ())]
     for name in ("administration_ids", "school_ids"):
         cleaned[name] = sorted({int(value) for value in fields.get(name) or ()})
+    waves = {str(wave).strip()[:WAVE_MAX] for wave in fields.get("waves") or ()} - {""}
+    if len(waves) > WAVES_MAX:
+        raise AnnouncementError(gettext("Välj högst %(count)s införandevågor.", count=WAVES_MAX))
+    cleaned["waves"] = sorted(waves)
     return cleaned
 
 
@@ -462,6 +490,8 @@ def affected_superusers(announcement: Announcement) -> list[User]:
     if announcement.school_forms:
         query = query.where(exists().where(SchoolFormLink.school_id == School.id,
                                            SchoolFormLink.form.in_(announcement.school_forms)))
+    if announcement.waves:
+        query = query.where(exists().where(Rollout.school_id == School.id, Rollout.wave.in_(announcement.waves)))
     roles = list(db.session.scalars(query))
     covered = _systems_covered({(role.user_id, role.school_id) for role in roles}) if announcement.systems else {}
     people: dict[int, User] = {}

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, select, true
+from sqlalchemy import and_, case, distinct, exists, func, select, true
 
 from support.accounts.models import GroupMembership, RoleAssignment, User
 from support.database import utcnow
@@ -24,6 +24,7 @@ from support.network.service import today
 from support.orgs.models import SCHOOL_FORMS, Administration, School, SchoolFormLink
 from support.policy.network import STAFF_GROUPS
 from support.tickets.models import SYSTEMS, Ticket, TicketEvent
+from support.tickets.sla import business_calendar, business_seconds_between
 
 PERIODS = (30, 90, 365)  # days of tickets the figures count, chosen on the page
 DEFAULT_PERIOD = 90
@@ -241,38 +242,25 @@ def _ticket_counts(scope, since: datetime):
         .group_by(Ticket.school_id))
 
 
-def _response_seconds():
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", Ticket.first_response_at - Ticket.created_at)
-    return (func.julianday(Ticket.first_response_at) - func.julianday(Ticket.created_at)) * 86400
-
-
 def first_response_medians(scope, since: datetime) -> dict[str, dict[int, float]]:
-    """Median hours from creation to the first public answer (calendar time), per school, per administration and
-    for the whole scope (key 0), over tickets created since `since` that have been answered.
+    """Median business hours from creation to the first public answer, per school, per administration and for the
+    whole scope (key 0), over tickets created since `since` that have been answered.
 
-    PostgreSQL computes the medians itself (percentile_cont); SQLite has no median, so there the answered tickets'
-    (school, administration, seconds) come back in one query and Python takes the medians."""
-    seconds = _response_seconds()
-    answered = (select().select_from(Ticket).join(School, School.id == Ticket.school_id)
+    Business hours are the ticket SLA's calendar (support/tickets/sla.py: the hours and days off an administrator
+    set on /admin/arenden/arbetstid), so a ticket sent on Friday evening and answered on Monday morning counts the
+    minutes after opening, not the weekend. The calendar is Python, so the answered tickets' (school,
+    administration, created, answered) come back in one query and Python counts and takes the medians."""
+    calendar = business_calendar()
+    answered = (select(School.id, School.administration_id, Ticket.created_at, Ticket.first_response_at)
+                .select_from(Ticket).join(School, School.id == Ticket.school_id)
                 .where(Ticket.created_at >= since, Ticket.merged_into_id.is_(None),
                        Ticket.first_response_at.is_not(None), scope))
-    groupings = (("school", School.id), ("administration", School.administration_id), ("all", literal(0)))
-    if db.engine.dialect.name == "postgresql":
-        median = func.percentile_cont(0.5).within_group(seconds)
-        result = {}
-        for name, key in groupings:
-            statement = answered.add_columns(key, median)
-            if name != "all":
-                statement = statement.group_by(key)
-            result[name] = {group: float(value) / 3600 for group, value in db.session.execute(statement)
-                            if value is not None}
-        return result
-    grouped: dict[str, dict[int, list[float]]] = {name: defaultdict(list) for name, _key in groupings}
-    for school_id, administration_id, value in db.session.execute(
-            answered.add_columns(School.id, School.administration_id, seconds)):
+    grouped: dict[str, dict[int, list[float]]] = {name: defaultdict(list)
+                                                  for name in ("school", "administration", "all")}
+    for school_id, administration_id, created_at, first_response_at in db.session.execute(answered):
+        seconds = business_seconds_between(created_at, first_response_at, calendar)
         for name, group in (("school", school_id), ("administration", administration_id), ("all", 0)):
-            grouped[name][group].append(max(0.0, float(value)))
+            grouped[name][group].append(seconds)
     return {name: {group: statistics.median(values) / 3600 for group, values in groups.items()}
             for name, groups in grouped.items()}
 

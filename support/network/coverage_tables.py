@@ -40,7 +40,7 @@ def _figure_columns() -> list[Column]:
         Column("tickets", _l("Ärenden"), lambda row: row.tickets, "int"),
         Column("resolved_at_tier1", _l("Lösta på nivå 1"), lambda row: row.resolved_at_tier1, "int"),
         Column("escalated", _l("Eskalerade från nivå 1"), lambda row: row.escalated, "int"),
-        Column("median_first_response", _l("Median första svar (timmar)"),
+        Column("median_first_response", _l("Median första svar (arbetstimmar)"),
                lambda row: row.median_first_response_hours, "decimal"),
     ]
 

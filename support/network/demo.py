@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import insert, select
@@ -40,7 +41,7 @@ def load_demo_network() -> dict[str, int]:
             db.session.add(TrainingRecord(user_id=role.user.id, module="basic",
                                           completed_on=service.today() - timedelta(days=days)))
     db.session.flush()
-    return {"appointments_recorded": appointed, "rollouts_recorded": load_demo_rollout()}
+    return {"appointments_recorded": appointed, "rollouts_recorded": load_demo_rollout(), **load_demo_content()}
 
 
 # The city's rollout as the demo tells it, in days from the day the demo is loaded. Preschools went first, then
@@ -103,3 +104,134 @@ def load_demo_rollout() -> int:
                                           completed_on=day - timedelta(days=days_ago)))
     db.session.flush()
     return len(rows)
+
+
+# --- announcements and the network space -------------------------------------------------------------------------
+# What the desk has told the schools, as the demo tells it (hours from the moment the demo is loaded): an incident
+# going on now at the compulsory schools, the assessment module's go-live for the pilot wave, and an incident over
+# since Tuesday. Each is loaded once, found again by its title.
+AGENT, OTHER_AGENT = "sofia.holm@skolplattformen.example", "mikael.oberg@skolplattformen.example"
+
+
+@dataclass(frozen=True)
+class DemoNotice:
+    title: str
+    kind: str
+    severity: str
+    starts_in_hours: float
+    ends_in_hours: float | None
+    body: str
+    targets: dict
+    resolution: str = ""
+
+
+DEMO_NOTICES = (
+    DemoNotice(
+        "Frånvaroanmälan i appen tar lång tid", "incident", "major", -1.5, None,
+        "Att anmäla eller registrera frånvaro i appen tar ibland flera minuter. Webben fungerar som vanligt.\n\n"
+        "- **Vårdnadshavare:** anmäl frånvaro på webben tills felet är åtgärdat.\n"
+        "- **Pedagoger:** registrera närvaro på webben.\n\n"
+        "Vi uppdaterar här när vi vet mer. Du behöver inte skicka ett ärende om samma sak.",
+        {"school_forms": ["compulsory"], "systems": ["attendance", "app"]}),
+    DemoNotice(
+        "Bedömningsmodulen går i drift på pilotskolorna", "change", "info", 28 * 24 + 7, 28 * 24 + 17,
+        "Den nya bedömningsmodulen ersätter det gamla betygssystemet på skolorna i pilotvågen. Det gamla systemet "
+        "går att läsa i fyra månader till.\n\nSuperanvändarna har fått en genomgång; fråga dem eller nätverket "
+        "om något är oklart.",
+        {"waves": [DEMO_ASSESSMENT_PILOT[0]], "audiences": ["pedagogue", "administrator", "superuser"],
+         "systems": ["assessment"]}),
+    DemoNotice(
+        "Schemat visade fel salar", "incident", "minor", -3 * 24 - 5, None,
+        "Schemat visade salarna från förra terminen för en del klasser.",
+        {"systems": ["schedule"]}, resolution="Salarna är rättade och schemat visar rätt igen."),
+)
+
+
+@dataclass(frozen=True)
+class DemoThread:
+    title: str
+    asker: str
+    system: str
+    days_ago: float
+    body: str
+    replies: tuple = ()  # (who, text, hours after the question)
+    answer: int | None = None  # the reply marked as the answer, by its index
+
+
+DEMO_THREADS = (
+    DemoThread(
+        "Frånvaro syns inte för vårdnadshavare efter rättning", "karin.lindqvist@skolplattformen.example",
+        "attendance", 6,
+        "En lärare rättade en frånvaro i efterhand (från ogiltig till giltig), men vårdnadshavaren ser fortfarande "
+        "den gamla. Har någon sett samma sak?",
+        (("jonas.ek@skolplattformen.example", "Samma hos oss förra veckan. Det gick över dagen efter.", 3),
+         (OTHER_AGENT, "Ändringar i efterhand skickas till appen en gång per natt. Vill vårdnadshavaren se den "
+                       "direkt kan hen logga ut och in på webben; där syns den med en gång.", 20)),
+        answer=1),
+    DemoThread(
+        "Schemat visar gamla salar efter terminsstart", "mats.strom@skolplattformen.example", "schedule", 2,
+        "Flera av våra klasser ser förra terminens salar i schemat. Schemaläggaren säger att allt är rätt i "
+        "schemaprogrammet. Är det fler som har det så?",
+        (("karin.lindqvist@skolplattformen.example", "Vi har samma på Ekbackaskolan, för två klasser.", 2),)),
+    DemoThread(
+        "Inför bedömningspiloten: vilka behörigheter behöver mentorerna?", "jonas.ek@skolplattformen.example",
+        "assessment", 1,
+        "Vi är med i pilotvågen för bedömningsmodulen om några veckor. Behöver mentorerna en egen behörighet för "
+        "att se alla ämnens bedömningar, eller räcker mentorsrollen?"),
+    DemoThread(
+        "Teams-grupperna för de nya klasserna har inte skapats", "mats.strom@skolplattformen.example", "teams", 0.3,
+        "Klasserna som började i januari har inga Teams-grupper än, fast de finns i schemat sedan i fredags. Hur "
+        "lång tid brukar det ta, och kan en superanvändare skynda på det?"),
+    DemoThread(
+        "Hur delar jag dokumentation med bara en vårdnadshavare?", "amina.yusuf@skolplattformen.example",
+        "documentation", 4,
+        "Ett barn har två vårdnadshavare som inte ska se samma sak. Går det att dela en dokumentation med bara "
+        "den ena?",
+        ((AGENT, "Ja: välj mottagare under Dela och bocka ur den andra vårdnadshavaren. Finns det ett beslut om "
+                 "skyddade uppgifter ska skolans administratör kontakta oss först.", 5),)),
+)
+
+
+def load_demo_content() -> dict[str, int]:
+    """The demo announcements and network threads that do not exist yet (found by their titles)."""
+    from support.network import announcements, space
+    from support.network.announcement_models import Announcement
+    from support.network.space_models import NetworkThread
+
+    people = {person.email: person for person in db.session.scalars(select(User).where(User.email.in_(
+        {AGENT, OTHER_AGENT} | {demo.asker for demo in DEMO_THREADS}
+        | {who for demo in DEMO_THREADS for who, _text, _hours in demo.replies})))}
+    now = service.utcnow()
+    notices = 0
+    known = set(db.session.scalars(select(Announcement.title)))
+    for demo in DEMO_NOTICES:
+        if demo.title in known or AGENT not in people:
+            continue
+        notice = announcements.publish(
+            by=people[AGENT], kind=demo.kind, title=demo.title, severity=demo.severity, body=demo.body,
+            starts_at=now + timedelta(hours=demo.starts_in_hours),
+            ends_at=now + timedelta(hours=demo.ends_in_hours) if demo.ends_in_hours is not None else None,
+            **demo.targets)
+        if demo.resolution:
+            announcements.end(notice, by=people[AGENT], note=demo.resolution)
+            notice.resolved_at = notice.ends_at = notice.starts_at + timedelta(hours=4)
+        notices += 1
+    threads = 0
+    known = set(db.session.scalars(select(NetworkThread.title)))
+    for demo in DEMO_THREADS:
+        if demo.title in known or not {demo.asker} | {who for who, _t, _h in demo.replies} <= people.keys():
+            continue
+        asked = now - timedelta(days=demo.days_ago)
+        thread = space.ask(people[demo.asker], title=demo.title, body=demo.body, system=demo.system)
+        thread.created_at = thread.last_post_at = asked
+        posts = []
+        for who, text, hours in demo.replies:
+            post = space.reply(thread, people[who], text)
+            post.created_at = thread.last_post_at = asked + timedelta(hours=hours)
+            posts.append(post)
+        if demo.answer is not None:
+            space.mark_solved(thread, posts[demo.answer], by=people[demo.asker])
+            thread.solved_at = posts[demo.answer].created_at + timedelta(hours=1)
+        threads += 1
+    db.session.flush()
+    return {"announcements_created": notices, "threads_created": threads}

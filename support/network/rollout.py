@@ -21,6 +21,7 @@ from support.tickets.models import SYSTEMS
 
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+WAVE_MAX = 40  # Rollout.wave
 
 
 class RolloutError(NetworkError):
@@ -41,6 +42,13 @@ def rollouts_of(school: School) -> list[Rollout]:
                                    .order_by(Rollout.live_on, Rollout.system)))
 
 
+def wave_names(also=()) -> list[str]:
+    """The rollout waves by name: every wave named on a school's rollout, plus `also` (the waves an announcement
+    already targets, should a wave since have been renamed)."""
+    named = set(db.session.scalars(select(Rollout.wave).where(Rollout.wave != "").distinct()))
+    return sorted(named | set(also or ()))
+
+
 def _check_day(day: date | None, what: str) -> None:
     if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
         raise RolloutError(f"{what} måste ligga mellan år 2000 och 2100.")
@@ -55,7 +63,7 @@ def set_rollout(school: School, *, system: str, live_on: date, wave: str = "", l
         raise RolloutError("Ange datumet då systemet går i drift.")
     _check_day(live_on, "Driftstarten")
     _check_day(legacy_until, "Slutdatumet för det gamla systemet")
-    wave, legacy_system = (wave or "").strip()[:40], (legacy_system or "").strip()[:80]
+    wave, legacy_system = (wave or "").strip()[:WAVE_MAX], (legacy_system or "").strip()[:80]
     if legacy_until is not None and not legacy_system:
         raise RolloutError("Ange vilket gammalt system som körs parallellt, eller ta bort slutdatumet.")
     if legacy_until is not None and legacy_until < live_on:

@@ -147,6 +147,7 @@ def render_school(school: School, appoint_form=None, training_form=None, trainin
         may_see_rollout=see_rollout, may_edit_rollout=can(current_user, "network.edit_rollout", school),
         rollouts=rollouts, risks=school_risks(school) if see_rollout else [], today=service.today(),
         risk_weeks=rollout.risk_weeks(), rollout_form=rollout_form or _rollout_form(rollouts),
+        wave_names=rollout.wave_names() if see_rollout else [],
     ), status
 
 

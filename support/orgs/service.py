@@ -25,6 +25,12 @@ def school_by_slug(slug: str) -> School | None:
     return db.session.scalar(select(School).where(School.slug == slug))
 
 
+def _named(column, text: str):
+    """The name as the lists show it, or in other letter case (SQLite's lower() leaves Å, Ä and Ö alone, so the
+    exact name is compared too)."""
+    return (column == text) | (func.lower(column) == text.lower())
+
+
 def school_by_name_or_slug(text: str) -> School | None:
     """The school an admin picked by its name (as the school lists show it) or by its slug; None if not one school."""
     text = " ".join((text or "").split())
@@ -33,8 +39,22 @@ def school_by_name_or_slug(text: str) -> School | None:
     found = school_by_slug(text.lower())
     if found is not None:
         return found
-    named = db.session.scalars(select(School).where(func.lower(School.name) == text.lower()).limit(2)).all()
+    named = db.session.scalars(select(School).where(_named(School.name, text)).limit(2)).all()
     return named[0] if len(named) == 1 else None
+
+
+def administration_by_name_or_slug(text: str) -> Administration | None:
+    """The administration an admin picked by its name (as the lists show it) or by its slug; None if none."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    return db.session.scalar(select(Administration).where(
+        (Administration.slug == text.lower()) | _named(Administration.name, text)).limit(1))
+
+
+def administration_choices() -> list[Administration]:
+    """Every administration by name."""
+    return list(db.session.scalars(select(Administration).order_by(Administration.name)))
 
 
 def school_choices() -> list[School]:

@@ -57,6 +57,14 @@ def test_admin_sees_the_overview_and_the_user_list(login_as, factory):
     assert "maria@example.com" in page
 
 
+def test_the_overview_writes_large_counts_as_swedish_readers_do(login_as, monkeypatch):
+    from support.outbox import service as outbox
+
+    monkeypatch.setattr(outbox, "backlog", lambda: {"pending": 12345, "sent": 1234567, "dead": 0})
+    page = login_as("admin").get("/admin/").get_data(as_text=True)
+    assert "<dd>12\xa0345</dd>" in page and "<dd>1\xa0234\xa0567</dd>" in page
+
+
 def test_the_user_list_names_groups_roles_and_schools_as_people_read_them(login_as, factory):
     factory.school("Ekbackaskolan", slug="ekbackaskolan")
     factory.user(email="karin@example.com", name="Karin Lind", groups=["pedagogue:ekbackaskolan"],
@@ -109,7 +117,37 @@ def test_unknown_school_is_refused_with_a_message_and_no_user(login_as):
     response = client.post("/admin/anvandare/ny", data={
         "email": "nina@example.com", "name": "Nina Ny", "group": "pedagogue", "group_school": "finns-inte",
     })
-    assert "Okänd skola: finns-inte" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Det finns ingen skola som heter finns-inte. Välj en skola i listan." in page
+    assert 'value="finns-inte"' in page and 'value="Nina Ny"' in page
+    assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
+
+
+def test_a_new_users_school_and_administration_are_picked_by_name_from_a_list(login_as, factory):
+    school = factory.school("Ängsbackens förskola", slug="angsbackens-forskola")
+    client = login_as("admin")
+    form_page = client.get("/admin/anvandare/ny").get_data(as_text=True)
+    assert form_page.count('list="org-list"') == 2 and '<option value="Ängsbackens förskola">' in form_page
+    assert f'<option value="{school.administration.name}">Förvaltning</option>' in form_page
+    response = client.post("/admin/anvandare/ny", data={
+        "email": "nina@example.com", "name": "Nina Ny", "group": "pedagogue", "group_school": "Ängsbackens förskola",
+        "role": "coordinator", "role_school": school.administration.name,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    person = db.session.scalar(select(User).where(User.email == "nina@example.com"))
+    assert [m.school.name for m in person.groups] == ["Ängsbackens förskola"]
+    assert [r.administration.name for r in person.roles] == [school.administration.name]
+
+
+def test_a_coordinator_needs_an_administration_picked_from_the_list(login_as, factory):
+    factory.school("Ekbackaskolan", slug="ekbackaskolan")
+    response = login_as("admin").post("/admin/anvandare/ny", data={
+        "email": "nina@example.com", "name": "Nina Ny", "role": "coordinator", "role_school": "Ekbackaskolan",
+        "group": "pedagogue", "group_school": "Ingenstans",
+    })
+    page = response.get_data(as_text=True)
+    assert "Det finns ingen förvaltning som heter Ekbackaskolan. Välj en förvaltning i listan." in page
+    assert "Det finns ingen skola som heter Ingenstans." in page  # every field's error at once
     assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
 
 
@@ -119,7 +157,7 @@ def test_superuser_role_without_school_is_refused_with_a_message(login_as):
         "email": "nina@example.com", "name": "Nina Ny", "role": "superuser",
     })
     page = response.get_data(as_text=True)
-    assert "måste knytas till en skola" in page
+    assert "Superanvändare knyts till en skola. Välj skolan i listan." in page
     assert 'value="nina@example.com"' in page
     assert db.session.scalar(select(User).where(User.email == "nina@example.com")) is None
 
@@ -131,13 +169,25 @@ def test_duplicate_email_is_refused(login_as, factory):
     assert "Det finns redan en användare med e-postadressen maria@example.com." in response.get_data(as_text=True)
 
 
+def test_an_admin_reading_english_is_told_in_english_that_the_address_is_taken(login_as, factory):
+    factory.user(email="maria@example.com")
+    client = login_as("admin")
+    client.post("/sprak", data={"language": "en", "next": "/"})
+    response = client.post("/admin/anvandare/ny", data={"email": "maria@example.com", "name": "Maria Två",
+                                                        "role": "superuser", "role_school": "Nowhere"})
+    page = response.get_data(as_text=True)
+    assert "There is no school called Nowhere. Pick a school from the list." in page
+    response = client.post("/admin/anvandare/ny", data={"email": "maria@example.com", "name": "Maria Två"})
+    assert "There is already a user with the e-mail address maria@example.com." in response.get_data(as_text=True)
+
+
 def test_admin_adds_and_removes_a_group_and_a_role(login_as, factory):
     factory.school("Ekbackaskolan", slug="ekbackaskolan")
     person = factory.user(email="erik@example.com", name="Erik Nilsson")
     client = login_as("admin")
     url = f"/admin/anvandare/{person.id}"
-    client.post(url, data={"m-kind": "group", "m-name": "pedagogue", "m-school": "ekbackaskolan"})
-    response = client.post(url, data={"m-kind": "role", "m-name": "superuser", "m-school": "ekbackaskolan"},
+    client.post(url, data={"m-name": "pedagogue", "m-school": "ekbackaskolan"})
+    response = client.post(url, data={"m-name": "superuser", "m-school": "Ekbackaskolan"},
                            follow_redirects=True)
     assert "Behörigheten är tillagd." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -145,6 +195,8 @@ def test_admin_adds_and_removes_a_group_and_a_role(login_as, factory):
     assert person.has_group("pedagogue") and person.has_role("superuser")
     page = client.get(url).get_data(as_text=True)
     assert "Superanvändare – Ekbackaskolan" in page
+    assert '<optgroup label="Användargrupper">' in page and '<optgroup label="Roller">' in page
+    assert 'name="m-kind"' not in page  # no separate type to contradict the list
 
     role_id = person.roles[0].id
     response = client.post(f"{url}/ta-bort/role/{role_id}", follow_redirects=True)
@@ -159,8 +211,8 @@ def test_admin_adds_and_removes_a_group_and_a_role(login_as, factory):
 def test_adding_a_superuser_role_without_school_is_refused_with_a_message(login_as, factory):
     person = factory.user(email="erik@example.com")
     client = login_as("admin")
-    response = client.post(f"/admin/anvandare/{person.id}", data={"m-kind": "role", "m-name": "superuser"})
-    assert "måste knytas till en skola" in response.get_data(as_text=True)
+    response = client.post(f"/admin/anvandare/{person.id}", data={"m-name": "superuser"})
+    assert "Superanvändare knyts till en skola. Välj skolan i listan." in response.get_data(as_text=True)
     db.session.expire_all()
     assert not db.session.get(User, person.id).roles
 

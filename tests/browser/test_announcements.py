@@ -23,6 +23,18 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
 
 
+def _signed_in(browser, live_server, login_page, person):
+    """A browser context of its own for `person`, signed in on the start page."""
+    context, person_page = _new_page(browser, live_server)
+    login_page(person_page, person)
+    return context, person_page
+
+
+def _not_shown(person_page, title: str) -> None:
+    expect(person_page.get_by_role("heading", level=1)).to_be_visible()
+    expect(person_page.get_by_text(title)).to_have_count(0)
+
+
 def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people(
         browser, page, live_server, login_page, axe_check):
     title = f"Frånvaro går inte att registrera {uuid.uuid4().hex[:6]}"
@@ -48,17 +60,14 @@ def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people
     expect(page.locator(".announcement-card", has_text=title)).to_contain_text("Registrera på papper")
     check_at_both_widths(page, axe_check, "status")
 
-    teacher_context, teacher_page = _new_page(browser, live_server)
-    login_page(teacher_page, teacher)
+    teacher_context, teacher_page = _signed_in(browser, live_server, login_page, teacher)
     expect(teacher_page.locator(".announcement-banner")).to_contain_text(title)
     teacher_page.goto("/arenden/nytt")
     expect(teacher_page.locator(".incident-notice")).to_contain_text(title)
     check_at_both_widths(teacher_page, axe_check, "ticket-form")
 
-    guardian_context, guardian_page = _new_page(browser, live_server)
-    login_page(guardian_page, preschool_guardian)
-    expect(guardian_page.get_by_role("heading", level=1)).to_be_visible()
-    expect(guardian_page.get_by_text(title)).to_have_count(0)
+    guardian_context, guardian_page = _signed_in(browser, live_server, login_page, preschool_guardian)
+    _not_shown(guardian_page, title)
 
     page.locator("#main").get_by_role("link", name=title).click()
     page.get_by_role("link", name="Avsluta").click()
@@ -68,4 +77,55 @@ def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people
     teacher_page.goto("/")
     expect(teacher_page.get_by_text(title)).to_have_count(0)
     for context in (teacher_context, guardian_context):
+        context.close()
+
+
+def _schools_with_a_wave(live_server, tag: str) -> tuple[str, str, str]:
+    """Two compulsory schools of the test's own in Bromma, the first in a rollout wave of its own; returns the
+    wave's name and the schools' slugs."""
+    from support.accounts.service import find_user_by_email
+    from support.extensions import db
+    from support.network import rollout
+    from support.network.service import today
+    from support.orgs.models import Administration
+    from support.orgs.service import get_or_create_school
+
+    wave = f"Våg T {tag}"
+    admin = live_server.create_user(name="Adam Admin", roles=["admin"])
+    with live_server.app.app_context():
+        bromma = db.session.query(Administration).filter_by(slug="bromma").one()
+        in_wave = get_or_create_school(f"Vågskolan {tag}", bromma, ["compulsory"], slug=f"vagskolan-{tag}")
+        get_or_create_school(f"Grannskolan {tag}", bromma, ["compulsory"], slug=f"grannskolan-{tag}")
+        db.session.flush()
+        rollout.set_rollout(in_wave, system="assessment", live_on=today(), wave=wave, by=find_user_by_email(admin))
+        db.session.commit()
+    return wave, f"vagskolan-{tag}", f"grannskolan-{tag}"
+
+
+def test_an_incident_for_a_rollout_wave_reaches_the_schools_in_the_wave_and_not_their_neighbours(
+        browser, page, live_server, login_page, axe_check):
+    tag = uuid.uuid4().hex[:6]
+    wave, in_wave, neighbour = _schools_with_a_wave(live_server, tag)
+    title = f"Bedömningsmodulen svarar inte {tag}"
+    agent = live_server.create_user(name="Ada Agent", roles=["agent"])
+    teacher = live_server.create_user(name="Tea Lärare", groups=[f"pedagogue:{in_wave}"])
+    neighbour_teacher = live_server.create_user(name="Nils Granne", groups=[f"pedagogue:{neighbour}"])
+
+    login_page(page, agent)
+    page.goto("/driftinformation/ny")
+    page.get_by_label("Rubrik", exact=True).fill(title)
+    page.get_by_label("Pedagoger", exact=True).check()
+    page.get_by_label(wave, exact=True).check()
+    check_at_both_widths(page, axe_check, "form-wave")
+    page.get_by_role("button", name="Publicera").click()
+    expect(page.locator(".flash-success")).to_contain_text("Driftinformationen är publicerad.")
+    expect(page.locator("dl.meta")).to_contain_text(f"Införandevåg: {wave}")
+
+    teacher_context, teacher_page = _signed_in(browser, live_server, login_page, teacher)
+    expect(teacher_page.locator(".announcement-banner")).to_contain_text(title)
+    check_at_both_widths(teacher_page, axe_check, "banner-wave")
+
+    neighbour_context, neighbour_page = _signed_in(browser, live_server, login_page, neighbour_teacher)
+    _not_shown(neighbour_page, title)
+    for context in (teacher_context, neighbour_context):
         context.close()

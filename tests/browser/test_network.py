@@ -3,6 +3,7 @@ themselves away, a teacher finds their superuser on Min skola; each page axe-cle
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -75,3 +76,50 @@ def test_a_teacher_finds_their_superuser_on_min_skola(page, live_server, login_p
     expect(karin.get_by_role("link", name="karin.lindqvist@skolplattformen.example")).to_be_visible()
     expect(page.get_by_text("support+ekbackaskolan@", exact=False).first).to_be_visible()
     check_at_both_widths(page, axe_check, "min-skola")
+
+
+def _ticket_assigned_to(live_server, superuser_email: str, requester_email: str, subject: str) -> int:
+    """A tier-1 ticket at Hässelbyskolan from `requester_email`, assigned to the superuser; returns its number."""
+    from support.accounts.service import find_user_by_email
+    from support.extensions import db
+    from support.orgs.service import school_by_slug
+    from support.tickets import service as tickets
+
+    with live_server.app.app_context():
+        superuser = find_user_by_email(superuser_email)
+        ticket = tickets.file_ticket(tickets.Filing(
+            channel="web", subject=subject, body="Schemat visar fel sal för 7B.",
+            requester=find_user_by_email(requester_email), school=school_by_slug("hasselbyskolan"),
+            system="schedule"))
+        tickets.assign(ticket, superuser, by=superuser)
+        db.session.commit()
+        assert ticket.tier == 1
+        return ticket.number
+
+
+def test_an_away_superusers_tickets_go_to_the_stand_in_and_come_back_untouched(page, live_server, login_page,
+                                                                               axe_check):
+    tag = uuid.uuid4().hex[:6]
+    away = live_server.create_user(name=f"Siv Borta {tag}", groups=["pedagogue:hasselbyskolan"],
+                                   roles=["superuser:hasselbyskolan"])
+    live_server.create_user(name=f"Sten Ersättare {tag}", groups=["pedagogue:hasselbyskolan"],
+                            roles=["superuser:hasselbyskolan"])
+    teacher = live_server.create_user(name=f"Tea Lärare {tag}", groups=["pedagogue:hasselbyskolan"])
+    number = _ticket_assigned_to(live_server, away, teacher, f"Fel sal i schemat {tag}")
+    login_page(page, away)
+    page.get_by_role("link", name="Min skola").first.click()
+    day = _stockholm_today(live_server)
+    page.get_by_label("Första dagen jag är borta").fill(day.isoformat())
+    page.get_by_label("Sista dagen jag är borta").fill((day + timedelta(days=7)).isoformat())
+    page.get_by_label("Ersättare (valfritt)").select_option(label=f"Sten Ersättare {tag}")
+    page.get_by_role("button", name="Spara frånvaro").click()
+    expect(page.locator(".flash-success")).to_contain_text("Din frånvaro är sparad.")
+    page.goto(f"/arenden/{number}")
+    handler = page.locator("dt", has_text="Handläggare").locator("xpath=following-sibling::dd[1]")
+    expect(handler).to_have_text(f"Sten Ersättare {tag}")  # the stand-in has it while she is away
+    check_at_both_widths(page, axe_check, "handed-over-ticket")
+    page.get_by_role("link", name="Min skola").first.click()
+    page.get_by_role("button", name="Ta bort frånvaron").click()
+    expect(page.locator(".flash-success")).to_contain_text("Frånvaron är borttagen.")
+    page.goto(f"/arenden/{number}")
+    expect(handler).to_have_text(f"Siv Borta {tag}")  # nobody touched it, so it is hers again

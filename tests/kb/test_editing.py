@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -37,6 +38,24 @@ def test_editors_and_admins_see_drafts_in_the_editor(app, login_as, actor):
     assert "Ett utkast" in page
 
 
+def test_the_article_list_names_system_language_and_review_date_as_readers_do(app, login_as):
+    article = make_article("in-english", title="Reporting absence", language="en", system="attendance")
+    article.review_by = date(2027, 3, 5)
+    db.session.flush()
+    page = login_as("kb_editor").get("/kb/redaktion/").get_data(as_text=True)
+    assert '<th scope="col">System</th>' in page and "Område" not in page
+    assert '<span class="badge" lang="en">English</span>' in page
+    assert "5 mars 2027" in page and "2027-03-05" not in page
+
+
+def test_an_article_list_with_nothing_to_show_says_so_and_offers_a_way_on(app, login_as):
+    editor = login_as("kb_editor")
+    assert "Inga artiklar ännu." in editor.get("/kb/redaktion/").get_data(as_text=True)
+    make_article("finns", title="Kalender")
+    page = editor.get("/kb/redaktion/?q=ingenting-alls").get_data(as_text=True)
+    assert "Inga artiklar matchar." in page and "Visa alla artiklar" in page
+
+
 def test_a_reader_cannot_post_to_the_editor(app, login_as):
     make_article("draft", status="draft")
     guardian = login_as("guardian:ekbackaskolan")
@@ -67,11 +86,37 @@ def test_the_new_article_form_keeps_what_was_typed_when_it_has_errors(app, login
     assert db.session.scalar(select(Article)) is None
 
 
-def test_an_existing_id_is_refused_for_a_new_article(app, login_as):
+def test_an_existing_id_is_refused_naming_a_free_one_and_keeping_what_was_typed(app, login_as):
     make_article("taken", title="Original")
-    page = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "id": "taken"}).get_data(as_text=True)
-    assert "Det finns redan en artikel med id taken." in page
+    make_article("taken-2", title="Andra")
+    page = login_as("kb_editor").post("/kb/redaktion/ny", data={**FORM, "id": "taken", "system": ""}
+                                      ).get_data(as_text=True)
+    assert "Adressen taken används redan av en annan artikel. Välj en annan, till exempel taken-3." in page
+    assert "Välj vilket system artikeln handlar om." in page  # every error at once
+    assert 'value="taken"' in page and 'value="Logga in med BankID"' in page and "Så loggar du in." in page
     assert db.session.get(Article, "taken").title == "Original"
+
+
+def test_an_editor_reading_english_gets_the_articles_and_images_errors_in_english(app, login_as):
+    editor = login_as("kb_editor")
+    editor.post("/sprak", data={"language": "en", "next": "/"})
+    page = editor.post("/kb/redaktion/ny", data={**FORM, "id": "en-kopia", "translation_of": "nowhere"}
+                       ).get_data(as_text=True)
+    assert "The original article nowhere does not exist." in page
+    make_article("taken", title="Original")
+    page = editor.post("/kb/redaktion/ny", data={**FORM, "id": "taken"}).get_data(as_text=True)
+    assert "The address taken is already used by another article. Choose another one, for example taken-2." in page
+    refused = editor.post("/kb/redaktion/bilder/uppladdning", data={"image": (io.BytesIO(b"<svg/>"), "x.gif")},
+                          content_type="multipart/form-data")
+    assert refused.json["message"] == "The file is not a PNG, JPEG, GIF or WebP image."
+
+
+def test_the_id_proposal_for_a_title_skips_ids_in_use(app, login_as):
+    make_article("sa-loggar-du-in", title="Original", status="archived")
+    editor = login_as("kb_editor")
+    assert editor.get("/kb/redaktion/id-forslag?rubrik=Så loggar du in!").json == {"id": "sa-loggar-du-in-2"}
+    assert editor.get("/kb/redaktion/id-forslag?rubrik=Ärende om förskolan").json == {"id": "arende-om-forskolan"}
+    assert login_as("guardian:ekbackaskolan").get("/kb/redaktion/id-forslag?rubrik=x").status_code == 404
 
 
 def test_every_save_is_a_revision_and_an_unchanged_save_is_not(app, login_as):

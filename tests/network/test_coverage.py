@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +12,8 @@ import pytest
 from support.database import utcnow
 from support.extensions import db
 from support.network import coverage, rollout, service
+from support.network.models import STOCKHOLM
+from support.tickets import sla
 from tests.conftest import login
 
 
@@ -38,7 +40,7 @@ def built(org, factory):
         db.session.flush()
         return made
 
-    start = utcnow() - timedelta(days=3)
+    start = _business_morning(days_ago=7)
     solved = ticket(org.pedagogue, org.ekbacka, "Schemat visas inte")
     tickets.reply(solved, author=org.superuser_here, body="Prova att logga ut och in.", set_state="resolved")
     moved = ticket(org.administrator, org.ekbacka, "Frånvaron räknas fel")
@@ -51,6 +53,15 @@ def built(org, factory):
     desk.created_at = start
     db.session.commit()
     return SimpleNamespace(org=org, bjork=bjork, teacher=teacher, solved=solved, moved=moved, desk=desk)
+
+
+def _business_morning(days_ago: int):
+    """09:00 Stockholm time on the latest business day at least `days_ago` days back (the SLA calendar's)."""
+    calendar = sla.business_calendar()
+    day = (utcnow() - timedelta(days=days_ago)).astimezone(STOCKHOLM).date()
+    while not calendar.is_business_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(9, 0), tzinfo=STOCKHOLM).astimezone(UTC)
 
 
 def _school(report, slug):
@@ -92,6 +103,26 @@ def test_the_median_first_response_is_per_school_and_leaves_out_unanswered_ticke
     assert _school(report, "ekbackaskolan").median_first_response_hours == pytest.approx(3.0, abs=0.01)
     assert _school(report, "bjorkskolan").median_first_response_hours is None
     assert report.median_first_response_hours == pytest.approx(3.0, abs=0.01)
+
+
+def test_the_median_first_response_counts_business_hours_not_the_night_or_the_weekend(built):
+    # Sent at 16:00 on the last business day before a day off, answered at 09:00 on the next business day: one
+    # business hour before closing plus one after opening (08–17 by default), not the night or the weekend between.
+    calendar = sla.business_calendar()
+    day = (utcnow() - timedelta(days=10)).astimezone(STOCKHOLM).date()
+    while not calendar.is_business_day(day) or calendar.is_business_day(day + timedelta(days=1)):
+        day -= timedelta(days=1)
+    opened = datetime.combine(day, time(16, 0), tzinfo=STOCKHOLM)
+    following = day + timedelta(days=2)
+    while not calendar.is_business_day(following):
+        following += timedelta(days=1)
+    for made in (built.solved, built.moved):
+        made.created_at = opened.astimezone(UTC)
+        made.first_response_at = datetime.combine(following, time(9, 0), tzinfo=STOCKHOLM).astimezone(UTC)
+    db.session.commit()
+    report = coverage.coverage(built.org.bromma)
+    assert _school(report, "ekbackaskolan").median_first_response_hours == pytest.approx(2.0, abs=0.01)
+    assert report.median_first_response_hours == pytest.approx(2.0, abs=0.01)
 
 
 def test_tickets_older_than_the_period_are_left_out(built):
@@ -195,7 +226,7 @@ def test_the_csv_export_parses_with_a_header_row_in_the_pages_order(app, built):
     assert [row[0] for row in rows[1:]] == ["Björkskolan", "Ekbackaskolan"]
     ekbacka = dict(zip(rows[0], rows[2], strict=True))
     assert ekbacka["Ärenden"] == "2" and ekbacka["Lösta på nivå 1"] == "1" and ekbacka["Eskalerade från nivå 1"] == "1"
-    assert ekbacka["Median första svar (timmar)"] == "3.0"
+    assert ekbacka["Median första svar (arbetstimmar)"] == "3.0"
 
 
 @pytest.mark.parametrize("table", ["skolformer", "system", "forvaltningar", "skolor", "utan-superanvandare",

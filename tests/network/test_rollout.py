@@ -108,3 +108,11 @@ def test_the_demo_gives_every_school_its_waves_and_pilots_assessment_in_bromma(a
     assert 0 < (ekbacka["assessment"].live_on - service.today()).days <= 6 * 7  # the pilot: inside the window
     assert ekbacka["attendance"].legacy_system == "Gamla frånvarosystemet"
     assert {r.system for r in rollout.rollouts_of(preschool)} == {"documentation", "app", "messages"}
+
+
+def test_the_wave_field_offers_the_waves_other_schools_are_in(app, org):
+    rollout.set_rollout(org.hasselby, system="assessment", live_on=service.today(), wave="Våg 3 – bedömning, pilot",
+                        by=org.admin)
+    db.session.commit()
+    page = _client(app, org.coordinator_here).get("/natverket/skolor/ekbackaskolan").get_data(as_text=True)
+    assert 'list="wave-names"' in page and '<option value="Våg 3 – bedömning, pilot">' in page

@@ -131,6 +131,14 @@ def test_a_rule_takes_its_school_picked_by_name_from_the_list(app, org):
     assert 'value="Hässelbyskolan"' in client.get(f"/admin/routning/{rule.id}").get_data(as_text=True)
 
 
+def test_a_school_whose_name_starts_with_a_swedish_letter_is_found_as_the_list_spells_it(app, org, factory):
+    school = factory.school("Ängsbackens förskola", slug="angsbackens-forskola")
+    response = signed_in(app, org.admin).post("/admin/routning", data={
+        **EMPTY_RULE, "position": "5", "school": "Ängsbackens förskola", "tier": "1", "active": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(select(RoutingRule)).school_id == school.id
+
+
 def test_the_routing_page_reads_in_english(app, org):
     client = signed_in(app, org.admin)
     client.post("/admin/routning", data={**EMPTY_RULE, "position": "5", "system": "schedule", "channel": "web",

@@ -14,9 +14,7 @@ import logging
 from email.parser import BytesHeaderParser
 
 from flask import current_app
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, select, text, update
 
 from support.channels.email import tickets
 from support.channels.email.addresses import school_for_recipient, support_recipient
@@ -54,18 +52,28 @@ def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_
     values = {"message_id": key, "raw": raw, "size": len(raw), "envelope_from": (envelope_from or "")[:320],
               "envelope_to": [address[:320] for address in envelope_to][:100],
               "client_address": client_address[:64], "received_at": utcnow()}
-    new_id = db.session.execute(_insert_new(db.session.get_bind().dialect.name), values).scalar()
+    new_id = db.session.execute(_insert_new(), values).scalar()
     if new_id is not None:
         return new_id, True
     return db.session.scalar(select(InboundMail.id).where(InboundMail.message_id == key)), False
 
 
 @functools.cache
-def _insert_new(dialect: str):
-    """The one statement (compiled once) that stores a message unless its Message-ID is already stored."""
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    return (insert(InboundMail).values(state="pending", reason="", subject="", from_address="", attempts=0)
-            .on_conflict_do_nothing(index_elements=["message_id"]).returning(InboundMail.id))
+def _insert_new():
+    """The one statement that stores a message unless its Message-ID is already stored. Written as text with
+    typed parameters because SQLAlchemy does not cache the compiled form of the dialects' `insert … on_conflict`
+    constructs: compiling it for every message cost a third of the time per message in bench/smtp_ingest.py.
+    SQLite (3.35+) and PostgreSQL read the same statement."""
+    table = InboundMail.__table__
+    statement = text(
+        "INSERT INTO inbound_mail (message_id, raw, size, envelope_from, envelope_to, client_address, received_at,"
+        " state, reason, subject, from_address, attempts)"
+        " VALUES (:message_id, :raw, :size, :envelope_from, :envelope_to, :client_address, :received_at,"
+        " 'pending', '', '', '', 0)"
+        " ON CONFLICT (message_id) DO NOTHING RETURNING id")
+    given = ("message_id", "raw", "size", "envelope_from", "envelope_to", "client_address", "received_at")
+    return (statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in given))
+            .columns(id=table.c.id.type))
 
 
 # --- processing -------------------------------------------------------------------------------------------------
