@@ -70,9 +70,11 @@ def new_internal_articles(user: User, *, days: int = NEW_ARTICLE_DAYS, limit: in
 
 
 def answered_since(user: User, since: datetime) -> int:
-    """Tickets the person has written a public reply on since `since`."""
-    return db.session.scalar(select(func.count(distinct(Message.ticket_id))).where(
-        Message.author_id == user.id, Message.kind == "public", Message.created_at >= since)) or 0
+    """Tickets of others the person has written a public reply on since `since` (their own tickets' messages are
+    questions, not answers)."""
+    return db.session.scalar(select(func.count(distinct(Message.ticket_id))).join(Ticket, Ticket.id == Message.ticket_id)
+                             .where(Message.author_id == user.id, Message.kind == "public",
+                                    Ticket.requester_id != user.id, Message.created_at >= since)) or 0
 
 
 def first_responses(user: User, since: datetime) -> list[tuple[datetime, datetime]]:

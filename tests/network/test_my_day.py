@@ -142,6 +142,12 @@ def test_the_day_page_labels_the_median_as_the_coverage_page_does(app, org):
     assert "Median first response</dt><dd>" in english and "business hours" in english
 
 
+def test_the_superusers_own_tickets_are_not_counted_as_answered(app, org):
+    _ticket(org, "Min egen fråga", requester=org.superuser_here)
+    day = home.day_of(org.superuser_here)
+    assert day.answered_this_month == 0 and day.first_responses == 0
+
+
 def test_replies_from_last_month_do_not_count(app, org):
     ticket = _ticket(org)
     tickets.reply(ticket, author=org.superuser_here, body="Svar.")
