@@ -1,8 +1,10 @@
 """Demo tickets: about forty realistic tickets across the demo schools and people, in every channel, state and tier.
 
 Everything goes through the ticket service, so routing, SLA, history and notifications are what a real run would
-produce; afterwards the timestamps are moved into the past so the queues look lived-in. Idempotent: every demo
-ticket has the idempotency key `demo:<key>` and is skipped when it exists.
+produce; afterwards each ticket's timeline is laid out in business time before the moment the demo runs (filed
+some business days back, answered some business hours later), so the queues look lived-in and the SLA badges and
+first-response figures are the same whichever day the demo is loaded. Idempotent: every demo ticket has the
+idempotency key `demo:<key>` and is skipped when it exists.
 """
 
 from __future__ import annotations
