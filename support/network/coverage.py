@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,7 +25,7 @@ from support.network.service import today
 from support.orgs.models import SCHOOL_FORMS, Administration, School, SchoolFormLink
 from support.policy.network import STAFF_GROUPS
 from support.tickets.models import SYSTEMS, Ticket, TicketEvent
-from support.tickets.sla import business_calendar, business_seconds_between
+from support.tickets.sla import BusinessCalendar, business_calendar, business_seconds_between
 
 PERIODS = (30, 90, 365)  # days of tickets the figures count, chosen on the page
 DEFAULT_PERIOD = 90
@@ -160,11 +161,12 @@ def clean_period(value) -> int:
     return int(value) if str(value) in {str(days) for days in PERIODS} else DEFAULT_PERIOD
 
 
-def coverage(administration: Administration | None = None, period_days: int = DEFAULT_PERIOD) -> Coverage:
-    """The figures of `administration`'s schools (None: the whole city) over the last `period_days` days."""
+def coverage(administration: Administration | None = None, period_days: int = DEFAULT_PERIOD,
+             now: datetime | None = None) -> Coverage:
+    """The figures of `administration`'s schools (None: the whole city) over the `period_days` days up to `now`."""
     scope = School.administration_id == administration.id if administration is not None else true()
     scope = and_(School.is_active.is_(True), scope)
-    since = utcnow() - timedelta(days=period_days)
+    since = (now or utcnow()) - timedelta(days=period_days)
     schools = _schools(scope)
     for school_id, form in db.session.execute(
             select(SchoolFormLink.school_id, SchoolFormLink.form).join(School, School.id == SchoolFormLink.school_id)
@@ -242,26 +244,35 @@ def _ticket_counts(scope, since: datetime):
         .group_by(Ticket.school_id))
 
 
-def first_response_medians(scope, since: datetime) -> dict[str, dict[int, float]]:
-    """Median business hours from creation to the first public answer, per school, per administration and for the
-    whole scope (key 0), over tickets created since `since` that have been answered.
+def median_first_response_hours(answered: Iterable[tuple[datetime, datetime]],
+                                calendar: BusinessCalendar | None = None) -> float | None:
+    """The median first response in business hours over (created, first answered) pairs, None when there are none:
+    the one measure the coverage page and a superuser's day (/min-dag) both show.
 
     Business hours are the ticket SLA's calendar (support/tickets/sla.py: the hours and days off an administrator
     set on /admin/arenden/arbetstid), so a ticket sent on Friday evening and answered on Monday morning counts the
-    minutes after opening, not the weekend. The calendar is Python, so the answered tickets' (school,
-    administration, created, answered) come back in one query and Python counts and takes the medians."""
+    minutes after opening, not the weekend."""
+    calendar = calendar or business_calendar()
+    seconds = [business_seconds_between(created_at, first_response_at, calendar)
+               for created_at, first_response_at in answered]
+    return statistics.median(seconds) / 3600 if seconds else None
+
+
+def first_response_medians(scope, since: datetime) -> dict[str, dict[int, float]]:
+    """`median_first_response_hours` per school, per administration and for the whole scope (key 0), over tickets
+    created since `since` that have been answered. The calendar is Python, so the answered tickets' (school,
+    administration, created, answered) come back in one query and Python groups them."""
     calendar = business_calendar()
     answered = (select(School.id, School.administration_id, Ticket.created_at, Ticket.first_response_at)
                 .select_from(Ticket).join(School, School.id == Ticket.school_id)
                 .where(Ticket.created_at >= since, Ticket.merged_into_id.is_(None),
                        Ticket.first_response_at.is_not(None), scope))
-    grouped: dict[str, dict[int, list[float]]] = {name: defaultdict(list)
-                                                  for name in ("school", "administration", "all")}
+    grouped: dict[str, dict[int, list[tuple[datetime, datetime]]]] = {
+        name: defaultdict(list) for name in ("school", "administration", "all")}
     for school_id, administration_id, created_at, first_response_at in db.session.execute(answered):
-        seconds = business_seconds_between(created_at, first_response_at, calendar)
         for name, group in (("school", school_id), ("administration", administration_id), ("all", 0)):
-            grouped[name][group].append(seconds)
-    return {name: {group: statistics.median(values) / 3600 for group, values in groups.items()}
+            grouped[name][group].append((created_at, first_response_at))
+    return {name: {group: median_first_response_hours(pairs, calendar) for group, pairs in groups.items()}
             for name, groups in grouped.items()}
 
 

@@ -3,7 +3,6 @@ unanswered questions in their systems and their own numbers, gathered in one cal
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from support.accounts.models import User
 from support.database import utcnow
 from support.extensions import db
 from support.network import space
+from support.network.coverage import median_first_response_hours
 from support.network.models import STOCKHOLM, Appointment
 from support.network.space_models import NetworkThread
 from support.policy.kb import visible_articles_filter
@@ -34,7 +34,7 @@ class Day:
     systems: list[str]  # the systems their appointments cover; empty: none recorded, so every system
     unanswered: list[NetworkThread]
     answered_this_month: int
-    median_first_response: timedelta | None
+    median_first_response_hours: float | None  # business hours, as on the coverage page
     first_responses: int
     month_start: datetime | None = None
 
@@ -70,20 +70,22 @@ def new_internal_articles(user: User, *, days: int = NEW_ARTICLE_DAYS, limit: in
 
 
 def answered_since(user: User, since: datetime) -> int:
-    """Tickets the person has written a public reply on since `since`."""
-    return db.session.scalar(select(func.count(distinct(Message.ticket_id))).where(
-        Message.author_id == user.id, Message.kind == "public", Message.created_at >= since)) or 0
+    """Tickets of others the person has written a public reply on since `since` (their own tickets' messages are
+    questions, not answers)."""
+    return db.session.scalar(select(func.count(distinct(Message.ticket_id))).join(Ticket, Ticket.id == Message.ticket_id)
+                             .where(Message.author_id == user.id, Message.kind == "public",
+                                    Ticket.requester_id != user.id, Message.created_at >= since)) or 0
 
 
-def first_response_times(user: User, since: datetime) -> list[timedelta]:
-    """Wall-clock time from filing to the first public answer, for tickets whose first answer was the person's,
-    given since `since`."""
+def first_responses(user: User, since: datetime) -> list[tuple[datetime, datetime]]:
+    """(created, first answered) of the tickets whose first public answer was the person's, given since `since`;
+    merged duplicates left out, as on the coverage page."""
     rows = db.session.execute(
         select(Ticket.created_at, Ticket.first_response_at).join(Message, Message.ticket_id == Ticket.id)
-        .where(Message.author_id == user.id, Message.kind == "public",
+        .where(Message.author_id == user.id, Message.kind == "public", Ticket.merged_into_id.is_(None),
                Message.created_at == Ticket.first_response_at, Ticket.first_response_at >= since)
         .distinct())
-    return [answered - filed for filed, answered in rows]
+    return [(filed, answered) for filed, answered in rows]
 
 
 def day_of(user: User, now: datetime | None = None) -> Day:
@@ -92,25 +94,11 @@ def day_of(user: User, now: datetime | None = None) -> Day:
     count = queues.count_queue(user, "my_schools")
     top = queues.list_queue(user, "my_schools", sort="due", limit=TOP_TICKETS).tickets if count else []
     systems = covered_systems(user)
-    times = first_response_times(user, since)
+    answered = first_responses(user, since)
     return Day(
         queue_count=count, queue_count_text=queues.format_count(count), queue_top=top,
         announcements=announcements_for(user), new_articles=new_internal_articles(user), systems=systems,
         unanswered=space.unanswered(systems, besides=user), answered_this_month=answered_since(user, since),
-        median_first_response=statistics.median(times) if times else None, first_responses=len(times),
+        median_first_response_hours=median_first_response_hours(answered), first_responses=len(answered),
         month_start=since,
     )
-
-
-def duration_text(value: timedelta | None) -> str:
-    """"3 h 20 min", "45 min" or "2 d 4 h" for a number on screen."""
-    if value is None:
-        return "–"
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"

@@ -150,5 +150,4 @@ def make_draft(thread_id: int, post_id: int):
 @login_required
 def my_day():
     _require("space.my_day")
-    return render_template("network/my_day.html", day=home.day_of(current_user), systems=SYSTEM_LABELS,
-                           duration=home.duration_text)
+    return render_template("network/my_day.html", day=home.day_of(current_user), systems=SYSTEM_LABELS)

@@ -111,6 +111,25 @@ def add_business_seconds(start: datetime, seconds: int, calendar: BusinessCalend
     raise ValueError("the business calendar has no open hours")
 
 
+def subtract_business_seconds(end: datetime, seconds: int, calendar: BusinessCalendar) -> datetime:
+    """The moment `seconds` of business time before `end`: `add_business_seconds` run backwards."""
+    cursor = end.astimezone(UTC)
+    remaining = max(int(seconds), 0)
+    day = cursor.astimezone(calendar.zone).date()
+    for _ in range(3660):
+        window = calendar.window(day)
+        if window is not None:
+            opens, closes = window
+            finish = min(cursor, closes)
+            if finish > opens:
+                available = (finish - opens).total_seconds()
+                if remaining <= available:
+                    return finish - timedelta(seconds=remaining)
+                remaining -= int(available)
+        day -= timedelta(days=1)
+    raise ValueError("the business calendar has no open hours")
+
+
 def business_seconds_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> int:
     """Business seconds in [start, end); 0 when end is not after start."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)

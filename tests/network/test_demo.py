@@ -3,8 +3,10 @@ rollout with waves, so the pages are not empty, and loading it twice adds nothin
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from support.accounts.models import User
 from support.demo import load_demo_users
 from support.extensions import db
 from support.network import announcements
@@ -80,3 +82,22 @@ def test_a_demo_superuser_sees_the_incident_and_the_network_on_their_day(app):
     space = client.get("/natverket/fragor").get_data(as_text=True)
     assert "Frånvaro syns inte för vårdnadshavare efter rättning" in space
     assert "Inför bedömningspiloten" in space
+
+
+def test_a_demo_superusers_median_first_response_is_believable_and_the_coverage_pages_measure(app):
+    from datetime import datetime
+
+    from support.network import home
+    from support.network.models import STOCKHOLM
+    from support.tickets.demo import load_demo_tickets
+
+    _loaded()
+    now = datetime(2026, 3, 18, 12, 0, tzinfo=STOCKHOLM)  # mid-month, so "this month" holds the demo's fortnight
+    load_demo_tickets(now=now)
+    db.session.commit()
+    karin = db.session.scalar(select(User).where(User.email == KARIN))
+    day = home.day_of(karin, now=now)
+    assert day.first_responses == 4 and day.answered_this_month == 4  # her own ticket is not an answer
+    # Answered after 1.5, 3.2, 14 and 16.2 business hours: the median counts no nights or weekends.
+    assert 0.5 <= day.median_first_response_hours <= 24
+    assert day.median_first_response_hours == pytest.approx(8.6, abs=0.01)

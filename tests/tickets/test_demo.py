@@ -1,12 +1,17 @@
 """The demo tickets: realistic variety, and loading twice changes nothing."""
 
 from collections import Counter
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from support.demo import load_demo_users
 from support.extensions import db
+from support.network.coverage import coverage
+from support.network.models import STOCKHOLM
 from support.orgs.demo import load_demo_organisation
+from support.tickets import sla
 from support.tickets.demo import TICKETS, load_demo_tickets
 from support.tickets.models import Ticket
 
@@ -29,3 +34,42 @@ def test_demo_tickets_cover_channels_states_and_tiers_and_are_idempotent(app):
     db.session.commit()
     assert again["tickets_created"] == 0
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == len(TICKETS)
+
+
+# Monday just after opening (a weekend behind it), Wednesday noon and Friday evening: the demo looks the same in
+# business time whichever day it is loaded.
+LOAD_TIMES = [datetime(2026, 3, 16, 8, 30, tzinfo=STOCKHOLM), datetime(2026, 3, 11, 12, 0, tzinfo=STOCKHOLM),
+              datetime(2026, 3, 20, 18, 0, tzinfo=STOCKHOLM)]
+
+
+def _load(now):
+    load_demo_organisation()
+    load_demo_users("demo")
+    db.session.commit()
+    load_demo_tickets(now=now)
+    db.session.commit()
+    return db.session.scalars(select(Ticket).order_by(Ticket.idempotency_key)).all()
+
+
+@pytest.mark.parametrize("now", LOAD_TIMES, ids=["monday-morning", "wednesday-noon", "friday-evening"])
+def test_demo_tickets_are_answered_after_realistic_business_hours_whatever_the_day(app, now):
+    tickets = _load(now)
+    calendar = sla.business_calendar()
+    assert all(t.created_at <= now and all(row.created_at <= now + timedelta(seconds=5)
+                                           for row in (*t.messages, *t.events)) for t in tickets)
+    answered = {t.idempotency_key: sla.business_seconds_between(t.created_at, t.first_response_at, calendar) / 3600
+                for t in tickets if t.first_response_at}
+    assert len(answered) >= 15 and len(answered) < len(tickets) - 10  # a good many still wait for an answer
+    assert sum(hours <= 4 for hours in answered.values()) > len(answered) / 2  # most within a few business hours
+    assert any(hours > 9 for hours in answered.values())  # some only the next business day
+    assert answered["demo:erik-schema"] == pytest.approx(3.2, abs=0.01)  # assigned after 3 h, answered 12 min on
+    assert 0.5 <= coverage(None, now=now).median_first_response_hours <= 24
+
+
+@pytest.mark.parametrize("now", LOAD_TIMES, ids=["monday-morning", "wednesday-noon", "friday-evening"])
+def test_some_demo_tickets_in_the_queue_have_missed_their_target_and_most_have_not(app, now):
+    waiting = [t for t in _load(now) if t.state in ("new", "open", "pending")]
+    breached = {t.idempotency_key for t in waiting if any(sla.breach_state(t, now).values())}
+    assert breached == {"demo:lena-franvaro", "demo:teacher-komvux-2", "demo:peter-elevkonto", "demo:ahmed-dup1",
+                        "demo:amina-app"}
+    assert len(breached) < len(waiting) / 4

@@ -3,7 +3,12 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from support.tickets.sla import BusinessCalendar, add_business_seconds, business_seconds_between
+from support.tickets.sla import (
+    BusinessCalendar,
+    add_business_seconds,
+    business_seconds_between,
+    subtract_business_seconds,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CALENDAR = BusinessCalendar()
@@ -43,6 +48,19 @@ def test_daylight_saving_change_does_not_shift_opening_hours():
     # Clocks go forward on Sunday 29 March 2026; Monday still opens at 08:00 local time
     due = add_business_seconds(local(2026, 3, 27, 16, 30), 3600, CALENDAR)
     assert due == local(2026, 3, 30, 8, 30)
+
+
+def test_counting_back_from_monday_morning_lands_on_friday_afternoon():
+    # Monday 09:00 minus two business hours: one on Monday, one before Friday's close; nights and weekend skipped.
+    assert subtract_business_seconds(local(2026, 11, 23, 9, 0), 2 * 3600, CALENDAR) == local(2026, 11, 20, 16, 0)
+    # Saturday evening counts back from Friday's close.
+    assert subtract_business_seconds(local(2026, 11, 21, 20, 0), 3600, CALENDAR) == local(2026, 11, 20, 16, 0)
+
+
+def test_counting_back_and_forth_over_a_holiday_returns_to_the_start():
+    start = local(2025, 6, 5, 15, 30)  # Thursday before the national day
+    later = add_business_seconds(start, 5 * 3600, CALENDAR)
+    assert subtract_business_seconds(later, 5 * 3600, CALENDAR) == start
 
 
 def test_business_seconds_between_counts_only_open_hours():
