@@ -74,7 +74,10 @@
 
     var fetchSuggestions = debounce(function (query) {
       var mine = ++requestNumber;
-      fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      // the same group as the search Enter makes, so every title offered is one Enter finds
+      var group = form.querySelector("input[name=malgrupp]");
+      var address = url + "?q=" + encodeURIComponent(query) + (group && group.value ? "&malgrupp=" + encodeURIComponent(group.value) : "");
+      fetch(address, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
         .then(function (data) { if (mine === requestNumber && input.value.trim() === query) { render(data.suggestions || []); } })
         .catch(function () { close(); });
