@@ -164,3 +164,13 @@ def test_a_reader_cannot_approve_a_synonym(app, client, login_as):
                                                                       "artikel": "child-missing"})
     assert response.status_code == 404
     assert "ser inte barnet =>" not in service.current_synonyms_text()
+
+
+def test_dagis_on_the_search_page_finds_the_preschool_articles_without_did_you_mean(app, client):
+    for n in range(3):
+        make_article(f"preschool-{n}", title=f"Förskolans rutin {n}", body="Om förskolan.")
+    for n in range(5):  # a word one letter away that more articles have
+        make_article(f"time-{n}", title=f"Dags att välja {n}", body="Nu är det dags. Dags igen.")
+    page = client.get("/kb/sok?q=dagis").get_data(as_text=True)
+    assert "3 träffar" in page and "Menade du" not in page
+    assert "Menade du" in client.get("/kb/sok?q=förskloan").get_data(as_text=True)
