@@ -28,7 +28,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
-from .analysis import Analyzer, Lexicon, PreAnalyzedTokenizer, fold, markdown_to_text, tokenize, words
+from .analysis import Analyzer, Lexicon, PreAnalyzedTokenizer, markdown_to_text, tokenize, words
 from .query import QueryPlan, QueryPlanner, Readable, sanitize
 from .scoring import TermScorer, score_concepts
 from .synonyms import Synonyms
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = "kb"
 LEXICON_FILE = "search-lexicon.json"  # (not "kb_…": Whoosh removes unknown files with its prefix)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: no title-prefix field (type-ahead is the search itself)
 META_FILE = "search-meta.json"
 
 AUDIENCES = ("pedagogue", "guardian", "student", "administrator", "superuser", "support")
@@ -239,7 +239,6 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=pre, phrase=False),
         head=TEXT(analyzer=pre, phrase=False),
         body=TEXT(analyzer=pre, phrase=False),
-        titlewords=KEYWORD(lowercase=False, scorable=False),
         language=ID(stored=True),
         visibility=ID(stored=True),
         status=ID(stored=True),
@@ -544,7 +543,6 @@ class SearchIndex:
         forms = " ".join(SCHOOL_FORM_WORDS[words_lang].get(f, "") for f in doc.school_forms)
         auds = " ".join(AUDIENCE_WORDS[words_lang].get(a, "") for a in doc.audiences)
         system_words = SYSTEM_WORDS.get(doc.system, "")
-        title_words = " ".join(dict.fromkeys(fold(t.text) for t in tokenize(doc.title)))
         hw = HEAD_WEIGHTS
         head = analyzer.field_value(
             [(doc.summary, hw["summary"]), (" ".join(doc.tags), hw["tags"]),
@@ -558,7 +556,6 @@ class SearchIndex:
             "title": analyzer.field_value([(doc.title, 1.0)], alang, keep_stopwords=True),
             "head": head,
             "body": analyzer.field_value([(text, 1.0)], alang),
-            "titlewords": title_words or "-",
             "language": lang,
             "visibility": doc.visibility,
             "status": doc.status,
