@@ -811,6 +811,11 @@ def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[
     synonym lines for the editors (spellings the search reads alike count as one search; lines already in the
     list are left out)."""
     from kb.search import Synonyms
+    from kb.search.analysis import EN_STOPWORDS, SV_STOPWORDS, words
+
+    def says_something(query: str) -> bool:  # a line of function words only would fire on every question
+        return any(w not in SV_STOPWORDS and w not in EN_STOPWORDS and not w.isdigit()
+                   for w in (_same_search(w) for w in words(query)))
 
     conditions = [SearchLog.created_at >= since] if since else []
     rows = db.session.execute(
@@ -830,7 +835,7 @@ def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[
     wanted = [(spelling, article_id, searches, rank_sum / searches)
               for (key, article_id), (spelling, searches, rank_sum, _most) in pairs.items()
               if searches >= SUGGESTION_MIN_SEARCHES and rank_sum / searches >= SUGGESTION_MIN_RANK
-              and key not in known]
+              and key not in known and says_something(spelling)]
     articles = {a.id: a for a in db.session.scalars(select(Article).where(
         Article.id.in_({w[1] for w in wanted}), Article.status == "published"))}
     found = [SynonymSuggestion(spelling, articles[article_id], searches, round(rank, 1))
