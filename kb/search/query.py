@@ -258,7 +258,7 @@ class QueryPlanner:
             s = sv_snowball(w)
             if s != base:
                 c.add((s,), W_INFLECTION)
-        if lang == "sv" and plain.isalpha():
+        if lang == "sv" and plain.isalpha() and fold(label) == w:  # (not for a part of a typed compound)
             # the dictionary form catches what suffix rules cannot (strong verbs, umlaut plurals: ser → se)
             lemma = a.sv_norm(fold(sv_lemma(label.lower())))
             if lemma != base and len(lemma) >= 2:
