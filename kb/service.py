@@ -571,10 +571,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
                     ) -> SearchOutcome:
     """The one search behind the page, the API and the CLI: visible hits only, logged without personal data."""
     query = CONTROL_RE.sub(" ", query or "").strip()
-    audience = audience if audience in AUDIENCES else None
-    language = language if language in LANGUAGES else None
-    school_form = school_form if school_form in SCHOOL_FORMS else None
-    system = system if system in SYSTEMS else None
+    audience, language, school_form, system = _known_filters(audience, language, school_form, system).values()
     page = max(1, min(int(page or 1), 1000))
     if not query:
         return SearchOutcome("", [], 0, page, per_page, None)
@@ -600,6 +597,15 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
     return outcome
 
 
+def _known_filters(audience: str | None = None, language: str | None = None, school_form: str | None = None,
+                   system: str | None = None) -> dict[str, str | None]:
+    """The search filters, each None unless it names a known group, language, school form or system."""
+    return {"audience": audience if audience in AUDIENCES else None,
+            "language": language if language in LANGUAGES else None,
+            "school_form": school_form if school_form in SCHOOL_FORMS else None,
+            "system": system if system in SYSTEMS else None}
+
+
 def _with_current_index(read):
     """Run a read on the index; an index left in an old schema by an upgrade is rebuilt once, then read again."""
     from kb.search.index import IndexOutdated
@@ -621,15 +627,14 @@ def _normalise_for_log(query: str) -> str:
     return " ".join(text.lower().split())[:300]
 
 
-def suggest_titles(readership: Readership, typed: str, limit: int = 8, audience: str | None = None
+def suggest_titles(readership: Readership, typed: str, limit: int = 8, **filters: str | None
                    ) -> list[tuple[str, str]]:
-    """Titles for the search box as the visitor types: the first hits the search itself gives (readable articles
-    only, within ``audience`` as the search page's group filter), the asker's groups first."""
+    """Titles for the search box as the visitor types: the first hits the search itself gives with the same
+    filters (``audience``, ``school_form``, ``system``, ``language``), readable articles only."""
     if len((typed or "").strip()) < 2:
         return []
-    audience = audience if audience in AUDIENCES else None
     pairs = _with_current_index(lambda index: index.suggest_titles(
-        typed[:100], allowed=index_filter(readership), limit=limit, audience=audience))
+        typed[:100], allowed=index_filter(readership), limit=limit, **_known_filters(**filters)))
     readable = set(db.session.scalars(
         select(Article.id).where(Article.id.in_([i for i, _t in pairs]), sql_filter(readership))))
     return [(i, t) for i, t in pairs if i in readable]

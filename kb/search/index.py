@@ -790,14 +790,13 @@ class SearchIndex:
         top = heapq.nlargest(want, ((sc, -d) for d, sc in final.items()))
         return total, [(sc, -nd) for sc, nd in top]
 
-    def suggest_titles(self, typed: str, *, allowed: VisibilityFilter, limit: int = 8, audience: str | None = None,
-                       prefer_audiences: frozenset[str] | None = None) -> list[tuple[str, str]]:
-        """Titles for the search box as someone types: the first hits of the search itself (the last word
-        completed as a prefix), so that Enter finds every title offered, in the same order."""
+    def suggest_titles(self, typed: str, *, allowed: VisibilityFilter, limit: int = 8, **filters) -> list[tuple[str, str]]:
+        """Titles for the search box as someone types: the first hits of the search itself with the same
+        ``filters`` (the last word completed as a prefix), so that Enter finds every title offered, in order."""
         if len(sanitize(typed)) < 2:
             return []
-        result = self.search(typed, allowed=allowed, audience=audience, per_page=limit, highlight=False,
-                             prefer_audiences=prefer_audiences, suggest_spelling=False)
+        result = self.search(typed, allowed=allowed, per_page=limit, highlight=False, suggest_spelling=False,
+                             **filters)
         return [(h.id, h.title) for h in result.hits]
 
 

@@ -74,10 +74,11 @@
 
     var fetchSuggestions = debounce(function (query) {
       var mine = ++requestNumber;
-      // the same group as the search Enter makes, so every title offered is one Enter finds
-      var group = form.querySelector("input[name=malgrupp]");
-      var address = url + "?q=" + encodeURIComponent(query) + (group && group.value ? "&malgrupp=" + encodeURIComponent(group.value) : "");
-      fetch(address, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      // the form's group and filters go along, so every title offered is one that Enter finds
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) { if (name !== "q" && value) { params.append(name, value); } });
+      params.set("q", query);
+      fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
         .then(function (data) { if (mine === requestNumber && input.value.trim() === query) { render(data.suggestions || []); } })
         .catch(function () { close(); });

@@ -117,6 +117,15 @@ def test_the_suggestion_api_keeps_to_the_group_page_the_search_box_is_on(app, cl
     assert [s["id"] for s in offered] == ["guardians"]
 
 
+def test_the_suggestion_api_keeps_to_the_search_pages_filters(app, client):
+    make_article("schedule", title="Frånvaro i schemat", system="schedule")
+    make_article("attendance", title="Frånvaro i närvaron", system="attendance")
+    offered = client.get("/api/v1/kb/suggest?q=frånvaro&system=attendance").get_json()["suggestions"]
+    found = client.get("/kb/sok?q=frånvaro&system=attendance").get_data(as_text=True)
+    assert [s["id"] for s in offered] == ["attendance"]
+    assert 'data-article-id="attendance"' in found and 'data-article-id="schedule"' not in found
+
+
 def _search_and_open(client, query: str, article_id: str) -> None:
     client.get("/kb/sok", query_string={"q": query})
     search_id = db_last_search_id()
