@@ -293,6 +293,7 @@ class _State:
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._translated: dict[str, frozenset[int]] | None = None
         self._audiences_of: dict[int, frozenset[str]] | None = None
+        self._preferences: dict[frozenset[str], dict[int, float]] = {}
         self._readable: dict[tuple[tuple, str], bool] = {}
 
     def readable(self, allowed: VisibilityFilter) -> Readable:
@@ -350,6 +351,10 @@ class _State:
         the asker's (None or empty: no preference)."""
         if not groups:
             return {}
+        with self._lock:
+            known = self._preferences.get(groups)
+        if known is not None:
+            return known
         if self._audiences_of is None:
             found: dict[int, set[str]] = {}
             for aterm in self.reader.lexicon("audiences"):
@@ -357,8 +362,13 @@ class _State:
                 for d in self._ids("audiences", audience):
                     found.setdefault(d, set()).add(audience)
             self._audiences_of = {d: frozenset(a) for d, a in found.items()}
-        return {d: 1.0 + AUDIENCE_PREFERENCE * len(auds & groups) / len(auds)
-                for d, auds in self._audiences_of.items() if auds & groups}
+        known = {d: 1.0 + AUDIENCE_PREFERENCE * len(auds & groups) / len(auds)
+                 for d, auds in self._audiences_of.items() if auds & groups}
+        with self._lock:
+            if len(self._preferences) > 64:
+                self._preferences.clear()
+            self._preferences[groups] = known
+        return known
 
     def close(self) -> None:
         try:

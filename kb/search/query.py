@@ -216,6 +216,9 @@ class QueryPlanner:
         terms.append(en_stem(w))
         return any(self._term_known(t, readable) for t in terms)
 
+    def _in_index(self, term: str) -> bool:
+        return self.index_terms is not None and term in self.index_terms
+
     def _term_known(self, term: str, readable: Readable | None) -> bool:
         if self.index_terms is not None and term not in self.index_terms:
             return False  # the cheap test first: not in the index at all
@@ -258,8 +261,9 @@ class QueryPlanner:
             s = sv_snowball(w)
             if s != base:
                 c.add((s,), W_INFLECTION)
-        if lang == "sv" and plain.isalpha() and fold(label) == w:  # (not for a part of a typed compound)
-            # the dictionary form catches what suffix rules cannot (strong verbs, umlaut plurals: ser → se)
+        if lang == "sv" and plain.isalpha() and fold(label) == w and not self._in_index(base):
+            # a form the articles never use: its dictionary form catches what suffix rules cannot (strong verbs,
+            # umlaut plurals: ser → se); not for a part of a typed compound
             lemma = a.sv_norm(fold(sv_lemma(label.lower())))
             if lemma != base and len(lemma) >= 2:
                 c.add((lemma,), W_LEMMA)
