@@ -49,6 +49,8 @@ def search():
 def suggest():
     """Titles for the search box while typing."""
     args = parse_query(SuggestQuery)
-    pairs = service.suggest_titles(readership_of(current_user), args.q, limit=args.limit)
+    pairs = service.suggest_titles(readership_of(current_user), args.q, limit=args.limit,
+                                   audience=AUDIENCE_SLUGS.get(args.malgrupp, args.malgrupp),
+                                   school_form=args.skolform, system=args.system, language=args.sprak)
     return jsonify(suggestions=[{"id": i, "title": t, "url": url_for("kb.article", article_id=i)}
                                 for i, t in pairs])

@@ -27,6 +27,11 @@ class SearchQuery(QueryModel):
 class SuggestQuery(QueryModel):
     q: Line(100) = Field("", description="What has been typed so far (two characters or more give titles).")
     limit: int = Field(8, ge=1, le=20)
+    malgrupp: Audience | None = Field(None, description="The user group the search box searches in, as the search "
+                                                        "page's `malgrupp`.")
+    skolform: Literal[tuple(SCHOOL_FORM_LABELS)] | None = None
+    system: Literal[tuple(SYSTEM_LABELS)] | None = None
+    sprak: Literal[tuple(LANGUAGE_LABELS)] | None = None
 
 
 class SearchHit(BaseModel):

@@ -309,7 +309,21 @@ def synonyms():
             flash(_("Synonymlistan är sparad och används i sökningen direkt."), "success")
             return redirect(url_for("kb_editor.synonyms"))
         form.text.errors = list(errors)
-    return render_template("kb/editor/synonyms.html", form=form)
+    return render_template("kb/editor/synonyms.html", form=form, suggestions=service.synonym_suggestions())
+
+
+@bp.post("/synonymer/forslag")
+@login_required
+def approve_synonym():
+    """An editor approves a synonym line learnt from the search log (the form on the synonyms page)."""
+    _require("kb.synonyms")
+    query, article_id = request.form.get("sokning", "")[:300], request.form.get("artikel", "")[:80]
+    if service.approve_synonym_suggestion(query, article_id, current_user):
+        db.session.commit()
+        flash(_("Synonymen är tillagd och används i sökningen direkt."), "success")
+    else:
+        flash(_("Förslaget finns inte längre. Ladda om sidan."), "error")
+    return redirect(url_for("kb_editor.synonyms"))
 
 
 @bp.get("/rapport")

@@ -578,10 +578,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
                     ) -> SearchOutcome:
     """The one search behind the page, the API and the CLI: visible hits only, logged without personal data."""
     query = CONTROL_RE.sub(" ", query or "").strip()
-    audience = audience if audience in AUDIENCES else None
-    language = language if language in LANGUAGES else None
-    school_form = school_form if school_form in SCHOOL_FORMS else None
-    system = system if system in SYSTEMS else None
+    audience, language, school_form, system = _known_filters(audience, language, school_form, system).values()
     page = max(1, min(int(page or 1), 1000))
     if not query:
         return SearchOutcome("", [], 0, page, per_page, None)
@@ -607,6 +604,15 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
     return outcome
 
 
+def _known_filters(audience: str | None = None, language: str | None = None, school_form: str | None = None,
+                   system: str | None = None) -> dict[str, str | None]:
+    """The search filters, each None unless it names a known group, language, school form or system."""
+    return {"audience": audience if audience in AUDIENCES else None,
+            "language": language if language in LANGUAGES else None,
+            "school_form": school_form if school_form in SCHOOL_FORMS else None,
+            "system": system if system in SYSTEMS else None}
+
+
 def _with_current_index(read):
     """Run a read on the index; an index left in an old schema by an upgrade is rebuilt once, then read again."""
     from kb.search.index import IndexOutdated
@@ -628,12 +634,14 @@ def _normalise_for_log(query: str) -> str:
     return " ".join(text.lower().split())[:300]
 
 
-def suggest_titles(readership: Readership, prefix: str, limit: int = 8) -> list[tuple[str, str]]:
-    """Titles for the search box as the visitor types (readable articles only)."""
-    if len((prefix or "").strip()) < 2:
+def suggest_titles(readership: Readership, typed: str, limit: int = 8, **filters: str | None
+                   ) -> list[tuple[str, str]]:
+    """Titles for the search box as the visitor types: the first hits the search itself gives with the same
+    filters (``audience``, ``school_form``, ``system``, ``language``), readable articles only."""
+    if len((typed or "").strip()) < 2:
         return []
-    pairs = _with_current_index(
-        lambda index: index.suggest_titles(prefix[:100], allowed=index_filter(readership), limit=limit))
+    pairs = _with_current_index(lambda index: index.suggest_titles(
+        typed[:100], allowed=index_filter(readership), limit=limit, **_known_filters(**filters)))
     readable = set(db.session.scalars(
         select(Article.id).where(Article.id.in_([i for i, _t in pairs]), sql_filter(readership))))
     return [(i, t) for i, t in pairs if i in readable]
@@ -781,6 +789,80 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
         unclicked_queries=[(q, n) for q, n, _hits, _clicks in unclicked],
         least_helpful=[(articles[i], int(y or 0), n) for i, y, n in ranked if i in articles],
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Synonyms learnt from the search log
+
+
+@dataclass
+class SynonymSuggestion:
+    query: str  # the most used spelling of the search
+    article: Article  # the article its searchers went on to open
+    searches: int  # searches that opened it
+    average_rank: float  # where the search placed it
+
+    @property
+    def line(self) -> str:
+        """The synonym line that makes the search find the article for these words."""
+        return f"{_synonym_phrase(self.query)} => {_synonym_phrase(self.article.title)}"
+
+
+# A pair is suggested when this many searches opened the article and the search did not place it first.
+SUGGESTION_MIN_SEARCHES = 2
+SUGGESTION_MIN_RANK = 1.5
+
+
+def _synonym_phrase(text: str) -> str:
+    """Text as one phrase of a synonym line (the list's separators and comment sign removed)."""
+    return " ".join(re.sub(r"[,#]|=>", " ", text).split()).lower()
+
+
+def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[SynonymSuggestion]:
+    """Searches whose searchers went on to open one article that the search ranked below others: candidate
+    synonym lines for the editors (spellings the search reads alike count as one search; lines already in the
+    list are left out)."""
+    from kb.search import Synonyms
+    from kb.search.analysis import EN_STOPWORDS, SV_STOPWORDS, words
+
+    def says_something(query: str) -> bool:  # a line of function words only would fire on every question
+        return any(w not in SV_STOPWORDS and w not in EN_STOPWORDS and not w.isdigit()
+                   for w in (_same_search(w) for w in words(query)))
+
+    conditions = [SearchLog.created_at >= since] if since else []
+    rows = db.session.execute(
+        select(SearchLog.query, SearchClick.article_id, func.count(func.distinct(SearchLog.id)),
+               func.avg(SearchClick.rank))
+        .join(SearchClick, SearchClick.search_id == SearchLog.id).where(*conditions)
+        .group_by(SearchLog.query, SearchClick.article_id).limit(REPORT_SPELLINGS_READ)).all()
+    pairs: dict[tuple[str, str], list] = {}
+    for spelling, article_id, searches, rank in rows:
+        pair = pairs.setdefault((_same_search(spelling), article_id), [spelling, 0, 0.0, 0])
+        if searches > pair[3]:
+            pair[0], pair[3] = spelling, searches
+        pair[1] += searches
+        pair[2] += float(rank or 0) * searches
+    known = {_same_search(source) for rule in Synonyms.from_text(current_synonyms_text()).rules
+             for source in rule.sources}
+    wanted = [(spelling, article_id, searches, rank_sum / searches)
+              for (key, article_id), (spelling, searches, rank_sum, _most) in pairs.items()
+              if searches >= SUGGESTION_MIN_SEARCHES and rank_sum / searches >= SUGGESTION_MIN_RANK
+              and key not in known and says_something(spelling)]
+    articles = {a.id: a for a in db.session.scalars(select(Article).where(
+        Article.id.in_({w[1] for w in wanted}), Article.status == "published"))}
+    found = [SynonymSuggestion(spelling, articles[article_id], searches, round(rank, 1))
+             for spelling, article_id, searches, rank in wanted if article_id in articles]
+    return sorted(found, key=lambda s: (-s.searches, s.query, s.article.id))[:limit]
+
+
+def approve_synonym_suggestion(query: str, article_id: str, by) -> bool:
+    """Add a suggested line to the editors' synonym list; False when it is no longer suggested."""
+    chosen = next((s for s in synonym_suggestions(limit=REPORT_SPELLINGS_READ)
+                   if _same_search(s.query) == _same_search(query) and s.article.id == article_id), None)
+    if chosen is None:
+        return False
+    text = current_synonyms_text().rstrip("\n")
+    return not save_synonyms(f"{text}\n{chosen.line}\n", by)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ The vocabulary (:class:`Lexicon`) is built from the articles at index time and s
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -40,6 +41,7 @@ __all__ = [
     "fold",
     "tokenize",
     "markdown_to_text",
+    "sv_lemma",
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -181,6 +183,24 @@ _EN_IRREGULAR = {
 }
 
 
+_LEMMA_CACHE: dict[str, str] = {}
+
+
+def sv_lemma(word: str) -> str:
+    """The dictionary form of a Swedish word as written (ser → se, barnet → barn, loopar → loop), from simplemma's
+    Swedish dictionary; the word itself when the dictionary does not know it. Memoised; the dictionary loads on
+    first use (about two seconds, once per process)."""
+    r = _LEMMA_CACHE.get(word)
+    if r is None:
+        from simplemma import lemmatize
+
+        r = lemmatize(word, lang="sv").lower() if word.isalpha() else word
+        if len(_LEMMA_CACHE) > 200_000:
+            _LEMMA_CACHE.clear()
+        _LEMMA_CACHE[word] = r
+    return r
+
+
 def en_stem(word: str) -> str:
     w = word.replace("'", "")
     w = _EN_IRREGULAR.get(w, w)
@@ -299,6 +319,7 @@ class Lexicon:
                 "stems": stems,
                 "forms": {f: o for f, (_c, o) in forms.items()},
                 "spell_index": None,
+                "sorted": sorted(w for w in set(self.counts) | set(self.en_counts) if w.isalpha()),
             }
         return self._derived
 
@@ -312,6 +333,18 @@ class Lexicon:
 
     def knows(self, folded: str) -> bool:
         return folded in self.counts or folded in self.en_counts
+
+    def completions(self, prefix: str, limit: int = 200) -> list[str]:
+        """Vocabulary words that begin with ``prefix`` and are longer, most frequent first (a partly typed word)."""
+        ordered = self._derive()["sorted"]
+        start = bisect.bisect_right(ordered, prefix)
+        found = []
+        for w in ordered[start:start + 5000]:
+            if not w.startswith(prefix):
+                break
+            found.append(w)
+        found.sort(key=lambda w: (-(self.counts.get(w, 0) + self.en_counts.get(w, 0)), w))
+        return found[:limit]
 
     def _spell_index(self) -> dict[str, list[str]]:
         d = self._derive()

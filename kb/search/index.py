@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as windex
-from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
-from .analysis import Analyzer, Lexicon, PreAnalyzedTokenizer, fold, markdown_to_text, tokenize, words
+from .analysis import Analyzer, Lexicon, PreAnalyzedTokenizer, markdown_to_text, tokenize, words
 from .query import QueryPlan, QueryPlanner, Readable, sanitize
 from .scoring import TermScorer, score_concepts
 from .synonyms import Synonyms
@@ -38,7 +37,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = "kb"
 LEXICON_FILE = "search-lexicon.json"  # (not "kb_…": Whoosh removes unknown files with its prefix)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: no title-prefix field (type-ahead is the search itself)
 META_FILE = "search-meta.json"
 
 AUDIENCES = ("pedagogue", "guardian", "student", "administrator", "superuser", "support")
@@ -111,6 +110,9 @@ COVERAGE = 1.5
 LANGUAGE_PREFERENCE = 1.2
 TRANSLATED = 0.5
 OTHER_LANGUAGE = 0.8  # an article in another language without a translation (only for non-Swedish searchers)
+# the asker's group: an article written for the asker's groups only ×(1 + AUDIENCE_PREFERENCE); one written for
+# them and others in proportion (a guardian's "frånvaro" puts the guardians' article before the one for everybody)
+AUDIENCE_PREFERENCE = 0.15
 READABLE_CACHE = 100_000  # (visibility, term) answers kept per searcher
 
 
@@ -237,7 +239,6 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=pre, phrase=False),
         head=TEXT(analyzer=pre, phrase=False),
         body=TEXT(analyzer=pre, phrase=False),
-        titlewords=KEYWORD(lowercase=False, scorable=False),
         language=ID(stored=True),
         visibility=ID(stored=True),
         status=ID(stored=True),
@@ -291,6 +292,8 @@ class _State:
         self.io_lock = threading.RLock()
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
         self._translated: dict[str, frozenset[int]] | None = None
+        self._audiences_of: dict[int, frozenset[str]] | None = None
+        self._preferences: dict[frozenset[str], dict[int, float]] = {}
         self._readable: dict[tuple[tuple, str], bool] = {}
 
     def readable(self, allowed: VisibilityFilter) -> Readable:
@@ -342,6 +345,30 @@ class _State:
                             out.setdefault(lang, set()).add(d)
             self._translated = {k: frozenset(v) for k, v in out.items()}
         return self._translated.get(language, frozenset())
+
+    def audience_preference(self, groups: frozenset[str] | None) -> dict[int, float]:
+        """{document: ranking factor} for an asker in ``groups``: the share of the article's audiences that are
+        the asker's (None or empty: no preference)."""
+        if not groups:
+            return {}
+        with self._lock:
+            known = self._preferences.get(groups)
+        if known is not None:
+            return known
+        if self._audiences_of is None:
+            found: dict[int, set[str]] = {}
+            for aterm in self.reader.lexicon("audiences"):
+                audience = aterm.decode("utf-8")
+                for d in self._ids("audiences", audience):
+                    found.setdefault(d, set()).add(audience)
+            self._audiences_of = {d: frozenset(a) for d, a in found.items()}
+        known = {d: 1.0 + AUDIENCE_PREFERENCE * len(auds & groups) / len(auds)
+                 for d, auds in self._audiences_of.items() if auds & groups}
+        with self._lock:
+            if len(self._preferences) > 64:
+                self._preferences.clear()
+            self._preferences[groups] = known
+        return known
 
     def close(self) -> None:
         try:
@@ -526,7 +553,6 @@ class SearchIndex:
         forms = " ".join(SCHOOL_FORM_WORDS[words_lang].get(f, "") for f in doc.school_forms)
         auds = " ".join(AUDIENCE_WORDS[words_lang].get(a, "") for a in doc.audiences)
         system_words = SYSTEM_WORDS.get(doc.system, "")
-        title_words = " ".join(dict.fromkeys(fold(t.text) for t in tokenize(doc.title)))
         hw = HEAD_WEIGHTS
         head = analyzer.field_value(
             [(doc.summary, hw["summary"]), (" ".join(doc.tags), hw["tags"]),
@@ -540,7 +566,6 @@ class SearchIndex:
             "title": analyzer.field_value([(doc.title, 1.0)], alang, keep_stopwords=True),
             "head": head,
             "body": analyzer.field_value([(text, 1.0)], alang),
-            "titlewords": title_words or "-",
             "language": lang,
             "visibility": doc.visibility,
             "status": doc.status,
@@ -673,12 +698,14 @@ class SearchIndex:
     def search(self, query: str, *, allowed: VisibilityFilter, language: str | None = None,
                school_form: str | None = None, system: str | None = None, audience: str | None = None,
                page: int = 1, per_page: int = 10, highlight: bool = True,
-               prefer_language: str | None = None) -> SearchResult:
+               prefer_language: str | None = None, prefer_audiences: frozenset[str] | None = None,
+               suggest_spelling: bool = True) -> SearchResult:
         """Search the published articles that ``allowed`` may read.
 
         ``language``/``school_form``/``system``/``audience`` are strict filters (a school-form filter keeps
         articles for every school form). Articles in ``prefer_language`` (default: the detected language of the
-        query) come first, then the others.
+        query) come first, then the others; articles written for ``prefer_audiences`` (default: the groups
+        ``allowed`` reads for) rank a little higher. A partly typed last word is searched as the words it begins.
         """
         try:
             page = max(1, int(page))
@@ -711,7 +738,10 @@ class SearchIndex:
             translated = st.translated_into(pref)
 
             want = page * per_page
-            total, top = self._collect(st, plan, docset, lang_ids, translated, want, pref)
+            groups = prefer_audiences if prefer_audiences is not None else (
+                allowed.audiences or (frozenset({audience}) if audience else None))
+            preference = st.audience_preference(frozenset(groups) if groups else None)
+            total, top = self._collect(st, plan, docset, lang_ids, translated, want, pref, preference)
             start = (page - 1) * per_page
             hits: list[Hit] = []
             terms = plan.highlight_terms() if highlight else set()
@@ -727,7 +757,7 @@ class SearchIndex:
                     if highlight else html.escape(fields.get("summary_s", ""))
                 hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
                                 snippet, lang, fields.get("system", "")))
-            did_you_mean = self._worth_suggesting(st, plan, docset, readable)
+            did_you_mean = self._worth_suggesting(st, plan, docset, readable) if suggest_spelling else None
         return SearchResult(hits, max(total, 0), page, per_page, did_you_mean, plan.text, plan.language)
 
     @staticmethod
@@ -743,7 +773,8 @@ class SearchIndex:
 
     @staticmethod
     def _collect(st: _State, plan: QueryPlan, docset: frozenset[int] | None, lang_ids: frozenset[int],
-                 translated: frozenset[int], want: int, plan_language: str = "sv") -> tuple[int, list[tuple[float, int]]]:
+                 translated: frozenset[int], want: int, plan_language: str = "sv",
+                 preference: dict[int, float] | None = None) -> tuple[int, list[tuple[float, int]]]:
         scores, covered, weight_sum = _score_plan(st, plan)
         # only what the searcher may see (a C-level set intersection, then one pass)
         cand = scores.keys() if docset is None else scores.keys() & docset
@@ -764,40 +795,19 @@ class SearchIndex:
             # Swedish is the language every article exists in: only other searchers push untranslated ones down
             for d in final.keys() - lang_ids - translated:
                 final[d] *= OTHER_LANGUAGE
+        for d in (preference or {}).keys() & final.keys():
+            final[d] *= preference[d]
         top = heapq.nlargest(want, ((sc, -d) for d, sc in final.items()))
         return total, [(sc, -nd) for sc, nd in top]
 
-    def suggest_titles(self, prefix: str, *, allowed: VisibilityFilter, limit: int = 8) -> list[tuple[str, str]]:
-        """Titles whose words start with the typed words (search-as-you-type)."""
-        try:
-            st = self._current()
-        except IndexOutdated:
+    def suggest_titles(self, typed: str, *, allowed: VisibilityFilter, limit: int = 8, **filters) -> list[tuple[str, str]]:
+        """Titles for the search box as someone types: the first hits of the search itself with the same
+        ``filters`` (the last word completed as a prefix), so that Enter finds every title offered, in order."""
+        if len(sanitize(typed)) < 2:
             return []
-        words = [fold(t.text) for t in tokenize(sanitize(prefix))][:6]
-        words = [w for w in words if w]
-        if not words or len(words[-1]) < 2:
-            return []
-        subs: list[wq.Query] = [wq.Term("titlewords", w) for w in words[:-1]]
-        subs.append(wq.Prefix("titlewords", words[-1]))
-        q = wq.And(subs) if len(subs) > 1 else subs[0]
-        out = []
-        with st.io_lock:
-            docset = st.docset(allowed, None, None, None, None)
-            try:
-                m = q.matcher(st.searcher, st.searcher.boolean_context())
-            except Exception:  # noqa: BLE001 - a prefix query can fail on odd input; no suggestions then
-                return []
-            seen = 0
-            while m.is_active() and seen < 5000:
-                d = m.id()
-                seen += 1
-                if docset is None or d in docset:
-                    fields = st.searcher.stored_fields(d)
-                    if allowed.may_read(_as_doc_fields(fields)):
-                        out.append((len(fields.get("title_s", "")), fields["id"], fields.get("title_s", "")))
-                m.next()
-        out.sort()
-        return [(i, t) for _n, i, t in out[: max(0, int(limit))]]
+        result = self.search(typed, allowed=allowed, per_page=limit, highlight=False, suggest_spelling=False,
+                             **filters)
+        return [(h.id, h.title) for h in result.hits]
 
 
 def _score_plan(st: _State, plan: QueryPlan) -> tuple[dict[int, float], dict[int, float], float]:
@@ -807,7 +817,7 @@ def _score_plan(st: _State, plan: QueryPlan) -> tuple[dict[int, float], dict[int
     for c in plan.concepts:
         alts = list(c.variants.items())
         if alts:
-            concepts.append((alts, c.weight, not c.optional, c.fields))
+            concepts.append((alts, c.weight, c.covers if c.optional else c.weight, c.fields))
             if not c.optional:
                 weight_sum += c.weight
     scores, covered = score_concepts(st.scorer, concepts, FIELD_BOOSTS)

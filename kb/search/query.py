@@ -19,6 +19,7 @@ from .analysis import (
     Analyzer,
     en_stem,
     fold,
+    sv_lemma,
     sv_snowball,
     tokenize,
 )
@@ -38,6 +39,11 @@ W_JOINED = 0.6
 W_PARTICLE = 0.9
 W_CROSS_LANGUAGE = 0.6
 W_STOPWORD = 0.4  # a function word of the query found in a title ("vad är …", "hur …")
+W_PREFIX = 0.85  # a word of the articles that the last, partly typed word begins ("sjukanm" → sjukanmälan)
+W_LEMMA = 0.7  # the dictionary form of the word (ser → se)
+MAX_COMPLETIONS = 8  # words a partly typed word is completed to
+COMPLETION_CHECKS = 60  # vocabulary words looked at for them (most frequent first)
+MIN_PREFIX = 3
 
 # strong (irregular) verbs: every form -> the stems used in compound nouns (tog bort -> borttagen, borttagning)
 _STRONG_VERBS = {
@@ -82,6 +88,7 @@ class Concept:
     weight: float = 1.0
     optional: bool = False  # e.g. a joined pair: adds score, does not count as a word of the query
     fields: tuple[str, ...] | None = None  # only these index fields (None: all)
+    covers: float = 0.0  # an optional phrase: the typed words an article matching it answers (a synonym phrase)
 
     def add(self, terms: tuple[str, ...], weight: float) -> None:
         terms = tuple(t for t in terms if t)
@@ -209,6 +216,9 @@ class QueryPlanner:
         terms.append(en_stem(w))
         return any(self._term_known(t, readable) for t in terms)
 
+    def _in_index(self, term: str) -> bool:
+        return self.index_terms is not None and term in self.index_terms
+
     def _term_known(self, term: str, readable: Readable | None) -> bool:
         if self.index_terms is not None and term not in self.index_terms:
             return False  # the cheap test first: not in the index at all
@@ -227,8 +237,7 @@ class QueryPlanner:
         if self._term_known(key, readable):
             return True
         # a word of the synonym list that articles write otherwise (sjukanmäla → frånvaroanmälan)
-        return any(all(self._term_known(t, readable) for t in terms)
-                   for target in self._syn1.get(key, ()) for terms in self._target_terms(target, "sv"))
+        return self._known_by_synonym(key, readable)
 
     def _corrections(self, w: str, max_dist: int, readable: Readable | None) -> list[tuple[int, str]]:
         """The closest vocabulary words (distance, word), best first, that find an article the asker may read."""
@@ -241,7 +250,7 @@ class QueryPlanner:
         return out
 
     def _word_concept(self, w: str, label: str, lang: str, plan: QueryPlan, readable: Readable | None, *,
-                      allow_split: bool = True, allow_fuzzy: bool = True) -> list[Concept]:
+                      allow_split: bool = True, allow_fuzzy: bool = True, complete: bool = False) -> list[Concept]:
         a = self.analyzer
         c = Concept(label)
         plain = w.replace("-", "").replace("'", "")
@@ -252,6 +261,12 @@ class QueryPlanner:
             s = sv_snowball(w)
             if s != base:
                 c.add((s,), W_INFLECTION)
+        if lang == "sv" and plain.isalpha() and fold(label) == w and not self._in_index(base):
+            # a form the articles never use: its dictionary form catches what suffix rules cannot (strong verbs,
+            # umlaut plurals: ser → se); not for a part of a typed compound
+            lemma = a.sv_norm(fold(sv_lemma(label.lower())))
+            if lemma != base and len(lemma) >= 2:
+                c.add((lemma,), W_LEMMA)
         # English analysis: full weight for English queries, a little for Swedish ones (shared jargon)
         c.add((en_stem(w),), W_EXACT if lang == "en" else 0.3)
         if "-" in w:
@@ -261,6 +276,8 @@ class QueryPlanner:
                     if lang == "en":
                         c.add((en_stem(p),), W_PART)
         self._add_synonyms(c, base, lang)
+        if complete and self._complete(w, c, readable):
+            return [c]
 
         # Whether a compound is searched whole or by its parts only orders the articles the asker may read, so it
         # follows the whole index; a correction shows words, so it is offered only when the asker's articles do
@@ -284,7 +301,8 @@ class QueryPlanner:
                 oc.weight = max(0.6, 1.0 / len(out) ** 0.5)
                 oc.add((base,), W_EXACT)
             return out or [c]
-        if allow_fuzzy and len(w) >= 4 and w.isalpha() and not self._known(w, readable):
+        if allow_fuzzy and len(w) >= 4 and w.isalpha() and not self._known(w, readable) \
+                and not self._known_by_synonym(base, readable):
             fixed = self._fuzzy(w, c, lang, readable)
             if fixed:
                 plan.corrections[label] = fixed
@@ -305,6 +323,31 @@ class QueryPlanner:
                     c.add((a.sv_norm(head + tail),), W_FUZZY)
                     return [c, *out]
         return [c]
+
+    def _known_by_synonym(self, key: str, readable: Readable | None) -> bool:
+        """Does the editors' synonym list lead the word to an article the asker may read (dagis → förskola)?"""
+        return any(all(self._term_known(t, readable) for t in terms)
+                   for target in self._syn1.get(key, ()) for terms in self._target_terms(target, "sv"))
+
+    def _complete(self, w: str, c: Concept, readable: Readable | None) -> bool:
+        """A last word not (yet) in the index and the start of words that are: search for those words, so that
+        what the type-ahead shows for "sjukanm" is what Enter finds. True when completions were added."""
+        if len(w) < MIN_PREFIX or not w.isalpha() or self._known(w, readable) \
+                or self._known_by_synonym(self.analyzer.sv_norm(w), readable):
+            return False
+        added = 0
+        for candidate in self.lexicon.completions(w, COMPLETION_CHECKS):
+            if candidate in SV_STOPWORDS or not self._word_readable(candidate, readable):
+                continue
+            key = self.analyzer.sv_norm(candidate)
+            c.add((key,), W_PREFIX)
+            self._add_synonyms(c, key, "sv", factor=W_PREFIX)
+            if candidate in self.lexicon.en_counts:
+                c.add((en_stem(candidate),), W_PREFIX)
+            added += 1
+            if added >= MAX_COMPLETIONS:
+                break
+        return bool(added)
 
     def _add_synonyms(self, c: Concept, key: str, lang: str, factor: float = 1.0) -> None:
         en, sv = self.lexicon.en_counts, self.lexicon.counts
@@ -343,9 +386,11 @@ class QueryPlanner:
                 return head, cands[0][1]
         return None
 
-    def plan(self, text: object, readable: Readable | None = None, *, correct: bool = True) -> QueryPlan:
+    def plan(self, text: object, readable: Readable | None = None, *, correct: bool = True,
+             complete: bool = True) -> QueryPlan:
         """The plan of a query; ``readable`` limits known words and corrections to what the asker may read
-        (None: the whole vocabulary); ``correct=False`` searches the words as typed, without spelling corrections."""
+        (None: the whole vocabulary); ``correct=False`` searches the words as typed, without spelling corrections;
+        ``complete`` searches a partly typed last word for the words it begins."""
         clean = sanitize(text)
         toks = [t.text for t in tokenize(clean)]
         folded = [fold(t).replace("’", "'") for t in toks]
@@ -369,7 +414,9 @@ class QueryPlanner:
         for k, targets in self._synN.items():
             if not set(k) <= keys:
                 continue
-            pc = Concept(" ".join(k), optional=True)
+            # an article with the phrase's synonym answers the phrase's words, as if it had them
+            words = float(sum(1 for w in k if w not in SV_STOPWORDS))
+            pc = Concept(" ".join(k), optional=True, covers=words, weight=max(1.0, words))
             for target in targets:
                 for terms in self._target_terms(target, lang):
                     pc.add(terms, W_SYNONYM)
@@ -386,8 +433,10 @@ class QueryPlanner:
                 plan.concepts.append(sc)
 
         particles = self._particle_forms(folded) if lang == "sv" else {}
+        last = content[-1][2] if content and content[-1][2] == len(toks) - 1 else None
         for w, t, i in content:
-            concepts = self._word_concept(w, t, lang, plan, readable, allow_fuzzy=correct)
+            concepts = self._word_concept(w, t, lang, plan, readable, allow_fuzzy=correct,
+                                          complete=complete and i == last)
             for form in particles.get(i, ()):
                 concepts[0].add((self.analyzer.sv_norm(form),), W_PARTICLE)
             plan.concepts.extend(concepts)

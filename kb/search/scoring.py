@@ -178,11 +178,11 @@ def _term_scores(scorer: TermScorer, term: str, w: float, field_boosts: dict[str
 
 
 def score_concepts(scorer: TermScorer,
-                   concepts: list[tuple[list[tuple[tuple[str, ...], float]], float, bool, tuple[str, ...] | None]],
+                   concepts: list[tuple[list[tuple[tuple[str, ...], float]], float, float, tuple[str, ...] | None]],
                    field_boosts: dict[str, float], max_df_ratio: float = 0.4
                    ) -> tuple[dict[int, float], dict[int, float]]:
-    """Score a plan: ``concepts`` = [(alternatives [(terms, weight)], concept weight, counts_for_coverage,
-    fields or None for all)].
+    """Score a plan: ``concepts`` = [(alternatives [(terms, weight)], concept weight, the weight of typed words a
+    match answers (for coverage; 0: none), fields or None for all)].
 
     An alternative with several terms (a phrase, the parts of a compound) matches only documents that contain
     all of them, with the mean of their scores. Returns (score per document, matched concept weight per document).
@@ -191,7 +191,7 @@ def score_concepts(scorer: TermScorer,
     covered: dict[int, float] = {}
     # skipping weak alternatives that occur everywhere is a speed measure for large indexes only
     max_df = max_df_ratio * scorer.n if scorer.n >= PRUNE_MIN_DOCS else float("inf")
-    for alts, cweight, counts, only in concepts:
+    for alts, cweight, answers, only in concepts:
         boosts = field_boosts if not only else {f: b for f, b in field_boosts.items() if f in only}
         vs: list[tuple[dict[int, float], float]] = []  # (scores, weight): never modify the dicts
         for terms, w in alts:
@@ -231,7 +231,7 @@ def score_concepts(scorer: TermScorer,
             t1, t = (1.0 - TIEBREAK) * cweight, TIEBREAK * cweight
             best = mx
             total.update({d: tget(d, 0.0) + t1 * s + t * sm[d] for d, s in mx.items()})
-        if counts:
+        if answers:
             cget = covered.get
-            covered.update({d: cget(d, 0.0) + cweight for d in best})
+            covered.update({d: cget(d, 0.0) + answers for d in best})
     return total, covered

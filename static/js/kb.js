@@ -74,7 +74,11 @@
 
     var fetchSuggestions = debounce(function (query) {
       var mine = ++requestNumber;
-      fetch(url + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      // the form's group and filters go along, so every title offered is one that Enter finds
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) { if (name !== "q" && value) { params.append(name, value); } });
+      params.set("q", query);
+      fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
         .then(function (data) { if (mine === requestNumber && input.value.trim() === query) { render(data.suggestions || []); } })
         .catch(function () { close(); });
