@@ -1,4 +1,4 @@
-"""Keeping the search index in step with the database.
+"""Keeping the search index (and the stored related articles, `kb.related`) in step with the database.
 
 The service queues every article it changes (`service.enqueue_index`) in the caller's transaction, so a change
 that rolls back never reaches the index. The caller ends its unit of work with `commit()` here: the transaction
@@ -12,6 +12,7 @@ import logging
 
 from sqlalchemy import delete, select, update
 
+from kb import related
 from kb.models import Article, IndexQueueEntry
 from kb.service import article_doc, get_index, rebuild_index
 from support.extensions import db
@@ -43,6 +44,7 @@ def apply_queue() -> dict[str, int]:
     try:
         if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
             rebuild_index()
+            related.refresh()
         else:
             for article_id in article_ids:
                 article = db.session.get(Article, article_id)
@@ -50,6 +52,7 @@ def apply_queue() -> dict[str, int]:
                     index.delete(article_id)
                 else:
                     index.upsert(article_doc(article))
+            related.refresh(article_ids)
     except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
         log.exception("kb: index update failed for %s", article_ids)
         db.session.rollback()

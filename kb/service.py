@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
+from kb import reading_log, stamps
 from kb.models import (
     AUDIENCES,
     LANGUAGES,
@@ -31,11 +32,19 @@ from kb.models import (
     ArticleImage,
     ArticleRevision,
     IndexQueueEntry,
+    RelatedArticle,
     SearchClick,
     SearchLog,
     SynonymList,
 )
-from kb.render import Rendered, linked_article_ids, render_markdown
+from kb.render import (
+    Rendered,
+    article_links,
+    linked_article_ids,
+    readable_html,
+    render_for_storage,
+    render_markdown,
+)
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import SCHOOL_FORMS
@@ -204,9 +213,13 @@ def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: 
                           school_forms=[], tags=[], language="sv", visibility="public", system="general",
                           title="", summary="", body="")
         db.session.add(article)
+    body_before = None if is_new else article.body
     changed = _apply(article, data) or is_new
     if not changed:
         return article, False
+    if article.body != body_before or article.body_html is None:
+        article.body_html = render_for_storage(article.body)
+    stamps.corpus_changed()
     article.updated_at = updated_at or utcnow()
     if is_new and updated_at:
         article.created_at = updated_at
@@ -408,25 +421,50 @@ def browse_articles(readership: Readership, *, audience: str | None = None, syst
     return _school_form_clause(school_form, list(db.session.scalars(query.order_by(Article.title))))
 
 
+# Per process, the answers that cost a pass over many articles, until the corpus stamps move (`corpus_changed`,
+# `note_views_counted`): a group page then costs the same at any number of articles.
+CACHE_KEY = "kb_reading_cache"
+
+
+def _cached(key: tuple, compute):
+    app = current_app._get_current_object()
+    stamp = stamps.current()
+    cache = app.extensions.get(CACHE_KEY)
+    if cache is None or cache["stamp"] != stamp:
+        cache = {"stamp": stamp, "values": {}}
+        app.extensions[CACHE_KEY] = cache
+    if key not in cache["values"]:
+        cache["values"][key] = compute()
+    return cache["values"][key]
+
+
 def system_counts(readership: Readership, audience: str | None = None) -> dict[str, int]:
-    query = select(Article.system, func.count()).where(sql_filter(readership))
-    if audience:
-        query = query.where(_for_audience(audience))
-    return dict(db.session.execute(query.group_by(Article.system)).all())
+    def count() -> dict[str, int]:
+        query = select(Article.system, func.count()).where(sql_filter(readership))
+        if audience:
+            query = query.where(_for_audience(audience))
+        return dict(db.session.execute(query.group_by(Article.system)).all())
+
+    return _cached(("system_counts", readership, audience), count)
 
 
 def most_read(readership: Readership, audience: str | None = None, limit: int = 8,
               language: str | None = None) -> list[Article]:
     """The most read articles; in `language` when there are any in it (a page lists its own language's articles)."""
-    query = select(Article).where(sql_filter(readership))
-    if audience:
-        query = query.where(_for_audience(audience))
-    query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
-    if language:
-        found = list(db.session.scalars(query.where(Article.language == language)))
-        if found:
-            return found
-    return list(db.session.scalars(query))
+    def ranked() -> list[str]:
+        query = select(Article.id).where(sql_filter(readership))
+        if audience:
+            query = query.where(_for_audience(audience))
+        query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
+        if language:
+            found = list(db.session.scalars(query.where(Article.language == language)))
+            if found:
+                return found
+        return list(db.session.scalars(query))
+
+    ids = _cached(("most_read", readership, audience, limit, language), ranked)
+    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids), sql_filter(readership)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
@@ -437,31 +475,16 @@ def recently_updated(readership: Readership, audience: str | None = None, limit:
 
 
 def record_view(article: Article) -> None:
-    """Count one reading (the landing pages' "most read"); an atomic increment, safe with many readers."""
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+    """Count one reading (the landing pages' "most read"): appended for the worker, no database write."""
+    reading_log.record({"kind": "view", "article": article.id})
 
 
 def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
-    """Readable articles on the same system or sharing tags, in the same language, best overlap first."""
-    rows = db.session.execute(
-        select(Article.id, Article.title, Article.tags, Article.system)
-        .where(sql_filter(readership), Article.id != article.id, Article.language == article.language)
-    ).all()
-    own_tags = {t.lower() for t in article.tags or []}
-    own_audiences = set(article.audiences)
-    shares_audience = set(db.session.scalars(
-        select(ArticleAudience.article_id).where(ArticleAudience.audience.in_(sorted(own_audiences)))))
-    translation_ids = {article.translation_of} | {t.id for t in article.translations}
-
-    def score(row) -> float:
-        shared_tags = len(own_tags & {t.lower() for t in row.tags or []})
-        return shared_tags * 2 + (row.system == article.system) * 1.5 + (row.id in shares_audience)
-
-    ranked = sorted((row for row in rows if row.id not in translation_ids), key=lambda row: (-score(row), row.title))
-    chosen = [row.id for row in ranked if score(row) >= 2.5][:limit]
-    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(chosen)))}
-    return [by_id[i] for i in chosen if i in by_id]
+    """The best of the article's stored related articles (`kb.related`) that this reader may read."""
+    query = (select(Article).join(RelatedArticle, RelatedArticle.related_id == Article.id)
+             .where(RelatedArticle.article_id == article.id, sql_filter(readership))
+             .order_by(RelatedArticle.position).limit(limit))
+    return list(db.session.scalars(query))
 
 
 def translations(article: Article, readership: Readership) -> list[Article]:
@@ -492,6 +515,17 @@ def link_resolver(readership: Readership | None = None) -> Callable[[str], str |
         return cache[article_id]
 
     return resolve
+
+
+def reader_html(article: Article, readership: Readership) -> str:
+    """The article's stored HTML as this reader sees it: links to articles they may not read are marked broken."""
+    from flask import request
+
+    html = article.body_html if article.body_html is not None else render_for_storage(article.body)
+    linked = article_links(html)
+    readable = set(db.session.scalars(select(Article.id).where(Article.id.in_(linked), sql_filter(readership)))) \
+        if linked else set()
+    return readable_html(html, readable, prefix=request.script_root)
 
 
 def render_article(article_or_text, readership: Readership | None = None) -> Rendered:
@@ -558,7 +592,7 @@ class SearchOutcome:
     page: int
     per_page: int
     did_you_mean: str | None
-    search_id: int | None = None
+    search_id: str | None = None  # the search log's token (kb.models.SearchLog.token)
 
     @property
     def pages(self) -> int:
@@ -591,12 +625,13 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
             for n, h in enumerate((h for h in result.hits if h.id in readable), start=1)]
     outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
     if log_search:
-        entry = SearchLog(query=_normalise_for_log(query), audience=audience or "",
-                          school_form=school_form or "", system=system or "", language=language or "",
-                          channel=channel, hit_count=outcome.total, page=page)
-        db.session.add(entry)
-        db.session.flush()  # the id goes into the result links; the caller commits
-        outcome.search_id = entry.id
+        # Written by the worker (kb.reading_log); the token goes into the result links so clicks find the search.
+        outcome.search_id = uuid.uuid4().hex
+        reading_log.record({
+            "kind": "search", "token": outcome.search_id, "query": _normalise_for_log(query),
+            "audience": audience or "", "school_form": school_form or "", "system": system or "",
+            "language": language or "", "channel": channel, "hit_count": outcome.total, "page": page,
+            "at": utcnow().isoformat()})
     return outcome
 
 
@@ -641,10 +676,15 @@ def suggest_articles(user, text: str, limit: int = 5) -> list[dict]:
              "url": url_for("kb.article", article_id=h.id)} for h in outcome.hits]
 
 
-def record_click(search_id: int, article_id: str, rank: int) -> bool:
-    if db.session.get(SearchLog, search_id) is None or not 0 < rank <= 10000:
+SEARCH_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def record_click(search_token: str, article_id: str, rank: int) -> bool:
+    """Log a click on a search result for the worker (kb.reading_log); False for a link that was tampered with."""
+    if not SEARCH_TOKEN_RE.match(search_token or "") or not 0 < rank <= 10000:
         return False
-    db.session.add(SearchClick(search_id=search_id, article_id=article_id[:80], rank=rank))
+    reading_log.record({"kind": "click", "search": search_token, "article": article_id[:80], "rank": rank,
+                        "at": utcnow().isoformat()})
     return True
 
 

@@ -103,8 +103,6 @@ def article(article_id: str):
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
-    db.session.commit()
-    rendered = service.render_article(found, readership)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
     if AUDIENCE_SLUGS.get(group_slug or "") not in found.audiences:
@@ -112,7 +110,7 @@ def article(article_id: str):
     search_text = request.args.get("q", "")[:200]
     ticket_url = "/arenden/nytt?" + urlencode({"q": search_text or found.title, "artikel": found.id})
     return render_template(
-        "kb/article.html", article=found, body_html=rendered.html, group_slug=group_slug,
+        "kb/article.html", article=found, body_html=service.reader_html(found, readership), group_slug=group_slug,
         group=AUDIENCE_SLUGS.get(group_slug or ""),
         translations=service.translations(found, readership),
         related=service.related_articles(found, readership),
@@ -162,7 +160,6 @@ def search():
     query = request.args.get("q", "").strip()
     params = search_params()
     outcome = service.search_articles(query, readership_of(current_user), page=_int_arg("sida"), **params)
-    db.session.commit()  # the search log
     return render_template("kb/search.html", query=query, outcome=outcome, params=params,
                            group_slug=SLUG_OF_GROUP.get(params["audience"] or ""))
 
@@ -171,10 +168,9 @@ def search():
 def search_click(article_id: str):
     """A search result's link: logs the click with its rank, then opens the article (works without JavaScript)."""
     # A hand-edited link still leads to the article; it is just not counted.
-    search_id, rank = parse_int(request.args.get("s"), minimum=1), parse_int(request.args.get("r"), minimum=1)
-    if search_id is not None and rank is not None:
-        service.record_click(search_id, article_id, rank)
-        db.session.commit()
+    search_token, rank = request.args.get("s", ""), parse_int(request.args.get("r"), minimum=1)
+    if rank is not None:
+        service.record_click(search_token, article_id, rank)
     target = {"q": request.args.get("q", "")[:200]} if request.args.get("q") else {}
     return redirect(url_for("kb.article", article_id=article_id, **target))
 
