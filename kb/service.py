@@ -427,8 +427,13 @@ CACHE_KEY = "kb_reading_cache"
 
 
 def _cached(key: tuple, compute):
+    from flask import g, has_request_context
+
     app = current_app._get_current_object()
-    stamp = stamps.current()
+    if not has_request_context():
+        stamp = stamps.current()
+    else:  # one look per request
+        stamp = g.kb_corpus_stamp = g.get("kb_corpus_stamp") or stamps.current()
     cache = app.extensions.get(CACHE_KEY)
     if cache is None or cache["stamp"] != stamp:
         cache = {"stamp": stamp, "values": {}}
@@ -490,10 +495,9 @@ def related_articles(article: Article, readership: Readership, limit: int = 5) -
 def translations(article: Article, readership: Readership) -> list[Article]:
     """The readable other-language versions of an article (its original, the original's translations)."""
     root_id = article.translation_of or article.id
-    query = select(Article).where(
-        sql_filter(readership), Article.id != article.id,
-        (Article.id == root_id) | (Article.translation_of == root_id),
-    )
+    # Two look-ups by index: one WHERE with an OR over both columns would read every published article.
+    family = [root_id, *db.session.scalars(select(Article.id).where(Article.translation_of == root_id))]
+    query = select(Article).where(sql_filter(readership), Article.id != article.id, Article.id.in_(family))
     return list(db.session.scalars(query.order_by(Article.language)))
 
 
@@ -617,8 +621,8 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
         audience=audience, page=page, per_page=per_page,
     ))
     # The policy has the last word on every hit, whatever the index believes.
-    readable = {a.id for a in db.session.scalars(
-        select(Article).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership)))}
+    readable = set(db.session.scalars(
+        select(Article.id).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership))))
     total = result.total - sum(1 for h in result.hits if h.id not in readable)
     start = (page - 1) * per_page
     hits = [ArticleHit(h.id, h.title, h.summary, h.score, h.snippet_html, h.language, h.system, start + n)
