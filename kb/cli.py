@@ -83,7 +83,7 @@ def reindex_command(check: bool):
     """Rebuild the search index from the database (or check it)."""
     from sqlalchemy import func, select
 
-    from kb import indexing, service
+    from kb import indexing, related, service
     from kb.models import Article
     from support.extensions import db
 
@@ -108,4 +108,6 @@ def reindex_command(check: bool):
 
         count = service.rebuild_index(progress)
     indexing.apply_queue()
+    related.refresh()  # a repair: the stored related articles are worked out again too
+    db.session.commit()
     click.echo(f"Sökindexet är ombyggt: {count} publicerade artiklar.")

@@ -24,6 +24,7 @@ from kb.labels import (
     SYSTEM_LABELS,
 )
 from kb.models import SYSTEMS
+from support.database import reads_only
 from support.extensions import db, limiter
 from support.policy import can
 from support.policy.kb import readership_of
@@ -33,6 +34,12 @@ bp = Blueprint("kb", __name__, url_prefix="/kb")
 
 VISITOR_COOKIE = "kb_visitor"
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.before_request
+def pages_only_read():
+    if request.method in ("GET", "HEAD"):  # readers' pages write nothing (views and searches go to kb.reading_log)
+        reads_only()
 
 
 @bp.app_context_processor

@@ -5,6 +5,8 @@ Revises: 0022_phone_digits
 Create Date: 2026-12-04 17:00:00
 
 """
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -42,6 +44,11 @@ def upgrade():
     sa.Column('views_counted_at', support.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_corpus_state'))
     )
+    # The one row of stamps exists from the start, so two first saves never race to create it.
+    state = sa.table('kb_corpus_state', sa.column('id', sa.Integer), sa.column('generation', sa.Integer),
+                     sa.column('views_generation', sa.Integer), sa.column('views_counted_at', support.database.UTCDateTime))
+    op.bulk_insert(state, [{'id': 1, 'generation': 0, 'views_generation': 0,
+                            'views_counted_at': datetime.now(UTC)}])
     # Render the articles that exist once, as saving them would have; related articles follow at `support init`.
     articles = sa.table('kb_articles', sa.column('id', sa.String), sa.column('body', sa.Text),
                         sa.column('body_html', sa.Text))
