@@ -19,13 +19,15 @@ AUDIENCE_CHOICES = (*USER_GROUP_AUDIENCES, "superuser", "support", "anonymous")
 def on_init() -> None:
     """Called by `support init` after migrations: the index exists and matches the database."""
     from kb import related
+    from kb.indexing import refresh_planner_statistics
     from kb.service import ensure_index
     from support.extensions import db
 
     click.echo(f"Sökindex: {ensure_index()}.")
     if related.is_empty():  # an upgraded database: work the related articles out once
         related.refresh()
-        db.session.commit()
+    refresh_planner_statistics()
+    db.session.commit()
 
 
 @kb_cli.command("import")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from kb import related
 from kb.models import Article, IndexQueueEntry
@@ -45,6 +45,7 @@ def apply_queue() -> dict[str, int]:
         if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
             rebuild_index()
             related.refresh()
+            refresh_planner_statistics()
         else:
             for article_id in article_ids:
                 article = db.session.get(Article, article_id)
@@ -66,3 +67,12 @@ def apply_queue() -> dict[str, int]:
     db.session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id.in_([e.id for e in entries])))
     db.session.commit()
     return {"indexed": len(article_ids), "failed": 0}
+
+
+def refresh_planner_statistics() -> None:
+    """After many articles changed, let SQLite's query planner count them again (`ANALYZE`). Without statistics
+    it reads `id IN (…) AND status = 'published'` through the status index, that is every published article,
+    instead of looking the ids up: a reader's page then grows with the corpus. PostgreSQL keeps its own."""
+    if db.engine.dialect.name == "sqlite":
+        for table in ("kb_articles", "kb_article_audiences", "kb_related_articles"):
+            db.session.execute(text(f"ANALYZE {table}"))

@@ -453,23 +453,35 @@ def system_counts(readership: Readership, audience: str | None = None) -> dict[s
     return _cached(("system_counts", readership, audience), count)
 
 
+@dataclass(frozen=True)
+class ArticleLink:
+    """What a list of articles shows of each: its id, title and summary."""
+
+    id: str
+    title: str
+    summary: str
+    language: str = ""
+
+
+LINK_COLUMNS = (Article.id, Article.title, Article.summary, Article.language)
+
+
 def most_read(readership: Readership, audience: str | None = None, limit: int = 8,
-              language: str | None = None) -> list[Article]:
-    """The most read articles; in `language` when there are any in it (a page lists its own language's articles)."""
-    def ranked() -> list[str]:
-        query = select(Article.id).where(sql_filter(readership))
+              language: str | None = None) -> list[ArticleLink]:
+    """The most read articles; in `language` when there are any in it (a page lists its own language's articles).
+    Cached until an article changes or views are counted, so the policy's answer in it stays current."""
+    def ranked() -> list[ArticleLink]:
+        query = select(*LINK_COLUMNS).where(sql_filter(readership))
         if audience:
             query = query.where(_for_audience(audience))
         query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
         if language:
-            found = list(db.session.scalars(query.where(Article.language == language)))
+            found = [ArticleLink(*row) for row in db.session.execute(query.where(Article.language == language))]
             if found:
                 return found
-        return list(db.session.scalars(query))
+        return [ArticleLink(*row) for row in db.session.execute(query)]
 
-    ids = _cached(("most_read", readership, audience, limit, language), ranked)
-    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids), sql_filter(readership)))}
-    return [by_id[i] for i in ids if i in by_id]
+    return _cached(("most_read", readership, audience, limit, language), ranked)
 
 
 def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
@@ -484,21 +496,21 @@ def record_view(article: Article) -> None:
     reading_log.record({"kind": "view", "article": article.id})
 
 
-def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
+def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[ArticleLink]:
     """The best of the article's stored related articles (`kb.related`) that this reader may read."""
-    query = (select(Article).join(RelatedArticle, RelatedArticle.related_id == Article.id)
+    query = (select(*LINK_COLUMNS).join(RelatedArticle, RelatedArticle.related_id == Article.id)
              .where(RelatedArticle.article_id == article.id, sql_filter(readership))
              .order_by(RelatedArticle.position).limit(limit))
-    return list(db.session.scalars(query))
+    return [ArticleLink(*row) for row in db.session.execute(query)]
 
 
-def translations(article: Article, readership: Readership) -> list[Article]:
+def translations(article: Article, readership: Readership) -> list[ArticleLink]:
     """The readable other-language versions of an article (its original, the original's translations)."""
     root_id = article.translation_of or article.id
     # Two look-ups by index: one WHERE with an OR over both columns would read every published article.
     family = [root_id, *db.session.scalars(select(Article.id).where(Article.translation_of == root_id))]
-    query = select(Article).where(sql_filter(readership), Article.id != article.id, Article.id.in_(family))
-    return list(db.session.scalars(query.order_by(Article.language)))
+    query = select(*LINK_COLUMNS).where(sql_filter(readership), Article.id != article.id, Article.id.in_(family))
+    return [ArticleLink(*row) for row in db.session.execute(query.order_by(Article.language))]
 
 
 def link_resolver(readership: Readership | None = None) -> Callable[[str], str | None]:
