@@ -9,14 +9,12 @@ from flask_login import current_user
 from kb import service
 from kb.api_schemas import SearchOut, SearchQuery, SuggestOut, SuggestQuery
 from kb.labels import AUDIENCE_SLUGS
-from support.database import reads_only
 from support.extensions import csrf, limiter
 from support.jsonapi import ApiError, parse_query
 from support.openapi import Operation, documented
 from support.policy.kb import readership_of
 
 bp = Blueprint("kb_api", __name__, url_prefix="/api/v1/kb")
-bp.before_request(reads_only)  # search and suggestions only read (searches are logged through kb.reading_log)
 csrf.exempt(bp)
 
 
