@@ -426,21 +426,29 @@ def browse_articles(readership: Readership, *, audience: str | None = None, syst
 CACHE_KEY = "kb_reading_cache"
 
 
-def _cached(key: tuple, compute):
+CACHE_ENTRIES = 5_000  # per process and cache; beyond it the cache starts again (pages of ~10 kB each)
+
+
+def _cached(key: tuple, compute, *, follows_views: bool = False):
+    """`compute()` once per process until articles change (or, `follows_views`, until views were counted)."""
     from flask import g, has_request_context
 
     app = current_app._get_current_object()
     if not has_request_context():
-        stamp = stamps.current()
+        generation, views_generation = stamps.current()
     else:  # one look per request
-        stamp = g.kb_corpus_stamp = g.get("kb_corpus_stamp") or stamps.current()
-    cache = app.extensions.get(CACHE_KEY)
-    if cache is None or cache["stamp"] != stamp:
-        cache = {"stamp": stamp, "values": {}}
-        app.extensions[CACHE_KEY] = cache
-    if key not in cache["values"]:
-        cache["values"][key] = compute()
-    return cache["values"][key]
+        generation, views_generation = g.kb_corpus_stamp = g.get("kb_corpus_stamp") or stamps.current()
+    stamp = (generation, views_generation) if follows_views else generation
+    caches = app.extensions.setdefault(CACHE_KEY, {})
+    cache = caches.get(follows_views)
+    if cache is None or cache["stamp"] != stamp or len(cache["values"]) >= CACHE_ENTRIES:
+        cache = caches[follows_views] = {"stamp": stamp, "values": {}}
+    if key in cache["values"]:
+        return cache["values"][key]
+    value = compute()
+    if value is not None:  # a miss (an id that does not exist, say) is not kept: any URL could fill the cache
+        cache["values"][key] = value
+    return value
 
 
 def system_counts(readership: Readership, audience: str | None = None) -> dict[str, int]:
@@ -481,7 +489,7 @@ def most_read(readership: Readership, audience: str | None = None, limit: int = 
                 return found
         return [ArticleLink(*row) for row in db.session.execute(query)]
 
-    return _cached(("most_read", readership, audience, limit, language), ranked)
+    return _cached(("most_read", readership, audience, limit, language), ranked, follows_views=True)
 
 
 def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
@@ -491,7 +499,7 @@ def recently_updated(readership: Readership, audience: str | None = None, limit:
     return list(db.session.scalars(query.order_by(Article.updated_at.desc(), Article.id).limit(limit)))
 
 
-def record_view(article: Article) -> None:
+def record_view(article: Article | ArticlePage) -> None:
     """Count one reading (the landing pages' "most read"): appended for the worker, no database write."""
     reading_log.record({"kind": "view", "article": article.id})
 
@@ -531,6 +539,47 @@ def link_resolver(readership: Readership | None = None) -> Callable[[str], str |
         return cache[article_id]
 
     return resolve
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """What an article's page shows one readership, worked out once per process until an article changes."""
+
+    id: str
+    title: str
+    summary: str
+    language: str
+    system: str
+    visibility: str
+    status: str
+    tags: tuple[str, ...]
+    school_forms: tuple[str, ...]
+    audiences: tuple[str, ...]
+    translation_of: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    body_html: str  # as this readership sees it
+    translations: tuple[ArticleLink, ...]
+    related: tuple[ArticleLink, ...]
+
+
+def article_page(readership: Readership, article_id: str) -> ArticlePage | None:
+    """The article as this reader's page shows it, or None when they may not read it (callers answer 404)."""
+    def build() -> ArticlePage | None:
+        article = visible_article(readership, article_id)
+        if article is None:
+            return None
+        return ArticlePage(
+            id=article.id, title=article.title, summary=article.summary, language=article.language,
+            system=article.system, visibility=article.visibility, status=article.status,
+            tags=tuple(article.tags or ()), school_forms=tuple(article.school_forms or ()),
+            audiences=tuple(article.audiences), translation_of=article.translation_of,
+            created_at=article.created_at, updated_at=article.updated_at, published_at=article.published_at,
+            body_html=reader_html(article, readership), translations=tuple(translations(article, readership)),
+            related=tuple(related_articles(article, readership)))
+
+    return _cached(("article", readership, article_id[:100]), build)
 
 
 def reader_html(article: Article, readership: Readership) -> str:
@@ -718,7 +767,7 @@ def new_anonymous_id() -> str:
     return uuid.uuid4().hex
 
 
-def feedback_of(article: Article, key: str | None) -> ArticleFeedback | None:
+def feedback_of(article: Article | ArticlePage, key: str | None) -> ArticleFeedback | None:
     if not key:
         return None
     return db.session.scalar(select(ArticleFeedback).where(ArticleFeedback.article_id == article.id,

@@ -105,8 +105,7 @@ def feed(group_slug: str):
 
 @bp.get("/artikel/<article_id>")
 def article(article_id: str):
-    readership = readership_of(current_user)
-    found = service.visible_article(readership, article_id)
+    found = service.article_page(readership_of(current_user), article_id)
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
@@ -117,10 +116,9 @@ def article(article_id: str):
     search_text = request.args.get("q", "")[:200]
     ticket_url = "/arenden/nytt?" + urlencode({"q": search_text or found.title, "artikel": found.id})
     return render_template(
-        "kb/article.html", article=found, body_html=service.reader_html(found, readership), group_slug=group_slug,
+        "kb/article.html", article=found, body_html=found.body_html, group_slug=group_slug,
         group=AUDIENCE_SLUGS.get(group_slug or ""),
-        translations=service.translations(found, readership),
-        related=service.related_articles(found, readership),
+        translations=found.translations, related=found.related,
         feedback_form=FeedbackForm(formdata=None), my_feedback=service.feedback_of(found, key),
         ticket_url=ticket_url, search_text=search_text,
     )

@@ -151,3 +151,16 @@ def test_reading_pages_issue_as_many_statements_at_200_articles_as_at_20(app, cl
     assert many == few
     page = client.get("/kb/artikel/absence").get_data(as_text=True)
     assert 'href="/kb/artikel/extra-150"' in page and page.count('href="/kb/artikel/extra-') >= 5
+
+
+def test_a_page_seen_before_follows_a_change_to_an_article_it_links_to(app, login_as):
+    target = make_article("target", title="Målet", audiences=("guardian",))
+    make_article("absence", title="Anmäl frånvaro", body="Läs [målet](kb:target).")
+    guardian = login_as("guardian:ekbackaskolan")
+    assert 'href="/kb/artikel/target"' in guardian.get("/kb/artikel/absence").get_data(as_text=True)
+    data = service.ArticleData.of(target)
+    data.visibility, data.audiences = "internal", ["support"]
+    service.save_article(data)
+    indexing.commit()
+    page = guardian.get("/kb/artikel/absence").get_data(as_text=True)
+    assert "/kb/artikel/target" not in page and '<span class="kb-broken-link">målet</span>' in page
