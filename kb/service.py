@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import time as time_module
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -423,23 +424,28 @@ def browse_articles(readership: Readership, *, audience: str | None = None, syst
 
 # Per process, the answers that cost a pass over many articles, until the corpus stamps move (`corpus_changed`,
 # `note_views_counted`): a group page then costs the same at any number of articles.
-CACHE_KEY = "kb_reading_cache"
+CACHE_KEY = stamps.CACHE_KEY
 
 
 CACHE_ENTRIES = 5_000  # per process and cache; beyond it the cache starts again (pages of ~10 kB each)
 
 
+STAMP_SECONDS = 1.0  # how long a process trusts the stamps it read: another process's change shows this much later
+
+
+def _current_stamps(caches: dict) -> tuple[int, int]:
+    now = time_module.monotonic()
+    read = caches.get("stamps")
+    if read is None or now - read[1] >= STAMP_SECONDS:
+        read = caches["stamps"] = (stamps.current(), now)
+    return read[0]
+
+
 def _cached(key: tuple, compute, *, follows_views: bool = False):
     """`compute()` once per process until articles change (or, `follows_views`, until views were counted)."""
-    from flask import g, has_request_context
-
-    app = current_app._get_current_object()
-    if not has_request_context():
-        generation, views_generation = stamps.current()
-    else:  # one look per request
-        generation, views_generation = g.kb_corpus_stamp = g.get("kb_corpus_stamp") or stamps.current()
+    caches = current_app.extensions.setdefault(CACHE_KEY, {})
+    generation, views_generation = _current_stamps(caches)
     stamp = (generation, views_generation) if follows_views else generation
-    caches = app.extensions.setdefault(CACHE_KEY, {})
     cache = caches.get(follows_views)
     if cache is None or cache["stamp"] != stamp or len(cache["values"]) >= CACHE_ENTRIES:
         cache = caches[follows_views] = {"stamp": stamp, "values": {}}
