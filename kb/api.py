@@ -9,7 +9,7 @@ from flask_login import current_user
 from kb import service
 from kb.api_schemas import SearchOut, SearchQuery, SuggestOut, SuggestQuery
 from kb.labels import AUDIENCE_SLUGS
-from support.extensions import csrf, db, limiter
+from support.extensions import csrf, limiter
 from support.jsonapi import ApiError, parse_query
 from support.openapi import Operation, documented
 from support.policy.kb import readership_of
@@ -32,7 +32,6 @@ def search():
         args.q.strip(), readership_of(current_user), page=args.sida, per_page=args.limit, channel="api",
         audience=AUDIENCE_SLUGS.get(args.malgrupp, args.malgrupp), school_form=args.skolform, system=args.system,
         language=args.sprak)
-    db.session.commit()  # the search log
     return jsonify(SearchOut.model_validate(dict(
         query=outcome.query, total=outcome.total, page=outcome.page, per_page=outcome.per_page,
         did_you_mean=outcome.did_you_mean, search_id=outcome.search_id,

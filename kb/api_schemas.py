@@ -54,7 +54,7 @@ class SearchOut(BaseModel):
     page: int
     per_page: int
     did_you_mean: str | None
-    search_id: int | None
+    search_id: str | None = Field(description="The search's token in the search log; result links carry it as `s`.")
     hits: list[SearchHit]
 
 

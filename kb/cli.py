@@ -18,9 +18,16 @@ AUDIENCE_CHOICES = (*USER_GROUP_AUDIENCES, "superuser", "support", "anonymous")
 
 def on_init() -> None:
     """Called by `support init` after migrations: the index exists and matches the database."""
+    from kb import related
+    from kb.indexing import refresh_planner_statistics
     from kb.service import ensure_index
+    from support.extensions import db
 
     click.echo(f"Sökindex: {ensure_index()}.")
+    if related.is_empty():  # an upgraded database: work the related articles out once
+        related.refresh()
+    refresh_planner_statistics()
+    db.session.commit()
 
 
 @kb_cli.command("import")
@@ -78,7 +85,7 @@ def reindex_command(check: bool):
     """Rebuild the search index from the database (or check it)."""
     from sqlalchemy import func, select
 
-    from kb import indexing, service
+    from kb import indexing, related, service
     from kb.models import Article
     from support.extensions import db
 
@@ -103,4 +110,6 @@ def reindex_command(check: bool):
 
         count = service.rebuild_index(progress)
     indexing.apply_queue()
+    related.refresh()  # a repair: the stored related articles are worked out again too
+    db.session.commit()
     click.echo(f"Sökindexet är ombyggt: {count} publicerade artiklar.")

@@ -1,4 +1,4 @@
-"""Keeping the search index in step with the database.
+"""Keeping the search index (and the stored related articles, `kb.related`) in step with the database.
 
 The service queues every article it changes (`service.enqueue_index`) in the caller's transaction, so a change
 that rolls back never reaches the index. The caller ends its unit of work with `commit()` here: the transaction
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
+from kb import related
 from kb.models import Article, IndexQueueEntry
 from kb.service import article_doc, get_index, rebuild_index
 from support.extensions import db
@@ -43,6 +44,8 @@ def apply_queue() -> dict[str, int]:
     try:
         if len(article_ids) > QUEUE_REBUILD_THRESHOLD:
             rebuild_index()
+            related.refresh()
+            refresh_planner_statistics()
         else:
             for article_id in article_ids:
                 article = db.session.get(Article, article_id)
@@ -50,6 +53,7 @@ def apply_queue() -> dict[str, int]:
                     index.delete(article_id)
                 else:
                     index.upsert(article_doc(article))
+            related.refresh(article_ids)
     except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
         log.exception("kb: index update failed for %s", article_ids)
         db.session.rollback()
@@ -63,3 +67,12 @@ def apply_queue() -> dict[str, int]:
     db.session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id.in_([e.id for e in entries])))
     db.session.commit()
     return {"indexed": len(article_ids), "failed": 0}
+
+
+def refresh_planner_statistics() -> None:
+    """After many articles changed, let SQLite's query planner count them again (`ANALYZE`). Without statistics
+    it reads `id IN (…) AND status = 'published'` through the status index, that is every published article,
+    instead of looking the ids up: a reader's page then grows with the corpus. PostgreSQL keeps its own."""
+    if db.engine.dialect.name == "sqlite":
+        for table in ("kb_articles", "kb_article_audiences", "kb_related_articles"):
+            db.session.execute(text(f"ANALYZE {table}"))

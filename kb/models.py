@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +27,9 @@ class Article(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(600), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The body rendered and sanitised when it was saved, every link to an article still in it: a reader's view
+    # only hides the links that reader may not follow (`kb.service.reader_html`). None: not rendered yet.
+    body_html: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="sv")
     translation_of: Mapped[str | None] = mapped_column(
         ForeignKey("kb_articles.id", ondelete="SET NULL"), index=True
@@ -39,7 +42,7 @@ class Article(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_by: Mapped[date | None]
     needs_review: Mapped[bool] = mapped_column(default=False)  # an editor marked it for review
-    view_count: Mapped[int] = mapped_column(default=0)
+    view_count: Mapped[int] = mapped_column(default=0)  # written in batches by the worker (kb.reading_log)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
@@ -120,6 +123,8 @@ class SearchLog(db.Model):
     __tablename__ = "kb_search_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Chosen when the search ran, before the row is written by the worker: the result links carry it to the clicks.
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)
     query: Mapped[str] = mapped_column(String(300), index=True)
     audience: Mapped[str] = mapped_column(String(20), default="")
     school_form: Mapped[str] = mapped_column(String(30), default="")
@@ -129,6 +134,30 @@ class SearchLog(db.Model):
     hit_count: Mapped[int] = mapped_column(default=0)
     page: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RelatedArticle(db.Model):
+    """One of an article's related articles, best first, kept up to date when articles change (`kb.related`);
+    readers see the ones they may read."""
+
+    __tablename__ = "kb_related_articles"
+
+    article_id: Mapped[str] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    related_id: Mapped[str] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class CorpusState(db.Model):
+    """One row of stamps that tell readers' caches when they are out of date: `generation` moves with every
+    change to an article, `views_generation` when the worker has counted new views."""
+
+    __tablename__ = "kb_corpus_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+    views_generation: Mapped[int] = mapped_column(default=0)
+    views_counted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SearchClick(db.Model):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 import markdown
 import nh3
@@ -31,6 +32,10 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 BROKEN_LINK_CLASS = "kb-broken-link"
+ARTICLE_PATH = "/kb/artikel/"  # the reader's URL of an article (kb.views.article)
+# A link to an article in sanitised HTML (nh3 writes every attribute in double quotes, and anchors never nest).
+ARTICLE_LINK_RE = re.compile(r'<a href="' + re.escape(ARTICLE_PATH) + r'([^"?#/]+)(?:[?#][^"]*)?"[^>]*>(.*?)</a>',
+                            re.DOTALL)
 
 
 @dataclass
@@ -106,3 +111,27 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def render_for_storage(text: str) -> str:
+    """The body as stored with its article: every `kb:` link becomes a link to that article, whether or not it
+    exists or may be read; `readable_html` hides the ones a reader may not follow."""
+    return render_markdown(text, lambda article_id: ARTICLE_PATH + quote(article_id, safe="")).html
+
+
+def article_links(html: str) -> list[str]:
+    """The ids of the articles stored HTML links to."""
+    return list(dict.fromkeys(unquote(match.group(1)) for match in ARTICLE_LINK_RE.finditer(html)))
+
+
+def readable_html(html: str, readable: Iterable[str], prefix: str = "") -> str:
+    """Stored HTML as one reader sees it: links to articles outside `readable` become the broken-link mark (a
+    reader cannot tell a hidden article from a missing one); `prefix` is the app's mount point, if any."""
+    readable = set(readable)
+
+    def replace(match: re.Match) -> str:
+        if unquote(match.group(1)) in readable:
+            return match.group(0).replace('href="', f'href="{prefix}', 1) if prefix else match.group(0)
+        return f'<span class="{BROKEN_LINK_CLASS}">{match.group(2)}</span>'
+
+    return ARTICLE_LINK_RE.sub(replace, html)

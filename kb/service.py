@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import time as time_module
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
+from kb import reading_log, stamps
 from kb.models import (
     AUDIENCES,
     LANGUAGES,
@@ -32,11 +34,19 @@ from kb.models import (
     ArticleImage,
     ArticleRevision,
     IndexQueueEntry,
+    RelatedArticle,
     SearchClick,
     SearchLog,
     SynonymList,
 )
-from kb.render import Rendered, linked_article_ids, render_markdown
+from kb.render import (
+    Rendered,
+    article_links,
+    linked_article_ids,
+    readable_html,
+    render_for_storage,
+    render_markdown,
+)
 from support.database import utcnow
 from support.extensions import db
 from support.orgs.models import SCHOOL_FORMS
@@ -211,9 +221,13 @@ def save_article(data: ArticleData, author=None, note: str = "", *, updated_at: 
                           school_forms=[], tags=[], language="sv", visibility="public", system="general",
                           title="", summary="", body="")
         db.session.add(article)
+    body_before = None if is_new else article.body
     changed = _apply(article, data) or is_new
     if not changed:
         return article, False
+    if article.body != body_before or article.body_html is None:
+        article.body_html = render_for_storage(article.body)
+    stamps.corpus_changed()
     article.updated_at = updated_at or utcnow()
     if is_new and updated_at:
         article.created_at = updated_at
@@ -415,25 +429,80 @@ def browse_articles(readership: Readership, *, audience: str | None = None, syst
     return _school_form_clause(school_form, list(db.session.scalars(query.order_by(Article.title))))
 
 
+# Per process, the answers that cost a pass over many articles, until the corpus stamps move (`corpus_changed`,
+# `note_views_counted`): a group page then costs the same at any number of articles.
+CACHE_KEY = stamps.CACHE_KEY
+
+
+CACHE_ENTRIES = 5_000  # per process and cache; beyond it the cache starts again (pages of ~10 kB each)
+
+
+STAMP_SECONDS = 1.0  # how long a process trusts the stamps it read: another process's change shows this much later
+
+
+def _current_stamps(caches: dict) -> tuple[int, int]:
+    now = time_module.monotonic()
+    read = caches.get("stamps")
+    if read is None or now - read[1] >= STAMP_SECONDS:
+        read = caches["stamps"] = (stamps.current(), now)
+    return read[0]
+
+
+def _cached(key: tuple, compute, *, follows_views: bool = False):
+    """`compute()` once per process until articles change (or, `follows_views`, until views were counted)."""
+    caches = current_app.extensions.setdefault(CACHE_KEY, {})
+    generation, views_generation = _current_stamps(caches)
+    stamp = (generation, views_generation) if follows_views else generation
+    cache = caches.get(follows_views)
+    if cache is None or cache["stamp"] != stamp or len(cache["values"]) >= CACHE_ENTRIES:
+        cache = caches[follows_views] = {"stamp": stamp, "values": {}}
+    if key in cache["values"]:
+        return cache["values"][key]
+    value = compute()
+    if value is not None:  # a miss (an id that does not exist, say) is not kept: any URL could fill the cache
+        cache["values"][key] = value
+    return value
+
+
 def system_counts(readership: Readership, audience: str | None = None) -> dict[str, int]:
-    query = select(Article.system, func.count()).where(sql_filter(readership))
-    if audience:
-        query = query.where(_for_audience(audience))
-    return dict(db.session.execute(query.group_by(Article.system)).all())
+    def count() -> dict[str, int]:
+        query = select(Article.system, func.count()).where(sql_filter(readership))
+        if audience:
+            query = query.where(_for_audience(audience))
+        return dict(db.session.execute(query.group_by(Article.system)).all())
+
+    return _cached(("system_counts", readership, audience), count)
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    """What a list of articles shows of each: its id, title and summary."""
+
+    id: str
+    title: str
+    summary: str
+    language: str = ""
+
+
+LINK_COLUMNS = (Article.id, Article.title, Article.summary, Article.language)
 
 
 def most_read(readership: Readership, audience: str | None = None, limit: int = 8,
-              language: str | None = None) -> list[Article]:
-    """The most read articles; in `language` when there are any in it (a page lists its own language's articles)."""
-    query = select(Article).where(sql_filter(readership))
-    if audience:
-        query = query.where(_for_audience(audience))
-    query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
-    if language:
-        found = list(db.session.scalars(query.where(Article.language == language)))
-        if found:
-            return found
-    return list(db.session.scalars(query))
+              language: str | None = None) -> list[ArticleLink]:
+    """The most read articles; in `language` when there are any in it (a page lists its own language's articles).
+    Cached until an article changes or views are counted, so the policy's answer in it stays current."""
+    def ranked() -> list[ArticleLink]:
+        query = select(*LINK_COLUMNS).where(sql_filter(readership))
+        if audience:
+            query = query.where(_for_audience(audience))
+        query = query.order_by(Article.view_count.desc(), Article.title).limit(limit)
+        if language:
+            found = [ArticleLink(*row) for row in db.session.execute(query.where(Article.language == language))]
+            if found:
+                return found
+        return [ArticleLink(*row) for row in db.session.execute(query)]
+
+    return _cached(("most_read", readership, audience, limit, language), ranked, follows_views=True)
 
 
 def recently_updated(readership: Readership, audience: str | None = None, limit: int = 20) -> list[Article]:
@@ -443,42 +512,26 @@ def recently_updated(readership: Readership, audience: str | None = None, limit:
     return list(db.session.scalars(query.order_by(Article.updated_at.desc(), Article.id).limit(limit)))
 
 
-def record_view(article: Article) -> None:
-    """Count one reading (the landing pages' "most read"); an atomic increment, safe with many readers."""
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+def record_view(article: Article | ArticlePage) -> None:
+    """Count one reading (the landing pages' "most read"): appended for the worker, no database write."""
+    reading_log.record({"kind": "view", "article": article.id})
 
 
-def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[Article]:
-    """Readable articles on the same system or sharing tags, in the same language, best overlap first."""
-    rows = db.session.execute(
-        select(Article.id, Article.title, Article.tags, Article.system)
-        .where(sql_filter(readership), Article.id != article.id, Article.language == article.language)
-    ).all()
-    own_tags = {t.lower() for t in article.tags or []}
-    own_audiences = set(article.audiences)
-    shares_audience = set(db.session.scalars(
-        select(ArticleAudience.article_id).where(ArticleAudience.audience.in_(sorted(own_audiences)))))
-    translation_ids = {article.translation_of} | {t.id for t in article.translations}
-
-    def score(row) -> float:
-        shared_tags = len(own_tags & {t.lower() for t in row.tags or []})
-        return shared_tags * 2 + (row.system == article.system) * 1.5 + (row.id in shares_audience)
-
-    ranked = sorted((row for row in rows if row.id not in translation_ids), key=lambda row: (-score(row), row.title))
-    chosen = [row.id for row in ranked if score(row) >= 2.5][:limit]
-    by_id = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(chosen)))}
-    return [by_id[i] for i in chosen if i in by_id]
+def related_articles(article: Article, readership: Readership, limit: int = 5) -> list[ArticleLink]:
+    """The best of the article's stored related articles (`kb.related`) that this reader may read."""
+    query = (select(*LINK_COLUMNS).join(RelatedArticle, RelatedArticle.related_id == Article.id)
+             .where(RelatedArticle.article_id == article.id, sql_filter(readership))
+             .order_by(RelatedArticle.position).limit(limit))
+    return [ArticleLink(*row) for row in db.session.execute(query)]
 
 
-def translations(article: Article, readership: Readership) -> list[Article]:
+def translations(article: Article, readership: Readership) -> list[ArticleLink]:
     """The readable other-language versions of an article (its original, the original's translations)."""
     root_id = article.translation_of or article.id
-    query = select(Article).where(
-        sql_filter(readership), Article.id != article.id,
-        (Article.id == root_id) | (Article.translation_of == root_id),
-    )
-    return list(db.session.scalars(query.order_by(Article.language)))
+    # Two look-ups by index: one WHERE with an OR over both columns would read every published article.
+    family = [root_id, *db.session.scalars(select(Article.id).where(Article.translation_of == root_id))]
+    query = select(*LINK_COLUMNS).where(sql_filter(readership), Article.id != article.id, Article.id.in_(family))
+    return [ArticleLink(*row) for row in db.session.execute(query.order_by(Article.language))]
 
 
 def link_resolver(readership: Readership | None = None) -> Callable[[str], str | None]:
@@ -499,6 +552,58 @@ def link_resolver(readership: Readership | None = None) -> Callable[[str], str |
         return cache[article_id]
 
     return resolve
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """What an article's page shows one readership, worked out once per process until an article changes."""
+
+    id: str
+    title: str
+    summary: str
+    language: str
+    system: str
+    visibility: str
+    status: str
+    tags: tuple[str, ...]
+    school_forms: tuple[str, ...]
+    audiences: tuple[str, ...]
+    translation_of: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    body_html: str  # as this readership sees it
+    translations: tuple[ArticleLink, ...]
+    related: tuple[ArticleLink, ...]
+
+
+def article_page(readership: Readership, article_id: str) -> ArticlePage | None:
+    """The article as this reader's page shows it, or None when they may not read it (callers answer 404)."""
+    def build() -> ArticlePage | None:
+        article = visible_article(readership, article_id)
+        if article is None:
+            return None
+        return ArticlePage(
+            id=article.id, title=article.title, summary=article.summary, language=article.language,
+            system=article.system, visibility=article.visibility, status=article.status,
+            tags=tuple(article.tags or ()), school_forms=tuple(article.school_forms or ()),
+            audiences=tuple(article.audiences), translation_of=article.translation_of,
+            created_at=article.created_at, updated_at=article.updated_at, published_at=article.published_at,
+            body_html=reader_html(article, readership), translations=tuple(translations(article, readership)),
+            related=tuple(related_articles(article, readership)))
+
+    return _cached(("article", readership, article_id[:100]), build)
+
+
+def reader_html(article: Article, readership: Readership) -> str:
+    """The article's stored HTML as this reader sees it: links to articles they may not read are marked broken."""
+    from flask import request
+
+    html = article.body_html if article.body_html is not None else render_for_storage(article.body)
+    linked = article_links(html)
+    readable = set(db.session.scalars(select(Article.id).where(Article.id.in_(linked), sql_filter(readership)))) \
+        if linked else set()
+    return readable_html(html, readable, prefix=request.script_root)
 
 
 def render_article(article_or_text, readership: Readership | None = None) -> Rendered:
@@ -565,7 +670,7 @@ class SearchOutcome:
     page: int
     per_page: int
     did_you_mean: str | None
-    search_id: int | None = None
+    search_id: str | None = None  # the search log's token (kb.models.SearchLog.token)
 
     @property
     def pages(self) -> int:
@@ -587,20 +692,21 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
         audience=audience, page=page, per_page=per_page,
     ))
     # The policy has the last word on every hit, whatever the index believes.
-    readable = {a.id for a in db.session.scalars(
-        select(Article).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership)))}
+    readable = set(db.session.scalars(
+        select(Article.id).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership))))
     total = result.total - sum(1 for h in result.hits if h.id not in readable)
     start = (page - 1) * per_page
     hits = [ArticleHit(h.id, h.title, h.summary, h.score, h.snippet_html, h.language, h.system, start + n)
             for n, h in enumerate((h for h in result.hits if h.id in readable), start=1)]
     outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
     if log_search:
-        entry = SearchLog(query=_normalise_for_log(query), audience=audience or "",
-                          school_form=school_form or "", system=system or "", language=language or "",
-                          channel=channel, hit_count=outcome.total, page=page)
-        db.session.add(entry)
-        db.session.flush()  # the id goes into the result links; the caller commits
-        outcome.search_id = entry.id
+        # Written by the worker (kb.reading_log); the token goes into the result links so clicks find the search.
+        outcome.search_id = uuid.uuid4().hex
+        reading_log.record({
+            "kind": "search", "token": outcome.search_id, "query": _normalise_for_log(query),
+            "audience": audience or "", "school_form": school_form or "", "system": system or "",
+            "language": language or "", "channel": channel, "hit_count": outcome.total, "page": page,
+            "at": utcnow().isoformat()})
     return outcome
 
 
@@ -656,10 +762,15 @@ def suggest_articles(user, text: str, limit: int = 5) -> list[dict]:
              "url": url_for("kb.article", article_id=h.id)} for h in outcome.hits]
 
 
-def record_click(search_id: int, article_id: str, rank: int) -> bool:
-    if db.session.get(SearchLog, search_id) is None or not 0 < rank <= 10000:
+SEARCH_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def record_click(search_token: str, article_id: str, rank: int) -> bool:
+    """Log a click on a search result for the worker (kb.reading_log); False for a link that was tampered with."""
+    if not SEARCH_TOKEN_RE.match(search_token or "") or not 0 < rank <= 10000:
         return False
-    db.session.add(SearchClick(search_id=search_id, article_id=article_id[:80], rank=rank))
+    reading_log.record({"kind": "click", "search": search_token, "article": article_id[:80], "rank": rank,
+                        "at": utcnow().isoformat()})
     return True
 
 
@@ -677,7 +788,7 @@ def new_anonymous_id() -> str:
     return uuid.uuid4().hex
 
 
-def feedback_of(article: Article, key: str | None) -> ArticleFeedback | None:
+def feedback_of(article: Article | ArticlePage, key: str | None) -> ArticleFeedback | None:
     if not key:
         return None
     return db.session.scalar(select(ArticleFeedback).where(ArticleFeedback.article_id == article.id,

@@ -24,6 +24,7 @@ from kb.labels import (
     SYSTEM_LABELS,
 )
 from kb.models import SYSTEMS
+from support.database import reads_only
 from support.extensions import db, limiter
 from support.policy import can
 from support.policy.kb import readership_of
@@ -33,6 +34,12 @@ bp = Blueprint("kb", __name__, url_prefix="/kb")
 
 VISITOR_COOKIE = "kb_visitor"
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.before_request
+def pages_only_read():
+    if request.method in ("GET", "HEAD"):  # readers' pages write nothing (views and searches go to kb.reading_log)
+        reads_only()
 
 
 @bp.app_context_processor
@@ -98,13 +105,10 @@ def feed(group_slug: str):
 
 @bp.get("/artikel/<article_id>")
 def article(article_id: str):
-    readership = readership_of(current_user)
-    found = service.visible_article(readership, article_id)
+    found = service.article_page(readership_of(current_user), article_id)
     if found is None or not can(current_user, "article.read", found):
         abort(404)
     service.record_view(found)
-    db.session.commit()
-    rendered = service.render_article(found, readership)
     key = service.visitor_key(current_user, request.cookies.get(VISITOR_COOKIE))
     group_slug = request.args.get("grupp")
     if AUDIENCE_SLUGS.get(group_slug or "") not in found.audiences:
@@ -112,10 +116,9 @@ def article(article_id: str):
     search_text = request.args.get("q", "")[:200]
     ticket_url = "/arenden/nytt?" + urlencode({"q": search_text or found.title, "artikel": found.id})
     return render_template(
-        "kb/article.html", article=found, body_html=rendered.html, group_slug=group_slug,
+        "kb/article.html", article=found, body_html=found.body_html, group_slug=group_slug,
         group=AUDIENCE_SLUGS.get(group_slug or ""),
-        translations=service.translations(found, readership),
-        related=service.related_articles(found, readership),
+        translations=found.translations, related=found.related,
         feedback_form=FeedbackForm(formdata=None), my_feedback=service.feedback_of(found, key),
         ticket_url=ticket_url, search_text=search_text,
     )
@@ -162,7 +165,6 @@ def search():
     query = request.args.get("q", "").strip()
     params = search_params()
     outcome = service.search_articles(query, readership_of(current_user), page=_int_arg("sida"), **params)
-    db.session.commit()  # the search log
     return render_template("kb/search.html", query=query, outcome=outcome, params=params,
                            group_slug=SLUG_OF_GROUP.get(params["audience"] or ""))
 
@@ -171,10 +173,9 @@ def search():
 def search_click(article_id: str):
     """A search result's link: logs the click with its rank, then opens the article (works without JavaScript)."""
     # A hand-edited link still leads to the article; it is just not counted.
-    search_id, rank = parse_int(request.args.get("s"), minimum=1), parse_int(request.args.get("r"), minimum=1)
-    if search_id is not None and rank is not None:
-        service.record_click(search_id, article_id, rank)
-        db.session.commit()
+    search_token, rank = request.args.get("s", ""), parse_int(request.args.get("r"), minimum=1)
+    if rank is not None:
+        service.record_click(search_token, article_id, rank)
     target = {"q": request.args.get("q", "")[:200]} if request.args.get("q") else {}
     return redirect(url_for("kb.article", article_id=article_id, **target))
 

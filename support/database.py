@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from flask import g, has_request_context
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -77,7 +78,17 @@ def serialise_sqlite_writes(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+
+
+def reads_only() -> None:
+    """This request only reads (a knowledge-base page): on SQLite its transaction begins without the write lock,
+    so readers run side by side (WAL) instead of one at a time. Such a request must write nothing."""
+    g.database_reads_only = True
+
+
+def _reads_only() -> bool:
+    return has_request_context() and g.get("database_reads_only", False)
 
 
 def use_write_ahead_log(dbapi_connection, _record) -> None:

@@ -155,6 +155,7 @@ def _start_from_the_test_configuration(shared: SharedApp, instance_dir: Path) ->
                       ATTACHMENT_DIR=str(instance_dir / "attachments"),
                       MAIL_SINK_DIR=str(instance_dir / "mail-sink"))
     app.instance_path = str(instance_dir)
+    app.extensions.pop("kb_reading_cache", None)  # lists cached per corpus stamp, which rolled back with the test
     cached_index = app.extensions.pop("kb_index", None)
     if cached_index is not None:
         cached_index[0].close()

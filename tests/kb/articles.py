@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb import indexing, service
+from kb import indexing, reading_log, service
 
 
 def make_article(article_id: str, *, title: str | None = None, audiences=("guardian",), visibility="public",
@@ -16,3 +16,8 @@ def make_article(article_id: str, *, title: str | None = None, audiences=("guard
     ), author)
     indexing.commit()
     return article
+
+
+def flush_reading() -> dict[str, int]:
+    """What the worker does on its next pass: write the views, searches and clicks readers left (kb.reading_log)."""
+    return reading_log.flush()
