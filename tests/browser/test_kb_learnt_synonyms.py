@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from kb import reading_log
 from tests.browser.conftest import PHONE
 from tests.browser.test_kb_phone_and_keyboard import NARROWEST, WIDE, demo_articles  # noqa: F401 - a fixture
 
@@ -25,6 +26,8 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
         with page.expect_navigation():
             result.click()
         assert f"/kb/artikel/{ARTICLE}" in page.url
+    with live_server.app.app_context():  # what the worker's next pass does: write the searches and clicks
+        reading_log.flush()
 
     editor = live_server.create_user("Elsa Redaktör", roles=["kb_editor"])
     for viewport in (NARROWEST, PHONE, WIDE):

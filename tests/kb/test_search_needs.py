@@ -3,14 +3,17 @@ dictionary forms, "Menade du" only when it helps, and synonyms learnt from the s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from kb import service
 from kb.models import SearchLog
 from kb.search import ArticleDoc, SearchIndex, Synonyms, VisibilityFilter
+from support.extensions import db
 from support.policy.kb import index_filter_for_audiences
-from tests.kb.articles import make_article
+from tests.kb.articles import flush_reading, make_article
 from tests.kb.test_search_query import ids
 
 SYN = Synonyms.from_text("sjukanmäla, sjukanmälan, frånvaroanmälan\ndagis => förskola\n")
@@ -127,15 +130,17 @@ def test_the_suggestion_api_keeps_to_the_search_pages_filters(app, client):
 
 
 def _search_and_open(client, query: str, article_id: str) -> None:
-    client.get("/kb/sok", query_string={"q": query})
-    search_id = db_last_search_id()
-    client.get(f"/kb/sok/till/{article_id}", query_string={"s": search_id, "r": 3})
-
-
-def db_last_search_id() -> int:
-    from support.extensions import db
-
-    return db.session.scalar(select(SearchLog.id).order_by(SearchLog.id.desc()).limit(1))
+    """Search, then open the article through the result link's search token, as a reader's click does; the
+    worker's next pass writes both to the search log."""
+    page = client.get("/kb/sok", query_string={"q": query}).get_data(as_text=True)
+    link = re.search(r'/kb/sok/till/[^"?]+\?s=([^&"]+)', page)
+    if link is None:  # no result to click: the search's own token, as a hand-made link would carry it
+        flush_reading()
+        token = db.session.scalar(select(SearchLog.token).order_by(SearchLog.id.desc()).limit(1))
+    else:
+        token = link.group(1)
+    client.get(f"/kb/sok/till/{article_id}", query_string={"s": token, "r": 3})
+    flush_reading()
 
 
 def test_an_approved_synonym_from_the_search_log_lets_the_search_find_the_article(app, client, login_as):
