@@ -114,6 +114,7 @@ OTHER_LANGUAGE = 0.8  # an article in another language without a translation (on
 # them and others in proportion (a guardian's "frånvaro" puts the guardians' article before the one for everybody)
 AUDIENCE_PREFERENCE = 0.15
 READABLE_CACHE = 100_000  # (visibility, term) answers kept per searcher
+SNIPPET_CACHE = 20_000  # snippets kept per searcher (~300 bytes each)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -291,6 +292,8 @@ class _State:
         # Whoosh's readers seek and read shared file objects: one reading thread at a time per searcher
         self.io_lock = threading.RLock()
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
+        # a hit's snippet for the query's terms: a searcher reads one index version, so it never goes stale
+        self.snippets: dict[tuple[int, frozenset[str]], str] = {}
         self._translated: dict[str, frozenset[int]] | None = None
         self._audiences_of: dict[int, frozenset[str]] | None = None
         self._preferences: dict[frozenset[str], dict[int, float]] = {}
@@ -369,6 +372,19 @@ class _State:
                 self._preferences.clear()
             self._preferences[groups] = known
         return known
+
+    def snippet(self, docnum: int, fields: dict, terms: frozenset[str]) -> str:
+        """The hit's snippet for ``terms`` (see :func:`make_snippet`), made once per searcher: a popular search
+        shows the same hits again and again."""
+        key = (docnum, terms)
+        found = self.snippets.get(key)
+        if found is None:
+            found = make_snippet(fields.get("text_s", ""), fields.get("summary_s", ""), terms, self,
+                                 fields.get("language", "sv"))
+            if len(self.snippets) >= SNIPPET_CACHE:
+                self.snippets.clear()
+            self.snippets[key] = found
+        return found
 
     def close(self) -> None:
         try:
@@ -744,7 +760,7 @@ class SearchIndex:
             total, top = self._collect(st, plan, docset, lang_ids, translated, want, pref, preference)
             start = (page - 1) * per_page
             hits: list[Hit] = []
-            terms = plan.highlight_terms() if highlight else set()
+            terms = frozenset(plan.highlight_terms()) if highlight else frozenset()
             for score, docnum in top[start:start + per_page]:
                 fields = st.searcher.stored_fields(docnum)
                 if not allowed.may_read(_as_doc_fields(fields)):
@@ -753,8 +769,7 @@ class SearchIndex:
                     total -= 1
                     continue
                 lang = fields.get("language", "sv")
-                snippet = make_snippet(fields.get("text_s", ""), fields.get("summary_s", ""), terms, st, lang) \
-                    if highlight else html.escape(fields.get("summary_s", ""))
+                snippet = st.snippet(docnum, fields, terms) if highlight else html.escape(fields.get("summary_s", ""))
                 hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
                                 snippet, lang, fields.get("system", "")))
             did_you_mean = self._worth_suggesting(st, plan, docset, readable) if suggest_spelling else None
@@ -873,20 +888,19 @@ def make_snippet(text: str, summary: str, terms: set[str], st: _State | None, la
 
     best: tuple[float, int, int] | None = None
     want = len(terms)
-    for m in _SENTENCE_RE.finditer(text[:SNIPPET_SCAN]):
-        found: set[str] = set()
-        count = 0
-        for w in words(m.group()):
-            h = hits_of(w)
-            if h:
-                found |= h
-                count += 1
-        if count:
-            sc = len(found) + 0.1 * min(count, 5) - 0.0001 * m.start()
-            if best is None or sc > best[0]:
-                best = (sc, m.start(), m.end())
-                if len(found) >= want:
-                    break
+    scanned = text[:SNIPPET_SCAN]
+    # the distinct words of the passage are tested once; a sentence is then a set look-up per word
+    hitting = {w for w in set(words(scanned)) if hits_of(w)}
+    if hitting:
+        for m in _SENTENCE_RE.finditer(scanned):
+            matched = [w for w in words(m.group()) if w in hitting]
+            if matched:
+                found = set().union(*map(local.__getitem__, matched))
+                sc = len(found) + 0.1 * min(len(matched), 5) - 0.0001 * m.start()
+                if best is None or sc > best[0]:
+                    best = (sc, m.start(), m.end())
+                    if len(found) >= want:
+                        break
     if best is None:
         source = summary or text
         return _mark(_shorten(source, SNIPPET_CHARS), hits_of)
