@@ -307,6 +307,7 @@ class _State:
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
         # a hit's snippet for the query's terms: a searcher reads one index version, so it never goes stale
         self.snippets: dict[tuple[int, frozenset[str]], str] = {}
+        self.shown: dict[int, dict] = {}
         # a search's ranked hits, for a search asked again (a popular question): the same searcher, the same answer
         self.rankings: dict[tuple, _Ranking] = {}
         self._translated: dict[str, frozenset[int]] | None = None
@@ -388,14 +389,27 @@ class _State:
             self._preferences[groups] = known
         return known
 
+    def shown_fields(self, docnum: int) -> dict:
+        """The stored fields a hit shows (all but the article's text), read once per searcher."""
+        found = self.shown.get(docnum)
+        if found is None:
+            with self.io_lock:
+                found = {name: value for name, value in self.searcher.stored_fields(docnum).items()
+                         if name != "text_s"}
+            if len(self.shown) >= SNIPPET_CACHE:
+                self.shown.clear()
+            self.shown[docnum] = found
+        return found
+
     def snippet(self, docnum: int, fields: dict, terms: frozenset[str]) -> str:
         """The hit's snippet for ``terms`` (see :func:`make_snippet`), made once per searcher: a popular search
         shows the same hits again and again."""
         key = (docnum, terms)
         found = self.snippets.get(key)
         if found is None:
-            found = make_snippet(fields.get("text_s", ""), fields.get("summary_s", ""), terms, self,
-                                 fields.get("language", "sv"))
+            with self.io_lock:  # the analyser's caches too are one thread's at a time
+                found = make_snippet(self.searcher.stored_fields(docnum).get("text_s", ""), fields.get("summary_s", ""),
+                                     terms, self, fields.get("language", "sv"))
             if len(self.snippets) >= SNIPPET_CACHE:
                 self.snippets.clear()
             self.snippets[key] = found
@@ -754,34 +768,34 @@ class SearchIndex:
         except IndexOutdated as exc:
             log.warning("search: %s", exc)
             return SearchResult([], 0, page, per_page, None, sanitize(query))
-        with st.io_lock:
-            key = (query, allowed.key(), language, school_form, system, audience, page * per_page, prefer_language,
-                   frozenset(prefer_audiences) if prefer_audiences is not None else None, suggest_spelling)
-            ranking = st.rankings.get(key)
-            if ranking is None:
+        key = (query, allowed.key(), language, school_form, system, audience, page * per_page, prefer_language,
+               frozenset(prefer_audiences) if prefer_audiences is not None else None, suggest_spelling)
+        ranking = st.rankings.get(key)
+        if ranking is None:
+            with st.io_lock:
                 ranking = self._rank(st, query, allowed, language, school_form, system, audience, page * per_page,
                                      prefer_language, prefer_audiences, suggest_spelling)
-                if page * per_page <= RANKING_CACHE_HITS:  # the first pages: what people ask again
-                    if len(st.rankings) >= RANKING_CACHE:
-                        st.rankings.clear()
-                    st.rankings[key] = ranking
-            if ranking.top is None:
-                return SearchResult([], 0, page, per_page, None, ranking.text, ranking.language)
-            total = ranking.total
-            start = (page - 1) * per_page
-            hits: list[Hit] = []
-            terms = ranking.terms if highlight else frozenset()
-            for score, docnum in ranking.top[start:start + per_page]:
-                fields = st.searcher.stored_fields(docnum)
-                if not allowed.may_read(_as_doc_fields(fields)):
-                    # the index filter and the policy disagree: never show it
-                    log.warning("search: hit %s failed the visibility re-check", fields.get("id"))
-                    total -= 1
-                    continue
-                lang = fields.get("language", "sv")
-                snippet = st.snippet(docnum, fields, terms) if highlight else html.escape(fields.get("summary_s", ""))
-                hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
-                                snippet, lang, fields.get("system", "")))
+            if page * per_page <= RANKING_CACHE_HITS:  # the first pages: what people ask again
+                if len(st.rankings) >= RANKING_CACHE:
+                    st.rankings.clear()
+                st.rankings[key] = ranking
+        if ranking.top is None:
+            return SearchResult([], 0, page, per_page, None, ranking.text, ranking.language)
+        total = ranking.total
+        start = (page - 1) * per_page
+        hits: list[Hit] = []
+        terms = ranking.terms if highlight else frozenset()
+        for score, docnum in ranking.top[start:start + per_page]:
+            fields = st.shown_fields(docnum)
+            if not allowed.may_read(_as_doc_fields(fields)):
+                # the index filter and the policy disagree: never show it
+                log.warning("search: hit %s failed the visibility re-check", fields.get("id"))
+                total -= 1
+                continue
+            lang = fields.get("language", "sv")
+            snippet = st.snippet(docnum, fields, terms) if highlight else html.escape(fields.get("summary_s", ""))
+            hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
+                            snippet, lang, fields.get("system", "")))
         return SearchResult(hits, max(total, 0), page, per_page, ranking.did_you_mean, ranking.text,
                             ranking.language)
 
