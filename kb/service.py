@@ -335,7 +335,9 @@ def get_index():
     from kb.search.synonyms import Synonyms
 
     app = current_app._get_current_object()
-    stamp = db.session.scalar(select(SynonymList.updated_at).order_by(SynonymList.id).limit(1))
+    # saving the list moves the corpus stamp (`save_synonyms`), so its time is read once per corpus change
+    stamp, = _cached(("synonyms_stamp",), lambda: (db.session.scalar(
+        select(SynonymList.updated_at).order_by(SynonymList.id).limit(1)),))
     cached = app.extensions.get("kb_index")
     if cached is None:
         index = SearchIndex(app.config["INDEX_DIR"], synonyms=Synonyms.from_text(current_synonyms_text()))
@@ -692,8 +694,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
         audience=audience, page=page, per_page=per_page,
     ))
     # The policy has the last word on every hit, whatever the index believes.
-    readable = set(db.session.scalars(
-        select(Article.id).where(Article.id.in_([h.id for h in result.hits]), sql_filter(readership))))
+    readable = _readable_ids(readership, [h.id for h in result.hits])
     total = result.total - sum(1 for h in result.hits if h.id not in readable)
     start = (page - 1) * per_page
     hits = [ArticleHit(h.id, h.title, h.summary, h.score, h.snippet_html, h.language, h.system, start + n)
@@ -748,9 +749,17 @@ def suggest_titles(readership: Readership, typed: str, limit: int = 8, **filters
         return []
     pairs = _with_current_index(lambda index: index.suggest_titles(
         typed[:100], allowed=index_filter(readership), limit=limit, **_known_filters(**filters)))
-    readable = set(db.session.scalars(
-        select(Article.id).where(Article.id.in_([i for i, _t in pairs]), sql_filter(readership))))
+    readable = _readable_ids(readership, [i for i, _t in pairs])
     return [(i, t) for i, t in pairs if i in readable]
+
+
+def _readable_ids(readership: Readership, ids: list[str]) -> frozenset[str]:
+    """Those of ``ids`` the policy lets ``readership`` read: one query per list of hits until articles change (a
+    popular search asks again and again about the same hits)."""
+    if not ids:
+        return frozenset()
+    return _cached(("readable", readership, tuple(ids)), lambda: frozenset(db.session.scalars(
+        select(Article.id).where(Article.id.in_(ids), sql_filter(readership)))))
 
 
 def suggest_articles(user, text: str, limit: int = 5) -> list[dict]:
@@ -832,6 +841,7 @@ def save_synonyms(text: str, by) -> list[str]:
     row.text = CONTROL_RE.sub("", text).replace("\r\n", "\n")
     row.updated_at = utcnow()
     row.updated_by_id = getattr(by, "id", None)
+    stamps.corpus_changed()  # every process's search follows the new list (`get_index`)
     return []
 
 

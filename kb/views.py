@@ -42,11 +42,20 @@ def pages_only_read():
         reads_only()
 
 
+_LABELS_IN: dict[str, dict[str, dict[str, str]]] = {}  # the labels translated, per locale (the catalogues are fixed)
+
+
 @bp.app_context_processor
 def kb_labels():
-    return {"system_labels": SYSTEM_LABELS, "school_form_labels": SCHOOL_FORM_LABELS,
-            "audience_labels": AUDIENCE_LABELS, "language_labels": LANGUAGE_LABELS, "language_names": LANGUAGE_NAMES,
-            "slug_of_group": SLUG_OF_GROUP}
+    # Translated once per locale, not once per label shown: a search page shows some 35 of them.
+    locale = str(get_locale())
+    labels = _LABELS_IN.get(locale)
+    if labels is None:
+        labels = _LABELS_IN[locale] = {
+            name: {key: str(label) for key, label in table.items()}
+            for name, table in (("system_labels", SYSTEM_LABELS), ("school_form_labels", SCHOOL_FORM_LABELS),
+                                ("audience_labels", AUDIENCE_LABELS), ("language_labels", LANGUAGE_LABELS))}
+    return {**labels, "language_names": LANGUAGE_NAMES, "slug_of_group": SLUG_OF_GROUP}
 
 
 def _group_or_404(slug: str) -> str:

@@ -114,6 +114,9 @@ OTHER_LANGUAGE = 0.8  # an article in another language without a translation (on
 # them and others in proportion (a guardian's "frånvaro" puts the guardians' article before the one for everybody)
 AUDIENCE_PREFERENCE = 0.15
 READABLE_CACHE = 100_000  # (visibility, term) answers kept per searcher
+RANKING_CACHE = 2_000  # searches kept per searcher
+RANKING_CACHE_HITS = 100  # ... when they ask for at most this many (score, document) pairs
+SNIPPET_CACHE = 20_000  # snippets kept per searcher (~300 bytes each)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -271,6 +274,17 @@ def _add_to_lexicon(lex: Lexicon, doc: ArticleDoc, text: str) -> None:
 # Per-searcher state
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """What a search found before its hits are read: the first hits as (score, document number); None: nothing."""
+    text: str
+    language: str
+    terms: frozenset[str]  # the query's terms that snippets mark
+    total: int
+    top: list[tuple[float, int]] | None
+    did_you_mean: str | None
+
+
 class _State:
     """An open searcher with everything derived from it (vocabulary, planner, docsets)."""
 
@@ -291,6 +305,11 @@ class _State:
         # Whoosh's readers seek and read shared file objects: one reading thread at a time per searcher
         self.io_lock = threading.RLock()
         self.highlight_cache: dict[tuple[str, str], frozenset[str]] = {}
+        # a hit's snippet for the query's terms: a searcher reads one index version, so it never goes stale
+        self.snippets: dict[tuple[int, frozenset[str]], str] = {}
+        self.shown: dict[int, dict] = {}
+        # a search's ranked hits, for a search asked again (a popular question): the same searcher, the same answer
+        self.rankings: dict[tuple, _Ranking] = {}
         self._translated: dict[str, frozenset[int]] | None = None
         self._audiences_of: dict[int, frozenset[str]] | None = None
         self._preferences: dict[frozenset[str], dict[int, float]] = {}
@@ -369,6 +388,32 @@ class _State:
                 self._preferences.clear()
             self._preferences[groups] = known
         return known
+
+    def shown_fields(self, docnum: int) -> dict:
+        """The stored fields a hit shows (all but the article's text), read once per searcher."""
+        found = self.shown.get(docnum)
+        if found is None:
+            with self.io_lock:
+                found = {name: value for name, value in self.searcher.stored_fields(docnum).items()
+                         if name != "text_s"}
+            if len(self.shown) >= SNIPPET_CACHE:
+                self.shown.clear()
+            self.shown[docnum] = found
+        return found
+
+    def snippet(self, docnum: int, fields: dict, terms: frozenset[str]) -> str:
+        """The hit's snippet for ``terms`` (see :func:`make_snippet`), made once per searcher: a popular search
+        shows the same hits again and again."""
+        key = (docnum, terms)
+        found = self.snippets.get(key)
+        if found is None:
+            with self.io_lock:  # the analyser's caches too are one thread's at a time
+                found = make_snippet(self.searcher.stored_fields(docnum).get("text_s", ""), fields.get("summary_s", ""),
+                                     terms, self, fields.get("language", "sv"))
+            if len(self.snippets) >= SNIPPET_CACHE:
+                self.snippets.clear()
+            self.snippets[key] = found
+        return found
 
     def close(self) -> None:
         try:
@@ -723,42 +768,60 @@ class SearchIndex:
         except IndexOutdated as exc:
             log.warning("search: %s", exc)
             return SearchResult([], 0, page, per_page, None, sanitize(query))
-        with st.io_lock:
-            # known words and spelling corrections come only from articles this searcher may read
-            readable = st.readable(allowed)
-            plan = st.planner.plan(query, readable)
-            empty = SearchResult([], 0, page, per_page, None, plan.text, plan.language)
-            if plan.empty:
-                return empty
-            docset = st.docset(allowed, language, school_form, system, audience)
-            if docset is not None and not docset:
-                return empty
-            pref = (prefer_language or plan.language or "sv").lower()
-            lang_ids = st.docset(VisibilityFilter.everything(), pref, None, None, None) or frozenset()
-            translated = st.translated_into(pref)
+        key = (query, allowed.key(), language, school_form, system, audience, page * per_page, prefer_language,
+               frozenset(prefer_audiences) if prefer_audiences is not None else None, suggest_spelling)
+        ranking = st.rankings.get(key)
+        if ranking is None:
+            with st.io_lock:
+                ranking = self._rank(st, query, allowed, language, school_form, system, audience, page * per_page,
+                                     prefer_language, prefer_audiences, suggest_spelling)
+            if page * per_page <= RANKING_CACHE_HITS:  # the first pages: what people ask again
+                if len(st.rankings) >= RANKING_CACHE:
+                    st.rankings.clear()
+                st.rankings[key] = ranking
+        if ranking.top is None:
+            return SearchResult([], 0, page, per_page, None, ranking.text, ranking.language)
+        total = ranking.total
+        start = (page - 1) * per_page
+        hits: list[Hit] = []
+        terms = ranking.terms if highlight else frozenset()
+        for score, docnum in ranking.top[start:start + per_page]:
+            fields = st.shown_fields(docnum)
+            if not allowed.may_read(_as_doc_fields(fields)):
+                # the index filter and the policy disagree: never show it
+                log.warning("search: hit %s failed the visibility re-check", fields.get("id"))
+                total -= 1
+                continue
+            lang = fields.get("language", "sv")
+            snippet = st.snippet(docnum, fields, terms) if highlight else html.escape(fields.get("summary_s", ""))
+            hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
+                            snippet, lang, fields.get("system", "")))
+        return SearchResult(hits, max(total, 0), page, per_page, ranking.did_you_mean, ranking.text,
+                            ranking.language)
 
-            want = page * per_page
-            groups = prefer_audiences if prefer_audiences is not None else (
-                allowed.audiences or (frozenset({audience}) if audience else None))
-            preference = st.audience_preference(frozenset(groups) if groups else None)
-            total, top = self._collect(st, plan, docset, lang_ids, translated, want, pref, preference)
-            start = (page - 1) * per_page
-            hits: list[Hit] = []
-            terms = plan.highlight_terms() if highlight else set()
-            for score, docnum in top[start:start + per_page]:
-                fields = st.searcher.stored_fields(docnum)
-                if not allowed.may_read(_as_doc_fields(fields)):
-                    # the index filter and the policy disagree: never show it
-                    log.warning("search: hit %s failed the visibility re-check", fields.get("id"))
-                    total -= 1
-                    continue
-                lang = fields.get("language", "sv")
-                snippet = make_snippet(fields.get("text_s", ""), fields.get("summary_s", ""), terms, st, lang) \
-                    if highlight else html.escape(fields.get("summary_s", ""))
-                hits.append(Hit(fields["id"], fields.get("title_s", ""), fields.get("summary_s", ""), round(score, 4),
-                                snippet, lang, fields.get("system", "")))
-            did_you_mean = self._worth_suggesting(st, plan, docset, readable) if suggest_spelling else None
-        return SearchResult(hits, max(total, 0), page, per_page, did_you_mean, plan.text, plan.language)
+    def _rank(self, st: _State, query: str, allowed: VisibilityFilter, language: str | None,
+              school_form: str | None, system: str | None, audience: str | None, want: int,
+              prefer_language: str | None, prefer_audiences: frozenset[str] | None,
+              suggest_spelling: bool) -> _Ranking:
+        """The first ``want`` hits of a search as (score, document number), before the hits are read."""
+        # known words and spelling corrections come only from articles this searcher may read
+        readable = st.readable(allowed)
+        plan = st.planner.plan(query, readable)
+        empty = _Ranking(plan.text, plan.language, frozenset(), 0, None, None)
+        if plan.empty:
+            return empty
+        docset = st.docset(allowed, language, school_form, system, audience)
+        if docset is not None and not docset:
+            return empty
+        pref = (prefer_language or plan.language or "sv").lower()
+        lang_ids = st.docset(VisibilityFilter.everything(), pref, None, None, None) or frozenset()
+        translated = st.translated_into(pref)
+        groups = prefer_audiences if prefer_audiences is not None else (
+            allowed.audiences or (frozenset({audience}) if audience else None))
+        preference = st.audience_preference(frozenset(groups) if groups else None)
+        total, top = self._collect(st, plan, docset, lang_ids, translated, want, pref, preference)
+        did_you_mean = self._worth_suggesting(st, plan, docset, readable) if suggest_spelling else None
+        return _Ranking(plan.text, plan.language, frozenset(plan.highlight_terms()), total, top, did_you_mean)
 
     @staticmethod
     def _worth_suggesting(st: _State, plan: QueryPlan, docset: frozenset[int] | None,
@@ -873,20 +936,19 @@ def make_snippet(text: str, summary: str, terms: set[str], st: _State | None, la
 
     best: tuple[float, int, int] | None = None
     want = len(terms)
-    for m in _SENTENCE_RE.finditer(text[:SNIPPET_SCAN]):
-        found: set[str] = set()
-        count = 0
-        for w in words(m.group()):
-            h = hits_of(w)
-            if h:
-                found |= h
-                count += 1
-        if count:
-            sc = len(found) + 0.1 * min(count, 5) - 0.0001 * m.start()
-            if best is None or sc > best[0]:
-                best = (sc, m.start(), m.end())
-                if len(found) >= want:
-                    break
+    scanned = text[:SNIPPET_SCAN]
+    # the distinct words of the passage are tested once; a sentence is then a set look-up per word
+    hitting = {w for w in set(words(scanned)) if hits_of(w)}
+    if hitting:
+        for m in _SENTENCE_RE.finditer(scanned):
+            matched = [w for w in words(m.group()) if w in hitting]
+            if matched:
+                found = set().union(*map(local.__getitem__, matched))
+                sc = len(found) + 0.1 * min(len(matched), 5) - 0.0001 * m.start()
+                if best is None or sc > best[0]:
+                    best = (sc, m.start(), m.end())
+                    if len(found) >= want:
+                        break
     if best is None:
         source = summary or text
         return _mark(_shorten(source, SNIPPET_CHARS), hits_of)

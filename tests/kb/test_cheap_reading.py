@@ -158,14 +158,54 @@ def test_reading_pages_issue_as_many_statements_at_200_articles_as_at_20(app, cl
     assert 'href="/kb/artikel/extra-015"' in page and page.count('href="/kb/artikel/extra-') >= 5
 
 
+def _make_internal(article) -> None:
+    """An editor makes the article internal to the service desk."""
+    data = service.ArticleData.of(article)
+    data.visibility, data.audiences = "internal", ["support"]
+    service.save_article(data)
+    indexing.commit()
+
+
 def test_a_page_seen_before_follows_a_change_to_an_article_it_links_to(app, login_as):
     target = make_article("target", title="Målet", audiences=("guardian",))
     make_article("absence", title="Anmäl frånvaro", body="Läs [målet](kb:target).")
     guardian = login_as("guardian:ekbackaskolan")
     assert 'href="/kb/artikel/target"' in guardian.get("/kb/artikel/absence").get_data(as_text=True)
-    data = service.ArticleData.of(target)
-    data.visibility, data.audiences = "internal", ["support"]
-    service.save_article(data)
-    indexing.commit()
+    _make_internal(target)
     page = guardian.get("/kb/artikel/absence").get_data(as_text=True)
     assert "/kb/artikel/target" not in page and '<span class="kb-broken-link">målet</span>' in page
+
+
+def test_a_search_asked_again_costs_no_statement_and_only_the_hits_shown_get_snippets(app, client, monkeypatch):
+    from kb.search import index as search_index
+
+    make_article("absence", title="Anmäl frånvaro", system="attendance", tags=("frånvaro", "sjuk"))
+    _add_articles(0, 60)
+    made = []
+    make_snippet = search_index.make_snippet
+    monkeypatch.setattr(search_index, "make_snippet", lambda *args, **kw: made.append(args) or make_snippet(*args, **kw))
+    first = client.get("/kb/sok?q=frånvaro").get_data(as_text=True)
+    assert "61 träffar" in first and first.count('class="kb-hit"') == 10
+    assert len(made) == 10  # the page's ten hits, not the 61 found
+    with statements() as seen:
+        again = client.get("/kb/sok?q=frånvaro").get_data(as_text=True)
+    assert seen == [] and len(made) == 10
+    assert again.count("<mark>") == first.count("<mark>") > 0
+    second_page = client.get("/kb/sok?q=frånvaro&sida=2").get_data(as_text=True)
+    assert len(made) == 20 and second_page.count('class="kb-hit"') == 10
+
+
+def test_a_search_asked_again_follows_an_article_the_reader_may_no_longer_read(app, login_as):
+    target = make_article("secret-soon", title="Kalender för vårdnadshavare", audiences=("guardian",))
+    guardian = login_as("guardian:ekbackaskolan")
+    assert "/kb/sok/till/secret-soon?" in guardian.get("/kb/sok?q=kalender").get_data(as_text=True)
+    _make_internal(target)
+    page = guardian.get("/kb/sok?q=kalender").get_data(as_text=True)
+    assert "/kb/sok/till/secret-soon?" not in page and "Kalender för vårdnadshavare" not in page
+
+
+def test_a_search_follows_a_saved_synonym_list_at_once(app, client):
+    make_article("calendar", title="Kalendern i appen", body="Så använder du kalendern.", tags=("kalender",))
+    assert "/kb/sok/till/calendar?" not in client.get("/kb/sok?q=almanacka").get_data(as_text=True)
+    assert service.save_synonyms("kalender, almanacka\n", None) == []
+    assert "/kb/sok/till/calendar?" in client.get("/kb/sok?q=almanacka").get_data(as_text=True)
