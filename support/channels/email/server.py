@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from support.accounts.throttle import address_key
+from support.channels.email.addresses import support_recipient
 from support.extensions import db
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class InboundHandler:
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return TOO_MANY_RECIPIENTS
         try:
-            known = self._in_app(_is_support_address, address)
+            known = _is_support_address(address, self.app.config)
             if known is None:  # a school alias: is there such a school?
                 known = await asyncio.get_running_loop().run_in_executor(
                     None, self._in_app, _school_alias_exists, address)
@@ -146,11 +147,9 @@ def _client_address(session) -> str:
     return str(peer or "unknown")[:64]
 
 
-def _is_support_address(address: str) -> bool | None:
+def _is_support_address(address: str, config) -> bool | None:
     """True for support@, False for what is not ours, None for a school alias (the database decides)."""
-    from support.channels.email.service import support_recipient
-
-    recipient = support_recipient(address)
+    recipient = support_recipient(address, config)
     return None if recipient else recipient == ""
 
 
