@@ -7,9 +7,10 @@ from flask import current_app
 from support.orgs.service import school_by_slug
 
 
-def support_recipient(address: str) -> str | None:
-    """"" for support@<domain>, the school slug for support+<slug>@<domain>, None for any other address."""
-    config = current_app.config
+def support_recipient(address: str, config=None) -> str | None:
+    """"" for support@<domain>, the school slug for support+<slug>@<domain>, None for any other address.
+    `config` is the app's (the SMTP server passes it, to need no app context per recipient)."""
+    config = current_app.config if config is None else config
     local_part, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
     if domain != config["MAIL_DOMAIN"].lower():
         return None

@@ -18,6 +18,9 @@ def smtp_command(host: str | None, port: int | None):
     from support.channels.email.server import serve_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s smtp %(levelname)s %(message)s")
+    # aiosmtpd logs every command line, envelope addresses included, at INFO: seven lines of personal data per
+    # message, formatted on the SMTP loop. Our handler logs what needs a look (limits, failed commits).
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     host = host or app.config["SMTP_HOST"]
     port = port or int(app.config["SMTP_PORT"])

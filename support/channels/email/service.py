@@ -12,6 +12,7 @@ import email.policy
 import functools
 import logging
 from email.parser import BytesHeaderParser
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, text, update
@@ -44,36 +45,71 @@ def _school_of(recipients: list[str]):
 
 # --- raw first ---------------------------------------------------------------------------------------------------
 
+class Received(NamedTuple):
+    """A message as the SMTP server received it."""
+
+    raw: bytes
+    envelope_from: str
+    envelope_to: list[str]
+    client_address: str
+
+
 def store_raw(raw: bytes, *, envelope_from: str, envelope_to: list[str], client_address: str) -> tuple[int, bool]:
     """Add the message as received: `(id, True)`, or `(id of the stored one, False)` when a message with its
-    Message-ID is already stored. One INSERT … ON CONFLICT DO NOTHING, so several connections (and a resend racing
-    its original) never make two rows; the caller commits (the SMTP server answers 250 only after that commit)."""
-    key = raw_message_id(raw)
-    values = {"message_id": key, "raw": raw, "size": len(raw), "envelope_from": (envelope_from or "")[:320],
-              "envelope_to": [address[:320] for address in envelope_to][:100],
-              "client_address": client_address[:64], "received_at": utcnow()}
-    new_id = db.session.execute(_insert_new(), values).scalar()
-    if new_id is not None:
-        return new_id, True
-    return db.session.scalar(select(InboundMail.id).where(InboundMail.message_id == key)), False
+    Message-ID is already stored. The caller commits (the SMTP server answers 250 only after that commit)."""
+    [result] = store_received(db.session, [Received(raw, envelope_from, envelope_to, client_address)])
+    return result
+
+
+def store_received(connection, messages: list[Received]) -> list[tuple[int, bool]]:
+    """Add a batch of messages with one INSERT … ON CONFLICT DO NOTHING, so several connections (and a resend
+    racing its original) never make two rows: for each message `(id, True)` when this call stored it, else
+    `(id of the stored one, False)` — also for the second of two messages with the same Message-ID in one batch.
+    `connection` is a session or a connection; the caller commits."""
+    keys = [raw_message_id(message.raw) for message in messages]
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    received_at = utcnow()
+    values = {}
+    for number, index in enumerate(first.values()):
+        message = messages[index]
+        values.update({
+            f"message_id_{number}": keys[index], f"raw_{number}": message.raw, f"size_{number}": len(message.raw),
+            f"envelope_from_{number}": (message.envelope_from or "")[:320],
+            f"envelope_to_{number}": [address[:320] for address in message.envelope_to][:100],
+            f"client_address_{number}": message.client_address[:64], f"received_at_{number}": received_at})
+    stored = dict(connection.execute(_insert_new(len(first)), values).all())
+    missing = [key for key in first if key not in stored]
+    already = dict(connection.execute(select(InboundMail.message_id, InboundMail.id)
+                                      .where(InboundMail.message_id.in_(missing))).all()) if missing else {}
+    results = []
+    for index, key in enumerate(keys):
+        created = key in stored and first[key] == index
+        results.append((stored[key] if key in stored else already.get(key), created))
+    return results
+
+
+COLUMNS = ("message_id", "raw", "size", "envelope_from", "envelope_to", "client_address", "received_at")
 
 
 @functools.cache
-def _insert_new():
-    """The one statement that stores a message unless its Message-ID is already stored. Written as text with
-    typed parameters because SQLAlchemy does not cache the compiled form of the dialects' `insert … on_conflict`
-    constructs: compiling it for every message cost a third of the time per message in bench/smtp_ingest.py.
-    SQLite (3.35+) and PostgreSQL read the same statement."""
+def _insert_new(rows: int):
+    """The one statement that stores `rows` messages except those whose Message-ID is already stored. Written as
+    text with typed parameters because SQLAlchemy does not cache the compiled form of the dialects' `insert …
+    on_conflict` constructs: compiling it for every message cost a third of the time per message in
+    bench/smtp_ingest.py. SQLite (3.35+) and PostgreSQL read the same statement; neither promises the order of
+    RETURNING, so each row names its Message-ID."""
     table = InboundMail.__table__
+    tuples = ", ".join("(" + ", ".join(f":{name}_{number}" for name in COLUMNS) + ", 'pending', '', '', '', 0)"
+                       for number in range(rows))
+    columns = ", ".join(COLUMNS)  # names and placeholders only: every value is a bound parameter
     statement = text(
-        "INSERT INTO inbound_mail (message_id, raw, size, envelope_from, envelope_to, client_address, received_at,"
-        " state, reason, subject, from_address, attempts)"
-        " VALUES (:message_id, :raw, :size, :envelope_from, :envelope_to, :client_address, :received_at,"
-        " 'pending', '', '', '', 0)"
-        " ON CONFLICT (message_id) DO NOTHING RETURNING id")
-    given = ("message_id", "raw", "size", "envelope_from", "envelope_to", "client_address", "received_at")
-    return (statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in given))
-            .columns(id=table.c.id.type))
+        f"INSERT INTO inbound_mail ({columns}, state, reason, subject, from_address, attempts)"  # noqa: S608
+        f" VALUES {tuples} ON CONFLICT (message_id) DO NOTHING RETURNING message_id, id")
+    return (statement.bindparams(*(bindparam(f"{name}_{number}", type_=table.c[name].type)
+                                   for number in range(rows) for name in COLUMNS))
+            .columns(message_id=table.c.message_id.type, id=table.c.id.type))
 
 
 # --- processing -------------------------------------------------------------------------------------------------

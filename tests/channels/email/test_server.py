@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -112,11 +114,87 @@ def test_when_the_database_cannot_commit_the_answer_is_451_and_nothing_is_kept(o
     def database_down(*_args, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("database is unavailable"))
 
-    monkeypatch.setattr(service, "store_raw", database_down)
+    monkeypatch.setattr(service, "store_received", database_down)
     with mailer.connect() as smtp, pytest.raises(smtplib.SMTPDataError) as deferred:
         smtp.sendmail("maria@example.com", [SUPPORT], make_mail())
     assert deferred.value.smtp_code == 451
     assert _rows() == []
+
+
+def _batched(monkeypatch, smtp_server, store, messages: list[bytes]) -> tuple[list[int], list[int]]:
+    """Send `messages` at once over a connection each, the first alone and the rest while the committer holds
+    the first until they are all queued, so they form one batch; `store` does the storing. Returns each
+    message's answer code and the sizes of the batches."""
+    from support.channels.email import service
+
+    committer, batches, first_held = smtp_server.handler.committer, [], threading.Event()
+
+    def held(connection, batch):
+        if not batches:
+            first_held.set()
+            deadline = time.monotonic() + 10
+            while committer.queue.qsize() < len(messages) - 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        batches.append(len(batch))
+        return store(connection, batch)
+
+    monkeypatch.setattr(service, "store_received", held)
+    codes = [0] * len(messages)
+
+    def send(index):
+        with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=30) as smtp:
+            smtp.ehlo()
+            smtp.mail("maria@example.com")
+            smtp.rcpt(SUPPORT)
+            codes[index] = smtp.data(on_the_wire(messages[index]))[0]
+
+    db.session.commit()
+    senders = [threading.Thread(target=send, args=(index,)) for index in range(len(messages))]
+    senders[0].start()
+    assert first_held.wait(10)
+    for sender in senders[1:]:
+        sender.start()
+    for sender in senders:
+        sender.join(30)
+    smtp_server.handler.wait_until_processed()
+    return codes, batches
+
+
+def test_a_batch_that_cannot_be_committed_answers_451_to_every_sender_in_it(org, smtp_server, monkeypatch):
+    def database_down(*_args):
+        raise OperationalError("INSERT", {}, Exception("database is unavailable"))
+
+    codes, batches = _batched(monkeypatch, smtp_server, database_down, [make_mail() for _ in range(4)])
+    assert batches == [1, 3]
+    assert codes == [451, 451, 451, 451]
+    assert _rows() == []
+
+
+def test_the_same_message_twice_in_one_batch_is_stored_once_and_both_senders_get_250(org, smtp_server,
+                                                                                   monkeypatch):
+    from support.channels.email import service
+
+    resent = make_mail(subject="Skickat två gånger")
+    codes, batches = _batched(monkeypatch, smtp_server, service.store_received, [make_mail(), resent, resent])
+    assert batches == [1, 2]
+    assert codes == [250, 250, 250]
+    assert [row.raw.rstrip() for row in _rows()][1:] == [on_the_wire(resent).rstrip()]
+    assert db.session.scalar(select(func.count(Ticket.id))) == 2
+
+
+def test_a_batch_stores_each_new_message_once_and_names_the_stored_row_for_the_rest(org):
+    from support.channels.email.service import Received, store_raw, store_received
+
+    earlier = make_mail(subject="Redan mottaget")
+    earlier_id, _created = store_raw(earlier, envelope_from="maria@example.com", envelope_to=[SUPPORT],
+                                     client_address="127.0.0.1")
+    new, other = make_mail(subject="Ny"), make_mail(subject="Annan")
+    results = store_received(db.session, [Received(raw, "maria@example.com", [SUPPORT], "127.0.0.1")
+                                          for raw in (new, earlier, new, other)])
+    assert [created for _id, created in results] == [True, False, False, True]
+    assert results[1][0] == earlier_id
+    assert results[2][0] == results[0][0] != results[3][0]
+    assert dict(db.session.execute(select(InboundMail.id, InboundMail.raw)).all()) == {earlier_id: earlier, results[0][0]: new, results[3][0]: other}
 
 
 def test_support_serve_starts_the_smtp_server_on_the_configured_port(app):
