@@ -153,7 +153,11 @@ def test_reading_pages_issue_as_many_statements_at_200_articles_as_at_20(app, cl
     few = {path: _statements_of(app, client, path) for path in paths}
     _add_articles(20, 200)
     many = {path: _statements_of(app, client, path) for path in paths}
-    assert many == few
+    # Growth would show as statements per article (lazy loads, a check per link): tens at 200 articles. One
+    # statement either way is a process-wide cache that the whole suite warms or cools in a different order
+    # (seen in full runs only, in both directions); a cached view must stay free of statements.
+    for path in paths:
+        assert abs(many[path][0] - few[path][0]) <= 1 and many[path][1] == few[path][1] == 0, (path, few, many)
     page = client.get("/kb/artikel/absence").get_data(as_text=True)
     assert 'href="/kb/artikel/extra-015"' in page and page.count('href="/kb/artikel/extra-') >= 5
 
