@@ -29,6 +29,8 @@ DEMO_PASSWORD = "demo"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+NARROWEST = {"width": 320, "height": 640}  # WCAG 1.4.10 reflow: nothing may scroll sideways
+WIDE = {"width": 1366, "height": 900}  # the laptop the workspace is sized for
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -143,7 +145,8 @@ def browser(_require_chromium):
         chromium.close()
 
 
-def _new_page(browser, live_server, **context_options):
+def new_page(browser, live_server, **context_options):
+    """`(context, page)` in a fresh Swedish context on the live server; close the context when done."""
     context = browser.new_context(base_url=live_server.url, locale="sv-SE", timezone_id="Europe/Stockholm",
                                   **context_options)
     context.set_default_timeout(10_000)
@@ -153,7 +156,7 @@ def _new_page(browser, live_server, **context_options):
 @pytest.fixture
 def page(browser, live_server):
     """A desktop page (1280×800) in a fresh context; relative URLs resolve against the live server."""
-    context, desktop_page = _new_page(browser, live_server, viewport=DESKTOP)
+    context, desktop_page = new_page(browser, live_server, viewport=DESKTOP)
     yield desktop_page
     context.close()
 
@@ -161,7 +164,7 @@ def page(browser, live_server):
 @pytest.fixture
 def phone_page(browser, live_server):
     """A phone-sized touch page (390×844) in a fresh context."""
-    context, mobile_page = _new_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True,
+    context, mobile_page = new_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True,
                                      device_scale_factor=3)
     yield mobile_page
     context.close()
@@ -170,7 +173,7 @@ def phone_page(browser, live_server):
 @pytest.fixture
 def no_script_page(browser, live_server):
     """A desktop page with JavaScript turned off: what every form must still do on its own."""
-    context, plain_page = _new_page(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
+    context, plain_page = new_page(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
     yield plain_page
     context.close()
 

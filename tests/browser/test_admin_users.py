@@ -8,16 +8,11 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-
-NARROWEST = {"width": 320, "height": 640}
-WIDE = {"width": 1366, "height": 900}
+from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
 
 
 def _admin_page(browser, live_server, login_page, viewport, **options):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport=viewport, **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = new_page(browser, live_server, viewport=viewport, **options)
     login_page(page, live_server.create_user("Adam Admin", roles=["admin"]))
     return context, page
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import _new_page
+from tests.browser.conftest import new_page
 from tests.browser.test_network import WIDTHS
 from tests.browser.test_network import check_at_both_widths as check_axe_at_both_widths
 
@@ -25,7 +25,7 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
 
 def _signed_in(browser, live_server, login_page, person):
     """A browser context of its own for `person`, signed in on the start page."""
-    context, person_page = _new_page(browser, live_server)
+    context, person_page = new_page(browser, live_server)
     login_page(person_page, person)
     return context, person_page
 

@@ -6,10 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-
-NARROWEST = {"width": 320, "height": 640}
-WIDE = {"width": 1366, "height": 900}
+from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
 
 
 def test_editor_writes_previews_and_publishes_an_article(page, live_server, login_page, axe_check):
@@ -156,9 +153,7 @@ def test_a_title_whose_id_is_taken_gets_the_next_free_one_and_a_taken_id_is_expl
 
 
 def _editor_page(browser, live_server, login_page, viewport, **options):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport=viewport, **options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = new_page(browser, live_server, viewport=viewport, **options)
     login_page(page, live_server.create_user("Pia Paddan", roles=["kb_editor"]))
     return context, page
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kb import reading_log
-from tests.browser.conftest import PHONE
-from tests.browser.test_kb_phone_and_keyboard import NARROWEST, WIDE, demo_articles  # noqa: F401 - a fixture
+from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.test_kb_phone_and_keyboard import demo_articles  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("demo_articles")
 
@@ -31,9 +31,7 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
 
     editor = live_server.create_user("Elsa Redaktör", roles=["kb_editor"])
     for viewport in (NARROWEST, PHONE, WIDE):
-        context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport=viewport)
-        context.set_default_timeout(10_000)
-        editor_page = context.new_page()
+        context, editor_page = new_page(browser, live_server, viewport=viewport)
         login_page(editor_page, editor)
         editor_page.goto("/kb/redaktion/synonymer")
         suggestions = editor_page.locator('table[aria-labelledby="suggestions-heading"]')

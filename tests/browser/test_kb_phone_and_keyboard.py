@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-
-NARROWEST = {"width": 320, "height": 640}
-WIDE = {"width": 1366, "height": 900}
+from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +15,6 @@ def demo_articles(live_server):
 
     with live_server.app.app_context():
         load_demo_articles()
-
-
-def _context_page(browser, live_server, **options):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", **options)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
 
 
 def test_search_results_keep_their_heading_and_announce_the_count_apart(page, live_server, demo_articles,
@@ -49,7 +40,7 @@ def test_focus_moves_to_the_error_summary_after_a_failed_submit(page, live_serve
 @pytest.mark.parametrize("path", ["/", "/kb/", "/kb/vardnadshavare", "/kb/sok?q=frånvaro",
                                   "/kb/artikel/guardian-report-absence"])
 def test_no_page_scrolls_sideways_at_320_px(browser, live_server, demo_articles, path):
-    context, page = _context_page(browser, live_server, viewport=NARROWEST)
+    context, page = new_page(browser, live_server, viewport=NARROWEST)
     page.goto(path)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     context.close()
@@ -75,7 +66,7 @@ def test_on_a_phone_the_header_stays_short_and_a_menu_button_opens_the_links(pho
 
 
 def test_on_a_wide_screen_the_links_show_without_a_menu_button(browser, live_server, axe_check):
-    context, page = _context_page(browser, live_server, viewport=WIDE)
+    context, page = new_page(browser, live_server, viewport=WIDE)
     page.goto("/kb/")
     expect(page.get_by_role("button", name="Meny")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
@@ -84,7 +75,7 @@ def test_on_a_wide_screen_the_links_show_without_a_menu_button(browser, live_ser
 
 
 def test_without_javascript_a_phone_shows_the_menu_links(browser, live_server):
-    context, page = _context_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
+    context, page = new_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
     page.goto("/kb/")
     expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
     expect(page.get_by_role("button", name="Meny")).to_be_hidden()
@@ -112,7 +103,7 @@ def test_searching_from_a_group_page_on_a_phone_shows_the_first_result_above_the
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 def test_the_start_page_has_the_knowledge_base_search_box(browser, live_server, demo_articles, axe_check,
                                                           viewport):
-    context, page = _context_page(browser, live_server, viewport=viewport)
+    context, page = new_page(browser, live_server, viewport=viewport)
     page.goto("/")
     axe_check(page)
     box = page.get_by_role("combobox", name="Sök i hjälpen")

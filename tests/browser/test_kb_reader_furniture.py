@@ -8,10 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, sign_in
+from tests.browser.conftest import DESKTOP, NARROWEST, PHONE, WIDE, new_page, sign_in
 
-NARROWEST = {"width": 320, "height": 640}
-WIDE = {"width": 1366, "height": 900}
 ARTICLE = "/kb/artikel/guardian-report-absence"
 
 
@@ -23,18 +21,11 @@ def demo_articles(live_server):
         load_demo_articles()
 
 
-def _context_page(browser, live_server, **options):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", timezone_id="Europe/Stockholm",
-                                  **options)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
-
-
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 def test_the_contact_box_calls_with_a_tap_and_its_sign_in_leads_on_to_the_ticket_form(
         browser, live_server, demo_articles, axe_check, viewport):
     email = live_server.create_user("Vilma Vårdnadshavare", groups=["guardian:ekbackaskolan"])
-    context, page = _context_page(browser, live_server, viewport=viewport)
+    context, page = new_page(browser, live_server, viewport=viewport)
     page.goto(ARTICLE + "?q=sjukt+barn")
     contact = page.get_by_role("region", name="Hittade du inte svaret?")
     expect(contact.get_by_role("link", name="08-465 004 00")).to_have_attribute("href", "tel:+46846500400")
@@ -55,7 +46,7 @@ def test_a_long_support_address_wraps_instead_of_widening_the_page_at_320_px(bro
     app = live_server.app
     mailbox = app.config["SUPPORT_MAILBOX"]
     app.config["SUPPORT_MAILBOX"] = "servicedesk.skolplattformen.vardnadshavare.och.elever"
-    context, page = _context_page(browser, live_server, viewport=NARROWEST)
+    context, page = new_page(browser, live_server, viewport=NARROWEST)
     try:
         for path in ("/", ARTICLE, "/kb/sok?q=frånvaro"):
             page.goto(path)
@@ -86,7 +77,7 @@ def test_focus_moves_to_the_error_summary_when_a_form_comes_back_with_errors(pag
 
 
 def test_without_javascript_feedback_thanks_in_view_and_keeps_the_choice(browser, live_server, demo_articles):
-    context, page = _context_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
+    context, page = new_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
     page.goto(ARTICLE)
     feedback = page.locator("#feedback")
     feedback.get_by_label("Ja").check()
@@ -142,7 +133,7 @@ def test_on_a_phone_the_header_is_short_from_the_first_paint_not_only_once_the_s
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 def test_an_english_reader_meets_english_furniture_dates_and_language_tags(browser, live_server, demo_articles,
                                                                           axe_check, viewport):
-    context, page = _context_page(browser, live_server, viewport=viewport)
+    context, page = new_page(browser, live_server, viewport=viewport)
     page.goto("/kb/")
     menu = page.get_by_role("button", name="Meny")
     if menu.is_visible():

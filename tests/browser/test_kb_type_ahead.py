@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-from tests.browser.test_kb_phone_and_keyboard import NARROWEST, WIDE, demo_articles  # noqa: F401 - a fixture
+from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.test_kb_phone_and_keyboard import demo_articles  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("demo_articles")
 
@@ -30,9 +30,7 @@ def _suggested_titles(page, typed: str) -> list[str]:
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390px", "1366px"])
 def test_a_partly_typed_word_finds_on_enter_the_titles_the_type_ahead_suggested(browser, live_server,
                                                                                 axe_check, viewport):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = new_page(browser, live_server, viewport=viewport)
     page.goto("/kb/sok")
     suggested = _suggested_titles(page, "sjukanm")
     assert suggested
@@ -64,9 +62,7 @@ def test_on_the_guardians_page_the_type_ahead_suggests_only_what_enter_finds_the
 
 
 def test_the_suggestions_do_not_scroll_sideways_at_320_px(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport=NARROWEST)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = new_page(browser, live_server, viewport=NARROWEST)
     page.goto("/kb/sok")
     _suggested_titles(page, "sjukanm")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320

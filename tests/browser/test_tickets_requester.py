@@ -72,13 +72,13 @@ def test_suggestions_appear_while_the_subject_is_typed(page, live_server, login_
 
 
 def test_teachers_ticket_reaches_the_schools_superuser_who_answers_it(browser, live_server, axe_check):
-    from tests.browser.conftest import _new_page, sign_in
+    from tests.browser.conftest import new_page, sign_in
 
     teacher = live_server.create_user(name="Tove Lärare", groups=["pedagogue:hasselbyskolan"])
     superuser = live_server.create_user(name="Sune Superanvändare", groups=["pedagogue:hasselbyskolan"],
                                         roles=["superuser:hasselbyskolan"])
-    teacher_context, teacher_page = _new_page(browser, live_server, viewport={"width": 1280, "height": 800})
-    super_context, super_page = _new_page(browser, live_server, viewport={"width": 1280, "height": 800})
+    teacher_context, teacher_page = new_page(browser, live_server, viewport={"width": 1280, "height": 800})
+    super_context, super_page = new_page(browser, live_server, viewport={"width": 1280, "height": 800})
     try:
         sign_in(teacher_page, teacher)
         number = send_ticket(teacher_page, "Schemat visar fel sal",
