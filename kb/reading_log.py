@@ -7,7 +7,8 @@ the database in one transaction per pass and removes them.
 Bound on what a restart loses: nothing is held in a process's memory, so stopping or restarting the web processes
 or the worker loses no event. Only a crash of the machine itself can lose the events the kernel had not yet
 written to disk (Linux writes them back within 30 s by default). The worker removes a batch after its commit: a
-worker killed between the two counts that batch's views again (searches and clicks are recognised and not).
+worker killed between the two counts that batch's views and clicks again (searches are recognised by their
+token and not written twice).
 
 A writer holds a shared lock while it appends; the worker renames a file away, then takes it only after an
 exclusive lock, and a writer that opened the old file checks after locking that it still has the file the name
