@@ -47,12 +47,12 @@ def apply_queue() -> dict[str, int]:
             related.refresh()
             refresh_planner_statistics()
         else:
-            for article_id in article_ids:
-                article = db.session.get(Article, article_id)
-                if article is None or article.status != "published":
-                    index.delete(article_id)
-                else:
-                    index.upsert(article_doc(article))
+            articles = {article.id: article for article in
+                        db.session.scalars(select(Article).where(Article.id.in_(article_ids)))}
+            published = [article_doc(articles[i]) for i in article_ids
+                         if i in articles and articles[i].status == "published"]
+            index.write(published, [i for i in article_ids if i not in articles
+                                    or articles[i].status != "published"])
             related.refresh(article_ids)
     except Exception as error:  # noqa: BLE001 - any index failure leaves the queue for the worker's retry
         log.exception("kb: index update failed for %s", article_ids)

@@ -661,34 +661,36 @@ class SearchIndex:
 
     def upsert(self, doc: ArticleDoc) -> None:
         """Add or replace one article (an unpublished article is removed from the index)."""
-        if (doc.status or "published") != "published":
-            self.delete(doc.id)
-            return
-        with self._lock:
-            ix = self._index(writing=True)
-            lex = self._load_lexicon()
-            _add_to_lexicon(lex, doc, markdown_to_text(doc.body))
-            analyzer = Analyzer(lex)
-            writer = ix.writer(timeout=30.0)
-            try:
-                writer.update_document(**self._fields(doc, analyzer))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            self._save_lexicon(lex)
-            self._drop_state()
+        self.write([doc], [])
 
     def delete(self, article_id: str) -> None:
+        self.write([], [article_id])
+
+    def write(self, docs: list[ArticleDoc], removed: list[str]) -> None:
+        """Add or replace `docs` and remove the articles `removed` in one index commit (an unpublished doc is
+        removed): a change of several articles costs one segment and one lexicon save, not one per article."""
+        published = [doc for doc in docs if (doc.status or "published") == "published"]
+        removed = [*removed, *(doc.id for doc in docs if (doc.status or "published") != "published")]
         with self._lock:
             ix = self._index(writing=True)
+            analyzer, texts = None, [markdown_to_text(doc.body) for doc in published]
+            if published:
+                lex = self._load_lexicon()
+                for doc, text in zip(published, texts, strict=True):
+                    _add_to_lexicon(lex, doc, text)
+                analyzer = Analyzer(lex)
             writer = ix.writer(timeout=30.0)
             try:
-                writer.delete_by_term("id", article_id)
+                for article_id in removed:
+                    writer.delete_by_term("id", article_id)
+                for doc, text in zip(published, texts, strict=True):
+                    writer.update_document(**self._fields(doc, analyzer, text))
                 writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
+            if published:
+                self._save_lexicon(lex)
             self._drop_state()
 
     def ids(self) -> dict[str, str]:

@@ -8,13 +8,16 @@ from kb import indexing, reading_log, service
 def make_article(article_id: str, *, title: str | None = None, audiences=("guardian",), visibility="public",
                  status="published", body: str = "Text om kalenderfunktionen.", system="schedule", tags=("kalender",),
                  summary: str = "En sammanfattning.", language="sv", translation_of=None, school_forms=(),
-                 author=None):
+                 author=None, commit=True):
+    """Save one article; with `commit=False` the caller saves more and ends with one `indexing.commit()` (one
+    index write for all of them, as an editor's bulk change does)."""
     article, _changed = service.save_article(service.ArticleData(
         id=article_id, title=title or f"Kalender {article_id}", summary=summary, body=body, language=language,
         translation_of=translation_of, audiences=list(audiences), visibility=visibility,
         school_forms=list(school_forms), system=system, tags=list(tags), status=status,
     ), author)
-    indexing.commit()
+    if commit:
+        indexing.commit()
     return article
 
 

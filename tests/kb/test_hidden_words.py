@@ -30,14 +30,18 @@ GROUP_PAGES = ("vardnadshavare", "elev", "pedagog", "administrator", "superanvan
 
 @pytest.fixture
 def worded_articles(app):
+    later = {}
     for article_id, (options, word, _typo) in ARTICLES.items():
         options = dict(options)
-        later = options.pop("later", None)
+        status = options.pop("later", None)
         article = make_article(article_id, title=f"Om {word}", body=f"Så fungerar {word} i appen.",
-                               tags=("kalender",), **options)
-        if later:
-            service.set_status(article, later, None)
-            indexing.commit()
+                               tags=("kalender",), commit=False, **options)
+        if status:
+            later[article] = status
+    indexing.commit()  # every word is in the index and its vocabulary before some articles are withdrawn
+    for article, status in later.items():
+        service.set_status(article, status, None)
+    indexing.commit()
 
 
 def _hidden_words(actor: str) -> list[str]:

@@ -24,10 +24,10 @@ def test_a_saved_article_is_searchable_right_after_the_commit(app):
 def test_a_failed_index_write_stays_queued_and_the_worker_retries_it(app, monkeypatch):
     index = service.get_index()
 
-    def broken(_doc):
+    def broken(_docs, _removed):
         raise OSError("disk full")
 
-    monkeypatch.setattr(index, "upsert", broken)
+    monkeypatch.setattr(index, "write", broken)
     make_article("a", title="Kalender")
     entry = db.session.scalar(select(IndexQueueEntry))
     assert entry.attempts == 1 and "disk full" in entry.last_error

@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from kb import service
+from kb import indexing, service
 from kb.cli import kb_cli
 from support.policy import can
 from support.policy.kb import readership_of, visible_articles_filter
@@ -41,7 +41,8 @@ ACTORS = sorted(EXPECTED)
 @pytest.fixture
 def articles(app):
     for article_id, options in ARTICLES.items():
-        make_article(article_id, title=f"Kalender för {article_id}", tags=("kalender",), **options)
+        make_article(article_id, title=f"Kalender för {article_id}", tags=("kalender",), commit=False, **options)
+    indexing.commit()
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -88,12 +89,13 @@ def test_policy_sql_filter_and_rule_agree(articles, as_actor, actor):
 
 
 def _related_fixture():
-    make_article("guardian-main", title="Sjukanmälan", tags=("frånvaro", "sjuk"), system="attendance")
-    make_article("guardian-related", title="Frånvaro i appen", tags=("frånvaro", "sjuk"), system="attendance")
+    make_article("guardian-main", title="Sjukanmälan", tags=("frånvaro", "sjuk"), system="attendance", commit=False)
+    make_article("guardian-related", title="Frånvaro i appen", tags=("frånvaro", "sjuk"), system="attendance", commit=False)
     make_article("internal-twin", title="Frånvaro internt", tags=("frånvaro", "sjuk"), system="attendance",
-                 audiences=("superuser",), visibility="internal")
+                 audiences=("superuser",), visibility="internal", commit=False)
     make_article("pedagogue-twin", title="Frånvaro för lärare", tags=("frånvaro", "sjuk"), system="attendance",
-                 audiences=("pedagogue",))
+                 audiences=("pedagogue",), commit=False)
+    indexing.commit()
 
 
 def test_related_articles_never_include_what_a_guardian_may_not_see(app, login_as):
