@@ -65,6 +65,8 @@ _STRONG_VERBS = {
     ("satta", "satter", "satte"): ("satt", "sattning"),
 }
 STRONG_VERB_STEMS = {form: stems for forms, stems in _STRONG_VERBS.items() for form in forms}
+# every form -> the other forms of its verb (ser → se, såg, sett, syns), which suffix rules cannot relate
+STRONG_VERB_FORMS = {form: tuple(f for f in forms if f != form) for forms in _STRONG_VERBS for form in forms}
 
 # verb particles and the prefix they become in a compound noun (säga upp → uppsägning)
 PARTICLES = {
@@ -411,6 +413,8 @@ class QueryPlanner:
 
         # multi-word synonym phrases ("anpassad grundskola", "skickat till fel"): all their words in the query
         keys = {w if w in SV_STOPWORDS else self._key(w) for w in folded}
+        if lang == "sv":
+            keys |= self._verb_form_keys(folded)
         for k, targets in self._synN.items():
             if not set(k) <= keys:
                 continue
@@ -461,6 +465,14 @@ class QueryPlanner:
             if fold(suggestion) != fold(" ".join(toks)):
                 plan.did_you_mean = suggestion
         return plan
+
+    def _verb_form_keys(self, folded: list[str]) -> set[str]:
+        """Keys of the other forms of the strong verbs typed, so that a phrase of the synonym list says the need
+        in any form: "ser inte", "kan inte se" are a "syns inte"; "fick tillbaka" a "få tillbaka". A form the
+        articles mostly write as another word (stod: mostly "stöd") is left out."""
+        spelling = self.lexicon.spelling
+        return {self._key(f) for w in folded for f in STRONG_VERB_FORMS.get(w, ())
+                if f not in SV_STOPWORDS and fold(spelling(f)) == f}
 
     def _particle_forms(self, folded: list[str]) -> dict[int, list[str]]:
         """Swedish particle verbs and their nouns: "säger upp" → uppsägning, "lämna in" → inlämning,

@@ -93,6 +93,32 @@ def test_the_dictionary_form_of_a_strong_verb_finds_the_title_that_uses_it(index
     assert ids(index.search("ser schemat", allowed=ANYONE))[0] == "see-schedule"
 
 
+def test_a_need_said_with_another_form_of_a_strong_verb_meets_the_synonym_lists_phrase(tmp_path) -> None:
+    # the editors wrote "syns inte"; a parent writes "ser inte", "kan inte se", "såg inte"
+    idx = SearchIndex(tmp_path / "ix", synonyms=Synonyms.from_text("syns inte, finns inte => saknas\n"))
+    idx.rebuild([
+        doc("child-missing", "Ett barn saknas i listan", "Om ett barn saknas beror det oftast på vårdnaden."),
+        doc("switch-child", "Byt mellan dina barn i appen", "Du ser dina barn i appen och byter med ett tryck."),
+    ])
+    for need in ("ser inte mitt barn", "kan inte se mitt barn", "såg inte barnet"):
+        assert ids(idx.search(need, allowed=ANYONE))[0] == "child-missing", need
+    # without the negation the phrase does not apply: seeing one's children is the other article
+    assert ids(idx.search("se mina barn i appen", allowed=ANYONE))[0] == "switch-child"
+    idx.close()
+
+
+def test_the_issues_everyday_phrasings_find_the_missing_child_article_in_the_shipped_articles(tmp_path) -> None:
+    from kb.demo import DEMO_CORPUS
+    from kb.search import load_corpus
+
+    idx = SearchIndex(tmp_path / "ix")  # the shipped synonym list
+    idx.rebuild(load_corpus(DEMO_CORPUS))
+    guardian = index_filter_for_audiences({"guardian"})
+    assert ids(idx.search("kan inte se mitt barn", allowed=guardian))[0] == "guardian-child-not-shown"
+    assert "guardian-child-not-shown" in ids(idx.search("ser inte mitt barn i appen", allowed=guardian))[:3]
+    idx.close()
+
+
 # --- through the app: the suggestion API as the search box calls it, and synonyms learnt from the log -------------
 
 def test_the_suggestion_api_and_enter_agree_for_a_partly_typed_word(app, client):
