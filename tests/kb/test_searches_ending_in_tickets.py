@@ -161,6 +161,22 @@ def test_only_editors_see_which_searches_ended_in_tickets(org, articles, login_a
         assert client.get(f"/arenden/{ticket.number}").status_code == 404
 
 
+def test_an_api_client_names_the_search_before_its_ticket_by_search_id(org, articles, client):
+    from support.accounts.service import issue_api_token
+
+    headers = {"Authorization": f"Bearer {issue_api_token(org.guardian_a, 'test')}"}
+    db.session.commit()
+    search_id = client.get("/api/v1/kb/search", query_string={"q": QUERY}, headers=headers).get_json()["search_id"]
+    bad = client.post("/api/v1/tickets", headers=headers, json={
+        "subject": "Barnet syns inte", "body": "Text.", "school": "ekbackaskolan", "search_ids": ["inte-en-sökning"]})
+    assert bad.status_code == 400
+    created = client.post("/api/v1/tickets", headers=headers, json={
+        "subject": "Barnet syns inte", "body": "Text.", "school": "ekbackaskolan", "search_ids": [search_id]})
+    assert created.status_code == 201, created.get_json()
+    flush_reading()
+    assert service.editor_report().ended_in_ticket == [(QUERY, 1, 1)]
+
+
 def test_a_reply_names_cited_articles_by_link_or_kb_scheme():
     text = "Se https://x.se/kb/artikel/reset-password?q=1, [här](/kb/artikel/install-app) och kb:qr-code-login."
     assert service.cited_articles(text) == ["reset-password", "install-app", "qr-code-login"]
