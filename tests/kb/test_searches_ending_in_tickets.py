@@ -139,6 +139,22 @@ def test_links_from_the_requester_or_in_an_internal_note_answer_no_search(org, a
     assert service.synonym_suggestions() == []
 
 
+def test_a_reply_on_the_ticket_a_duplicate_was_merged_into_answers_the_duplicates_search(org, articles, login_as):
+    from support.tickets import service as tickets
+
+    guardian = login_as(org.guardian_a)
+    guardian.get("/kb/sok", query_string={"q": QUERY})
+    duplicate = _file_ticket(guardian, org.ekbacka, subject="Barnet syns inte", key="formular-1")
+    survivor = _file_ticket(guardian, org.ekbacka, subject="Barnlistan är tom", key="formular-2")
+    tickets.merge(duplicate, into=survivor, by=org.agent)
+    tickets.reply(survivor, author=org.agent, body="Läs /kb/artikel/child-missing.")
+    db.session.commit()
+    flush_reading()
+    assert [(s.query, s.article.id, s.tickets) for s in service.synonym_suggestions()] == [
+        ("barnet syns inte", "child-missing", 1), ("barnlistan är tom", "child-missing", 1),
+        (QUERY, "child-missing", 1)]
+
+
 @pytest.mark.parametrize("who", ["guardian", "other_guardian", "agent", "superuser"])
 def test_only_editors_see_which_searches_ended_in_tickets(org, articles, login_as, who):
     guardian = login_as(org.guardian_a)
