@@ -974,7 +974,8 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
     found = db.session.execute(per_spelling.where(SearchLog.hit_count > 0, *conditions)).all()
     unclicked = [row for row in _by_search(found, REPORT_SPELLINGS_READ) if row[3] == 0][:limit]
     ended = db.session.execute(
-        select(SearchLog.query, func.count(func.distinct(SearchLog.id)), func.avg(SearchLog.hit_count), literal_column("0"))
+        select(SearchLog.query, func.count(func.distinct(SearchLog.id)), func.avg(SearchLog.hit_count),
+               literal_column("0"))
         .join(SearchTicket, SearchTicket.token == SearchLog.token).where(*conditions)
         .group_by(SearchLog.query).limit(REPORT_SPELLINGS_READ)).all()
     all_searches = {_same_search(q): n for q, n, _hits, _clicks in everything}
@@ -1055,7 +1056,8 @@ def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[
         .join(SearchClick, SearchClick.search_id == SearchLog.id).where(*conditions)
         .group_by(SearchLog.query, SearchClick.article_id).limit(REPORT_SPELLINGS_READ)).all(), pairs, slot=1)
     _pairs_of(db.session.execute(
-        select(SearchLog.query, SearchTicket.answer_article_id, func.count(func.distinct(SearchLog.id)), literal_column("0"))
+        select(SearchLog.query, SearchTicket.answer_article_id, func.count(func.distinct(SearchLog.id)),
+               literal_column("0"))
         .join(SearchTicket, SearchTicket.token == SearchLog.token)
         .where(SearchTicket.answer_article_id.is_not(None), *conditions)
         .group_by(SearchLog.query, SearchTicket.answer_article_id).limit(REPORT_SPELLINGS_READ)).all(),
