@@ -8,6 +8,7 @@ form is recorded as a deflection until the same form is sent after all (support/
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -26,6 +27,7 @@ from support.tickets.models import MAX_SUBJECT
 from support.tickets.views import article_suggestions, limits, uploaded_files, visible_ticket_or_404
 
 bp = Blueprint("web_channel", __name__)
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------- the new-ticket form
@@ -69,7 +71,11 @@ def _searches_before_filing(subject: str, form_key: str) -> list[str]:
     if found is None:
         return []
     kb_service, recent_searches = found
-    form_search = kb_service.log_form_search(current_user, subject, form_key)
+    try:
+        form_search = kb_service.log_form_search(current_user, subject, form_key)
+    except Exception:  # a broken search index must not cost the person their ticket
+        log.exception("kb: the ticket form's search could not be run; the ticket is filed without it")
+        form_search = None
     return [*recent_searches.recent(), *([form_search] if form_search else [])]
 
 

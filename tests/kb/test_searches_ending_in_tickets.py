@@ -67,6 +67,19 @@ def test_a_search_counts_for_the_ticket_filed_after_it_and_not_for_the_next_one(
     assert linked == {first: ["barnet syns inte", QUERY], second: ["schemat visas inte"]}
 
 
+def test_a_broken_search_index_does_not_stop_the_ticket(org, articles, login_as, monkeypatch, caplog):
+    guardian = login_as(org.guardian_a)
+    guardian.get("/kb/sok", query_string={"q": QUERY})
+
+    def broken(*_args, **_kwargs):
+        raise OSError("the index folder is gone")
+
+    monkeypatch.setattr(service, "search_articles", broken)
+    ticket = _file_ticket(guardian, org.ekbacka, subject="Barnet syns inte")
+    assert ticket is not None and "ticket is filed without it" in caplog.text
+    assert len(db.session.scalars(select(SearchTicket).where(SearchTicket.ticket_id == ticket.id)).all()) == 1
+
+
 def test_a_search_nobody_filed_a_ticket_after_is_not_counted(org, articles, login_as, client):
     login_as(org.guardian_a).get("/kb/sok", query_string={"q": QUERY})
     client.get("/kb/sok", query_string={"q": QUERY})
