@@ -136,6 +136,22 @@ class SearchLog(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class SearchTicket(db.Model):
+    """A search that ended in a ticket: the search's token (the log row may not be written yet) and the ticket it
+    preceded, plus the knowledge-base article a staff reply on the ticket then pointed to. Nothing about who
+    searched; the row goes with the ticket."""
+
+    __tablename__ = "kb_search_tickets"
+    __table_args__ = (UniqueConstraint("token", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))  # first column of the unique constraint: looked up by token
+    # A foreign key only: the knowledge base never reads the ticket (the ticket service writes this row).
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    answer_article_id: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RelatedArticle(db.Model):
     """One of an article's related articles, best first, kept up to date when articles change (`kb.related`);
     readers see the ones they may read."""

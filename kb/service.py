@@ -8,6 +8,8 @@ index up to date with the articles the work changed (or with `db.session.commit(
 from __future__ import annotations
 
 import difflib
+import hashlib
+import hmac
 import logging
 import re
 import time as time_module
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 
 from kb import reading_log, stamps
 from kb.models import (
@@ -37,6 +39,7 @@ from kb.models import (
     RelatedArticle,
     SearchClick,
     SearchLog,
+    SearchTicket,
     SynonymList,
 )
 from kb.render import (
@@ -681,9 +684,10 @@ class SearchOutcome:
 
 def search_articles(query: str, readership: Readership, *, audience: str | None = None,
                     language: str | None = None, school_form: str | None = None, system: str | None = None,
-                    page: int = 1, per_page: int = 10, channel: str = "web", log_search: bool = True
-                    ) -> SearchOutcome:
-    """The one search behind the page, the API and the CLI: visible hits only, logged without personal data."""
+                    page: int = 1, per_page: int = 10, channel: str = "web", log_search: bool = True,
+                    token: str | None = None) -> SearchOutcome:
+    """The one search behind the page, the API and the CLI: visible hits only, logged without personal data
+    (under `token` when the caller chose it, else a new random one)."""
     query = CONTROL_RE.sub(" ", query or "").strip()
     audience, language, school_form, system = _known_filters(audience, language, school_form, system).values()
     page = max(1, min(int(page or 1), 1000))
@@ -702,7 +706,7 @@ def search_articles(query: str, readership: Readership, *, audience: str | None 
     outcome = SearchOutcome(query, hits, max(total, len(hits)), page, per_page, result.did_you_mean)
     if log_search:
         # Written by the worker (kb.reading_log); the token goes into the result links so clicks find the search.
-        outcome.search_id = uuid.uuid4().hex
+        outcome.search_id = token if token and SEARCH_TOKEN_RE.match(token) else uuid.uuid4().hex
         reading_log.record({
             "kind": "search", "token": outcome.search_id, "query": _normalise_for_log(query),
             "audience": audience or "", "school_form": school_form or "", "system": system or "",
@@ -784,6 +788,75 @@ def record_click(search_token: str, article_id: str, rank: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Searches that ended in a ticket
+
+
+MAX_SEARCHES_PER_TICKET = 5
+# An article a reply points to: its reader's URL (also inside a full address) or the editors' `kb:` link (a word
+# of its own, so "www.kb:se" is none).
+CITED_ARTICLE_RE = re.compile(r"(?:/kb/artikel/|(?<![^\s(\[<\"'])kb:)([a-z0-9]+(?:-[a-z0-9]+)*)")
+
+
+def form_search_token(form_key: str, text: str) -> str:
+    """The search-log token of the ticket form's suggestions for `text`: the same for the same form and words
+    (spellings the search reads alike), so opening a suggestion and then sending the form log one search."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"{form_key}\0{_same_search(_normalise_for_log(text))}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def log_form_search(user, text: str, form_key: str) -> str | None:
+    """Log the ticket form's suggestions for `text` as a search (channel "form") and return its token; None
+    when the form shows no suggestions for so short a text."""
+    if len((text or "").strip()) < 3 or not form_key:
+        return None
+    outcome = search_articles(text[:200], readership_of(user), per_page=5, channel="form",
+                              token=form_search_token(form_key, text))
+    return outcome.search_id
+
+
+def link_searches_to_ticket(ticket_id: int, tokens: Iterable[str]) -> list[str]:
+    """Note that the searches named by `tokens` (at most MAX_SEARCHES_PER_TICKET, the last ones) ended in the
+    ticket; called by the ticket service as it files the ticket. The search-log rows may not be written yet:
+    the link is by token. Returns the tokens linked."""
+    wanted = list(dict.fromkeys(t for t in tokens if isinstance(t, str) and SEARCH_TOKEN_RE.match(t)))
+    wanted = wanted[-MAX_SEARCHES_PER_TICKET:]
+    if not wanted:
+        return []
+    known = set(db.session.scalars(select(SearchTicket.token).where(SearchTicket.ticket_id == ticket_id,
+                                                                    SearchTicket.token.in_(wanted))))
+    for token in wanted:
+        if token not in known:
+            db.session.add(SearchTicket(token=token, ticket_id=ticket_id))
+    return wanted
+
+
+def cited_articles(text: str) -> list[str]:
+    """The ids of the articles a text points to (links to /kb/artikel/… or `kb:…`), in order, at most 20."""
+    return list(dict.fromkeys(match.group(1) for match in CITED_ARTICLE_RE.finditer(text or "")))[:20]
+
+
+def note_ticket_answer(ticket_ids: Iterable[int], cited: list[str], requester) -> str | None:
+    """A staff member's public reply on the tickets `ticket_ids` (one ticket and those merged into it) pointed
+    to the articles `cited`: the first published one the requester may read answers the searches that ended in
+    those tickets (when no earlier reply did). Returns that article's id, or None."""
+    ticket_ids = list(ticket_ids)
+    if not cited or not ticket_ids:
+        return None
+    open_links = select(SearchTicket).where(SearchTicket.ticket_id.in_(ticket_ids),
+                                            SearchTicket.answer_article_id.is_(None))
+    links = list(db.session.scalars(open_links))
+    if not links:
+        return None
+    readable = set(db.session.scalars(select(Article.id).where(
+        Article.id.in_(cited), Article.status == "published", sql_filter(readership_of(requester)))))
+    answer = next((article_id for article_id in cited if article_id in readable), None)
+    for link in links if answer else ():
+        link.answer_article_id = answer
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Feedback
 
 
@@ -856,6 +929,8 @@ class EditorReport:
     zero_hit_queries: list[tuple[str, int]]
     unclicked_queries: list[tuple[str, int]]
     least_helpful: list[tuple[Article, int, int]]  # article, helpful votes, all votes
+    # Searches that failed: query, its searches that ended in a ticket, all its searches. Most tickets first.
+    ended_in_ticket: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 # Distinct spellings read per list of the report: enough for a city's month, bounded for a run-away log.
@@ -887,7 +962,7 @@ def _by_search(rows, limit: int) -> list[tuple[str, int, float, int]]:
 
 def editor_report(since: datetime | None = None, limit: int = 20) -> EditorReport:
     """What readers searched for and did not find, counted per search (spellings the search folds together are
-    one row), and the articles readers found least helpful."""
+    one row): no hits, no click, or a ticket filed after it; and the articles readers found least helpful."""
     conditions = [SearchLog.created_at >= since] if since else []
     searches = db.session.scalar(select(func.count()).select_from(SearchLog).where(*conditions)) or 0
     clicks = func.sum(case((SearchLog.id.in_(select(SearchClick.search_id)), 1), else_=0))
@@ -898,6 +973,12 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
     zero = _by_search(db.session.execute(per_spelling.where(SearchLog.hit_count == 0, *conditions)).all(), limit)
     found = db.session.execute(per_spelling.where(SearchLog.hit_count > 0, *conditions)).all()
     unclicked = [row for row in _by_search(found, REPORT_SPELLINGS_READ) if row[3] == 0][:limit]
+    ended = db.session.execute(
+        select(SearchLog.query, func.count(func.distinct(SearchLog.id)), func.avg(SearchLog.hit_count),
+               literal_column("0"))
+        .join(SearchTicket, SearchTicket.token == SearchLog.token).where(*conditions)
+        .group_by(SearchLog.query).limit(REPORT_SPELLINGS_READ)).all()
+    all_searches = {_same_search(q): n for q, n, _hits, _clicks in everything}
     yes = func.sum(case((ArticleFeedback.helpful.is_(True), 1), else_=0))
     votes = db.session.execute(
         select(ArticleFeedback.article_id, yes, func.count()).group_by(ArticleFeedback.article_id)).all()
@@ -909,6 +990,8 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
         zero_hit_queries=[(q, n) for q, n, _hits, _clicks in zero],
         unclicked_queries=[(q, n) for q, n, _hits, _clicks in unclicked],
         least_helpful=[(articles[i], int(y or 0), n) for i, y, n in ranked if i in articles],
+        ended_in_ticket=[(q, n, max(n, all_searches.get(_same_search(q), 0)))
+                         for q, n, _hits, _tickets in _by_search(ended, limit)],
     )
 
 
@@ -919,9 +1002,10 @@ def editor_report(since: datetime | None = None, limit: int = 20) -> EditorRepor
 @dataclass
 class SynonymSuggestion:
     query: str  # the most used spelling of the search
-    article: Article  # the article its searchers went on to open
-    searches: int  # searches that opened it
-    average_rank: float  # where the search placed it
+    article: Article  # the article its searchers went on to open, or a staff reply on their ticket pointed to
+    searches: int  # searches that opened it from the results
+    average_rank: float  # where the search placed it (0 when nobody opened it from the results)
+    tickets: int = 0  # searches that ended in a ticket whose staff reply pointed to it
 
     @property
     def line(self) -> str:
@@ -929,9 +1013,11 @@ class SynonymSuggestion:
         return f"{_synonym_phrase(self.query)} => {_synonym_phrase(self.article.title)}"
 
 
-# A pair is suggested when this many searches opened the article and the search did not place it first.
+# A pair is suggested when this many searches opened the article and the search did not place it first, or
+# when a staff reply pointed a ticket filed after the search to it (someone who knows the answer chose it).
 SUGGESTION_MIN_SEARCHES = 2
 SUGGESTION_MIN_RANK = 1.5
+SUGGESTION_MIN_TICKETS = 1
 
 
 def _synonym_phrase(text: str) -> str:
@@ -939,10 +1025,22 @@ def _synonym_phrase(text: str) -> str:
     return " ".join(re.sub(r"[,#]|=>", " ", text).split()).lower()
 
 
+def _pairs_of(rows, pairs: dict[tuple[str, str], list], slot: int) -> None:
+    """Add rows of (spelling, article id, searches, rank) to `pairs`, keyed by search and article: the most used
+    spelling names the pair; slot 1 counts clicks (slot 2 their ranks summed), slot 3 tickets."""
+    for spelling, article_id, searches, rank in rows:
+        pair = pairs.setdefault((_same_search(spelling), article_id), [spelling, 0, 0.0, 0, 0])
+        if searches > pair[4]:
+            pair[0], pair[4] = spelling, searches
+        pair[slot] += searches
+        if slot == 1:
+            pair[2] += float(rank or 0) * searches
+
+
 def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[SynonymSuggestion]:
-    """Searches whose searchers went on to open one article that the search ranked below others: candidate
-    synonym lines for the editors (spellings the search reads alike count as one search; lines already in the
-    list are left out)."""
+    """Candidate synonym lines for the editors: searches whose searchers went on to open one article that the
+    search ranked below others, and searches that ended in a ticket a staff reply answered with an article
+    (spellings the search reads alike count as one search; lines already in the list are left out)."""
     from kb.search import Synonyms
     from kb.search.analysis import EN_STOPWORDS, SV_STOPWORDS, words
 
@@ -951,29 +1049,34 @@ def synonym_suggestions(since: datetime | None = None, limit: int = 20) -> list[
                    for w in (_same_search(w) for w in words(query)))
 
     conditions = [SearchLog.created_at >= since] if since else []
-    rows = db.session.execute(
+    pairs: dict[tuple[str, str], list] = {}
+    _pairs_of(db.session.execute(
         select(SearchLog.query, SearchClick.article_id, func.count(func.distinct(SearchLog.id)),
                func.avg(SearchClick.rank))
         .join(SearchClick, SearchClick.search_id == SearchLog.id).where(*conditions)
-        .group_by(SearchLog.query, SearchClick.article_id).limit(REPORT_SPELLINGS_READ)).all()
-    pairs: dict[tuple[str, str], list] = {}
-    for spelling, article_id, searches, rank in rows:
-        pair = pairs.setdefault((_same_search(spelling), article_id), [spelling, 0, 0.0, 0])
-        if searches > pair[3]:
-            pair[0], pair[3] = spelling, searches
-        pair[1] += searches
-        pair[2] += float(rank or 0) * searches
+        .group_by(SearchLog.query, SearchClick.article_id).limit(REPORT_SPELLINGS_READ)).all(), pairs, slot=1)
+    _pairs_of(db.session.execute(
+        select(SearchLog.query, SearchTicket.answer_article_id, func.count(func.distinct(SearchLog.id)),
+               literal_column("0"))
+        .join(SearchTicket, SearchTicket.token == SearchLog.token)
+        .where(SearchTicket.answer_article_id.is_not(None), *conditions)
+        .group_by(SearchLog.query, SearchTicket.answer_article_id).limit(REPORT_SPELLINGS_READ)).all(),
+        pairs, slot=3)
     known = {_same_search(source) for rule in Synonyms.from_text(current_synonyms_text()).rules
              for source in rule.sources}
-    wanted = [(spelling, article_id, searches, rank_sum / searches)
-              for (key, article_id), (spelling, searches, rank_sum, _most) in pairs.items()
-              if searches >= SUGGESTION_MIN_SEARCHES and rank_sum / searches >= SUGGESTION_MIN_RANK
-              and key not in known and says_something(spelling)]
+
+    def learnt(clicks: int, rank_sum: float, tickets: int) -> bool:
+        by_clicks = clicks >= SUGGESTION_MIN_SEARCHES and rank_sum / clicks >= SUGGESTION_MIN_RANK
+        return by_clicks or tickets >= SUGGESTION_MIN_TICKETS
+
+    wanted = [(spelling, article_id, clicks, rank_sum / clicks if clicks else 0.0, tickets)
+              for (key, article_id), (spelling, clicks, rank_sum, tickets, _most) in pairs.items()
+              if learnt(clicks, rank_sum, tickets) and key not in known and says_something(spelling)]
     articles = {a.id: a for a in db.session.scalars(select(Article).where(
         Article.id.in_({w[1] for w in wanted}), Article.status == "published"))}
-    found = [SynonymSuggestion(spelling, articles[article_id], searches, round(rank, 1))
-             for spelling, article_id, searches, rank in wanted if article_id in articles]
-    return sorted(found, key=lambda s: (-s.searches, s.query, s.article.id))[:limit]
+    found = [SynonymSuggestion(spelling, articles[article_id], clicks, round(rank, 1), tickets)
+             for spelling, article_id, clicks, rank, tickets in wanted if article_id in articles]
+    return sorted(found, key=lambda s: (-(s.searches + s.tickets), s.query, s.article.id))[:limit]
 
 
 def approve_synonym_suggestion(query: str, article_id: str, by) -> bool:

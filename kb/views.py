@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kb import service
+from kb import recent_searches, service
 from kb.forms import FeedbackForm
 from kb.labels import (
     AUDIENCE_LABELS,
@@ -174,6 +174,8 @@ def search():
     query = request.args.get("q", "").strip()
     params = search_params()
     outcome = service.search_articles(query, readership_of(current_user), page=_int_arg("sida"), **params)
+    if current_user.is_authenticated:  # a ticket this person files next names the search (a cookie, not a row)
+        recent_searches.remember(outcome.search_id)
     return render_template("kb/search.html", query=query, outcome=outcome, params=params,
                            group_slug=SLUG_OF_GROUP.get(params["audience"] or ""))
 

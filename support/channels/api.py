@@ -151,6 +151,7 @@ def create_ticket():
         channel="api", filed_by=user, contact_email=data.requester_email, contact_name=data.requester_name or "",
         school=school, system=data.system, school_form=data.school_form, priority=data.priority,
         tags=tuple(data.tags or ()), subject=data.subject, body=data.body, idempotency_key=key,
+        search_tokens=tuple(data.search_ids or ()),
     )
     try:
         ticket = service.file_ticket(filing)

@@ -6,9 +6,9 @@ else) is the policy's decision (support/policy/tickets.py), and what a viewer is
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from support.jsonapi import Line, PositiveInt32, QueryModel, StrictModel, Text
 from support.orgs.models import SCHOOL_FORMS
@@ -22,6 +22,7 @@ Channel = Literal[CHANNELS]
 SchoolForm = Literal[SCHOOL_FORMS]
 Sort = Literal[tuple(SORTS)]
 Tag = Line(50, min_length=1)
+SearchId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
 class TicketNumberPath(BaseModel):
@@ -47,6 +48,9 @@ class NewTicket(StrictModel):
     requester_name: Line(200) | None = Field(None, description="The name of a new contact (with requester_email).")
     idempotency_key: Line(64, min_length=1) | None = Field(
         None, description="The same key again returns the first ticket; the `Idempotency-Key` header wins.")
+    search_ids: list[SearchId] | None = Field(
+        None, max_length=5, description="The `search_id` of the knowledge-base searches (`GET /api/v1/kb/search`) "
+                                        "that preceded the ticket: the editors see that they did not answer it.")
 
 
 class NewMessage(StrictModel):

@@ -8,6 +8,7 @@ form is recorded as a deflection until the same form is sent after all (support/
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from wtforms.validators import DataRequired
 from support.channels import deflection
 from support.extensions import configured_limit, db, limiter
 from support.policy import can
+from support.request_input import parse_int
 from support.tickets import forms, notifications, service
 from support.tickets.attachments import AttachmentError
 from support.tickets.commands import Filing
@@ -25,6 +27,7 @@ from support.tickets.models import MAX_SUBJECT
 from support.tickets.views import article_suggestions, limits, uploaded_files, visible_ticket_or_404
 
 bp = Blueprint("web_channel", __name__)
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------- the new-ticket form
@@ -45,9 +48,35 @@ def _article_for_prefill(article_id: str):
 
 def _suggestion_links(text: str, form_key: str) -> list[dict]:
     items = article_suggestions(current_user, text, limit=5) if len(text.strip()) >= 3 else []
-    for item in items:
-        item["url"] = url_for("web_channel.open_suggestion", article_id=item["id"], nyckel=form_key, q=text[:200])
+    for rank, item in enumerate(items, start=1):
+        item["url"] = url_for("web_channel.open_suggestion", article_id=item["id"], nyckel=form_key, q=text[:200],
+                              r=rank)
     return items
+
+
+def _knowledge_base():
+    """The knowledge base's search service and this browser session's searches, or None without a knowledge base."""
+    try:
+        from kb import recent_searches
+        from kb import service as kb_service
+    except ImportError:
+        return None
+    return kb_service, recent_searches
+
+
+def _searches_before_filing(subject: str, form_key: str) -> list[str]:
+    """The knowledge-base searches that preceded this ticket: this browser session's, then the form's own
+    suggestions for the subject (logged as a search now, under the token opening a suggestion used)."""
+    found = _knowledge_base()
+    if found is None:
+        return []
+    kb_service, recent_searches = found
+    try:
+        form_search = kb_service.log_form_search(current_user, subject, form_key)
+    except Exception:  # a broken search index must not cost the person their ticket
+        log.exception("kb: the ticket form's search could not be run; the ticket is filed without it")
+        form_search = None
+    return [*recent_searches.recent(), *([form_search] if form_search else [])]
 
 
 def _render_form(form, *, article=None, suggestions=(), suggested=False, status=200):
@@ -92,7 +121,8 @@ def new_ticket():
     filing = Filing(channel="web", filed_by=current_user, school=school, user_group=user_group,
                     system=form.system.data, subject=form.subject.data, body=form.body.data,
                     attachments=uploaded_files(), idempotency_key=form.idempotency_key.data,
-                    read_article_id=form.article_id.data or None)
+                    read_article_id=form.article_id.data or None,
+                    search_tokens=_searches_before_filing(form.subject.data or "", form.idempotency_key.data))
     try:
         ticket = service.file_ticket(filing)
     except AttachmentError as error:
@@ -105,6 +135,8 @@ def new_ticket():
         return _render_form(form, article=article, status=400)
     deflection.ticket_sent_anyway(form.idempotency_key.data, ticket.number)
     db.session.commit()
+    if (found := _knowledge_base()) is not None:
+        found[1].forget()  # the next ticket does not claim the same searches
     return redirect(url_for("web_channel.receipt", number=ticket.number))
 
 
@@ -130,7 +162,22 @@ def open_suggestion(article_id: str):
     if form_key:
         deflection.record_suggestion_opened(current_user, article.id, request.args.get("q", ""), form_key)
         db.session.commit()
+        _log_opened_suggestion(article.id, request.args.get("q", "")[:200], form_key)
     return redirect(f"/kb/artikel/{article.id}")
+
+
+def _log_opened_suggestion(article_id: str, text: str, form_key: str) -> None:
+    """The form's suggestions as a search with this click on one of them, like a click on a search result; the
+    session remembers the search for the ticket, if the form is sent after all."""
+    found = _knowledge_base()
+    rank = parse_int(request.args.get("r"), minimum=1, maximum=100)
+    if found is None or rank is None:
+        return
+    kb_service, recent_searches = found
+    token = kb_service.log_form_search(current_user, text, form_key)
+    if token is not None:
+        kb_service.record_click(token, article_id, rank)
+        recent_searches.remember(token)
 
 
 @bp.get("/arenden/nytt/skickat/<int:number>")

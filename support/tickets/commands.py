@@ -19,7 +19,8 @@ class Filing:
     `filed_by` is who typed it in (a requester themselves, or staff logging a call or using the API for someone);
     the ticket is for `requester`, else for the person with `contact_email` (a new contact when nobody has it),
     else for `filed_by`. `priority` None and empty `tags` mean "not asked for"; anything else is a choice the
-    policy must let `filed_by` make. `read_article_id` is the knowledge-base article the person came from.
+    policy must let `filed_by` make. `read_article_id` is the knowledge-base article the person came from;
+    `search_tokens` name the knowledge-base searches that preceded the ticket (the search log's tokens).
     """
 
     channel: str
@@ -42,4 +43,5 @@ class Filing:
     idempotency_key: str | None = None
     message_id: str | None = None
     read_article_id: str | None = None
+    search_tokens: Sequence[str] = ()
     resolved_on_call: bool = False

@@ -378,7 +378,8 @@ def file_ticket(filing: Filing) -> Ticket:
     `ticket.choose_tags`, `ticket.resolve_on_call`); a user group must be the requester's (at the school); the
     limits MAX_SUBJECT and MAX_BODY; the same idempotency key from the same person filing, or the same e-mail
     Message-ID, returns the first ticket (another person's equal key is no concern of theirs); the article read
-    before filing and the caller's phone number are noted in the text."""
+    before filing and the caller's phone number are noted in the text; the searches that preceded the ticket are
+    linked to it for the knowledge base's editors."""
     key, message_id = filing.idempotency_key, filing.message_id
     if key is not None and (not isinstance(key, str) or len(key) > 100):
         raise TicketError(_("Idempotensnyckeln ska vara text på högst 100 tecken."))
@@ -445,6 +446,7 @@ def file_ticket(filing: Filing) -> Ticket:
     _event(ticket, "created", by=filed_by, new=channel,
            detail=f"Nivå {ticket.tier}" + (" (skolan saknar aktiv superanvändare)" if route.fell_back else ""))
     _store_files(ticket, checked, message=message, by=filed_by)
+    _link_searches(ticket, filing.search_tokens)
     if filing.resolved_on_call:
         _set_state(ticket, "resolved", by=filed_by, now=now, notify=False, detail="Löst under samtalet")
     db.session.flush()
@@ -529,6 +531,33 @@ def _filing_notes(filing: Filing, requester: User, filed_by: User) -> str:
     return "".join(f"\n\n{note}" for note in notes)
 
 
+def _knowledge_base():
+    """The knowledge base's service, or None when it is not installed."""
+    try:
+        from kb import service as kb_service
+    except ImportError:
+        return None
+    return kb_service
+
+
+def _link_searches(ticket: Ticket, tokens) -> None:
+    """The knowledge-base searches that preceded the ticket ended in it (a failed search for the editors)."""
+    kb_service = _knowledge_base()
+    if kb_service is not None and tokens and not isinstance(tokens, str):
+        kb_service.link_searches_to_ticket(ticket.id, tokens)
+
+
+def _note_cited_articles(ticket: Ticket, body: str, author: User) -> None:
+    """A public reply by staff on the ticket (who may also write its internal notes) pointing to a
+    knowledge-base article: the article answers the searches that ended in this ticket (or in those merged into
+    it)."""
+    kb_service = _knowledge_base()
+    cited = kb_service.cited_articles(body) if kb_service is not None else []
+    if cited and can(author, "ticket.note", ticket):
+        merged = db.session.scalars(select(Ticket.id).where(Ticket.merged_into_id == ticket.id))
+        kb_service.note_ticket_answer([ticket.id, *merged], cited, ticket.requester)
+
+
 def _readable_article(article_id, reader):
     if not isinstance(article_id, str) or not article_id:
         return None
@@ -581,6 +610,7 @@ def reply(ticket: Ticket, *, author: User, body: str, internal: bool = False, ch
         if ticket.state in ("pending", "resolved"):
             _set_state(ticket, "open", by=author, now=now)
     elif not internal:
+        _note_cited_articles(ticket, body, author)
         if ticket.first_response_at is None:
             ticket.first_response_at = now
             sla.refresh_next_due(ticket)

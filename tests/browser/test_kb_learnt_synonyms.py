@@ -1,6 +1,6 @@
-"""Synonyms learnt from the search log: readers dig an article out of the results, an editor approves the suggested
-line on the synonyms page, and the same words find the article first (axe at 320, 390 and 1366 px, no sideways
-scrolling)."""
+"""Synonyms learnt from the search log: readers dig an article out of the results, or a search ends in a ticket
+that the desk answers with an article; an editor approves the suggested line on the synonyms page, and the same
+words find the article first (axe at 320, 390 and 1366 px, no sideways scrolling)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ pytestmark = pytest.mark.usefixtures("demo_articles")
 
 QUERY = "barnet syns inte i appen"
 ARTICLE = "guardian-child-not-shown"
+
+
+def _suggestions_table(editor_page):
+    editor_page.goto("/kb/redaktion/synonymer")
+    return editor_page.locator('table[aria-labelledby="suggestions-heading"]')
+
+
+def _accessible_without_sideways_scrolling(page, viewport, axe_check) -> None:
+    axe_check(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser, live_server, page, login_page,
@@ -33,11 +43,9 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
     for viewport in (NARROWEST, PHONE, WIDE):
         context, editor_page = new_page(browser, live_server, viewport=viewport)
         login_page(editor_page, editor)
-        editor_page.goto("/kb/redaktion/synonymer")
-        suggestions = editor_page.locator('table[aria-labelledby="suggestions-heading"]')
+        suggestions = _suggestions_table(editor_page)
         expect(suggestions).to_contain_text(f"{QUERY} =>")
-        axe_check(editor_page)
-        assert editor_page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        _accessible_without_sideways_scrolling(editor_page, viewport, axe_check)
         if viewport is WIDE:
             with editor_page.expect_navigation():
                 suggestions.get_by_role("button", name=f"Godkänn för ”{QUERY}”").click()
@@ -46,4 +54,52 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
         context.close()
 
     page.goto(f"/kb/sok?q={QUERY}")
+    expect(page.locator(".kb-hit h3 a").first).to_have_attribute("data-article-id", ARTICLE)
+
+
+TICKET_QUERY = "barnlistan är tom"
+
+
+def test_an_editor_sees_a_search_that_ended_in_a_ticket_and_approves_the_article_the_reply_pointed_to(
+        browser, live_server, page, login_page, axe_check):
+    guardian = live_server.create_user("Tova Vårdnadshavare", groups=["guardian:ekbackaskolan"])
+    login_page(page, guardian)
+    page.goto(f"/kb/sok?q={TICKET_QUERY}")
+    page.goto("/arenden/nytt")
+    page.get_by_label("Vad gäller det?").select_option(label="Skolplattformen-appen")
+    page.get_by_label("Rubrik").fill("Ser inte min son")
+    page.get_by_label("Beskriv frågan").fill("Listan över barn är tom när jag loggar in.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka ärendet").click()
+    number = page.locator(".ticket-number-big").inner_text().lstrip("#")
+
+    agent_context, agent_page = new_page(browser, live_server, viewport=WIDE)
+    login_page(agent_page, live_server.create_user("Ada Agent", roles=["agent"]))
+    agent_page.goto(f"/arenden/{number}")
+    agent_page.get_by_label("Meddelande").fill(f"Hej! Så här gör du: /kb/artikel/{ARTICLE}")
+    agent_page.get_by_role("button", name="Skicka", exact=True).click()
+    expect(agent_page.locator(".flash-success")).to_contain_text("Svaret är skickat.")
+    agent_context.close()
+    with live_server.app.app_context():
+        reading_log.flush()
+
+    editor = live_server.create_user("Erik Redaktör", roles=["kb_editor"])
+    for viewport in (NARROWEST, WIDE):
+        context, editor_page = new_page(browser, live_server, viewport=viewport)
+        login_page(editor_page, editor)
+        editor_page.goto("/kb/redaktion/rapport")
+        ended = editor_page.locator('table[aria-labelledby="ticket-heading"]')
+        expect(ended).to_contain_text(TICKET_QUERY)
+        expect(ended.get_by_role("link", name=f"Lägg till synonym för ”{TICKET_QUERY}”")).to_be_visible()
+        _accessible_without_sideways_scrolling(editor_page, viewport, axe_check)
+        row = _suggestions_table(editor_page).locator("tr", has_text=f"{TICKET_QUERY} =>")
+        expect(row).to_contain_text("från ärenden")
+        _accessible_without_sideways_scrolling(editor_page, viewport, axe_check)
+        if viewport is WIDE:
+            with editor_page.expect_navigation():
+                row.get_by_role("button", name=f"Godkänn för ”{TICKET_QUERY}”").click()
+            expect(editor_page.get_by_role("status").first).to_contain_text("Synonymen är tillagd")
+        context.close()
+
+    page.goto(f"/kb/sok?q={TICKET_QUERY}")
     expect(page.locator(".kb-hit h3 a").first).to_have_attribute("data-article-id", ARTICLE)
