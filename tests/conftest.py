@@ -8,6 +8,11 @@ rolled back at the end. Code under test still commits: its session works in a SA
 (SQLAlchemy's "join_transaction_mode='create_savepoint'" recipe), so a commit is a RELEASE and nothing reaches
 the file or another test.
 
+Data fixtures made with `module_data` (the `org` of the ticket and network tests) are built once per test module
+and worker instead of once per test: the module's tests share one connection whose outer transaction holds that
+data, and each test runs in a SAVEPOINT of it that is rolled back at its end, so a test still sees exactly the data
+as built and nothing of the test before. Each test gets its own ORM objects, loaded afresh.
+
 Tests whose code opens connections of its own (threads, other processes, a second app on the test database)
 cannot see uncommitted rows: they are marked `committing` (automatically when they use `app_config` or the SMTP
 server) and run with real commits, after which every table is emptied as before. A guard fails any other test
@@ -25,9 +30,10 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from support import create_app
@@ -142,7 +148,9 @@ def shared_app(migrated_database, tmp_path_factory):
     db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     if not event.contains(Engine, "engine_connect", _on_engine_connect):
         event.listen(Engine, "engine_connect", _on_engine_connect)
-    return SharedApp(app=app, config=copy.deepcopy(dict(app.config)))
+    yield SharedApp(app=app, config=copy.deepcopy(dict(app.config)))
+    with app.app_context():
+        _MODULE_DATA.close()
 
 
 def _start_from_the_test_configuration(shared: SharedApp, instance_dir: Path) -> None:
@@ -172,12 +180,17 @@ def app(shared_app, tmp_path, request):
     flask_app = shared_app.app
     with flask_app.app_context():
         if request.node.get_closest_marker("committing"):
+            _MODULE_DATA.close()  # on SQLite its open transaction would lock out the test's commits
             yield flask_app
             db.session.rollback()
             _empty_all_tables()
             db.session.remove()
             db.engine.dispose()
+        elif _MODULE_DATA_NAMES & set(request.fixturenames):
+            with _MODULE_DATA.savepoint(flask_app, request.node):
+                yield flask_app
         else:
+            _MODULE_DATA.close()  # the test must not see another module's data (nor wait for its lock)
             with _rolled_back_transaction(flask_app, request.node.nodeid):
                 yield flask_app
 
@@ -189,6 +202,19 @@ def _rolled_back_transaction(flask_app, test_name: str):
     engine = engines[None]
     connection = engine.connect()
     outer = connection.begin()
+    try:
+        with _on_connection(flask_app, connection, test_name):
+            yield
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def _on_connection(flask_app, connection, test_name: str):
+    """The app's sessions use `connection` (already in a transaction) for the test, under the guard."""
+    engines = db._app_engines[flask_app]
+    engine = engines[None]
     guard = _ConnectionGuard(engine, connection)
     engines[None] = connection
     try:
@@ -197,11 +223,124 @@ def _rolled_back_transaction(flask_app, test_name: str):
         guard.stop()
         db.session.remove()
         engines[None] = engine
-        outer.rollback()
-        connection.close()
     if guard.violation:
         pytest.fail(f"{test_name}: {guard.violation}; mark it @pytest.mark.committing so it runs with real "
                     f"commits (its rows would otherwise be invisible to, or shared with, that code)")
+
+
+class _ModuleData:
+    """The data of `module_data` fixtures, built once in the outer transaction of one connection per test module;
+    each test of the module runs in a SAVEPOINT of it, rolled back at the test's end."""
+
+    def __init__(self):
+        self.module = None
+        self.connection = None
+        self.outer = None
+        self.test_savepoint = None
+        self.built: dict = {}  # builder → its data as (class, primary key) references
+        self.writes = 0  # INSERT/UPDATE/DELETE statements since the test's savepoint began
+
+    @contextmanager
+    def savepoint(self, flask_app, node):
+        if self.module is not node.module:
+            self.close()
+            self.module = node.module
+            self.connection = db._app_engines[flask_app][None].connect()
+            self.outer = self.connection.begin()
+            event.listen(self.connection, "before_cursor_execute", self._count_writes)
+        self.test_savepoint = self.connection.begin_nested()
+        self.writes = 0
+        try:
+            with _on_connection(flask_app, self.connection, node.nodeid):
+                yield
+        finally:
+            if self.test_savepoint.is_active:
+                self.test_savepoint.rollback()
+            self.test_savepoint = None
+
+    def get(self, builder):
+        """The builder's data for this test: loaded afresh when the module has it, else built (and kept for the
+        module's later tests, unless this test wrote something before, which must not outlive it)."""
+        if self.test_savepoint is None:  # a committing test: built for it alone
+            return builder(Factory())
+        if builder not in self.built:
+            if self.writes:
+                return builder(Factory())
+            data = builder(Factory())
+            db.session.commit()
+            self.test_savepoint.commit()  # the data now belongs to the module's transaction
+            self.test_savepoint = self.connection.begin_nested()
+            self.writes = 0
+            self.built[builder] = _references(data)
+            db.session.expunge_all()
+        return _load(self.built[builder])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            event.remove(self.connection, "before_cursor_execute", self._count_writes)
+            self.outer.rollback()
+            self.connection.close()
+        self.module = self.connection = self.outer = self.test_savepoint = None
+        self.built = {}
+
+    def _count_writes(self, _connection, _cursor, statement, *_args):
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self.writes += 1
+
+
+_MODULE_DATA = _ModuleData()
+_MODULE_DATA_NAMES: set[str] = set()
+
+
+def module_data(builder, *, name: str):
+    """A fixture `name` whose data, `builder(factory)`, is built once per test module and worker and rolled back
+    to after every test (see the module docstring). Tests using it must not commit for real (`committing` tests
+    get the data built for them alone). A builder may use another module_data builder through
+    `module_data_of(builder)`."""
+    _MODULE_DATA_NAMES.add(name)
+
+    @pytest.fixture(name=name)
+    def fixture(app):
+        return _MODULE_DATA.get(builder)
+
+    fixture.__doc__ = builder.__doc__
+    return fixture
+
+
+def module_data_of(builder):
+    """Inside a module_data builder: another builder's data, shared the same way."""
+    return _MODULE_DATA.get(builder)
+
+
+def _references(value):
+    state = inspect(value, raiseerr=False)
+    if state is not None and getattr(state, "mapper", None) is not None:
+        return _Reference(state.mapper.class_, state.identity)
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{key: _references(item) for key, item in vars(value).items()})
+    if isinstance(value, dict):
+        return {key: _references(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_references(item) for item in value)
+    return value
+
+
+def _load(value):
+    if isinstance(value, _Reference):
+        return db.session.get(value.cls, value.identity)
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{key: _load(item) for key, item in vars(value).items()})
+    if isinstance(value, dict):
+        return {key: _load(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_load(item) for item in value)
+    return value
+
+
+@dataclass(frozen=True)
+class _Reference:
+    cls: type
+    identity: tuple
 
 
 class _ConnectionGuard:

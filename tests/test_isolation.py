@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import current_app
@@ -21,6 +22,32 @@ def _rows_in_every_table() -> dict[str, int]:
     counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
               for table in db.metadata.sorted_tables}
     return {name: count for name, count in counts.items() if count}
+
+
+def _shared_school(factory):
+    school = factory.school("Delade skolan", slug="delade-skolan")
+    return SimpleNamespace(school=school, guardian=factory.user("delad@example.com",
+                                                                groups=["guardian:delade-skolan"]))
+
+
+shared = conftest.module_data(_shared_school, name="shared")
+
+
+# Data built once for the module is there, exactly as built, in every test that asks for it (each with objects of
+# its own), whatever the test before changed; a committing test gets it built for itself alone.
+@pytest.mark.parametrize("run", ["shared-1", "shared-2", pytest.param("committed", marks=COMMITTING), "shared-3"])
+def test_module_data_is_as_built_in_every_test_whatever_the_test_before_changed(shared, factory, run):
+    rows = _rows_in_every_table()
+    rows.pop("kb_corpus_state", None)  # the readers' cache stamp, moved when a school is added
+    assert rows == {"schools": 1, "administrations": 1, "school_forms": 1, "users": 1, "group_memberships": 1}
+    assert (shared.school.name, shared.guardian.email) == ("Delade skolan", "delad@example.com")
+    assert db.session.get(type(shared.school), shared.school.id) is shared.school
+
+    shared.school.name = f"Ändrad av {run}"
+    factory.user(f"{run}@example.com", groups=["guardian:delade-skolan"])
+    db.session.commit()
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 
 # Each run starts clean, then writes and commits; the next run checks that nothing of it is left. The list holds

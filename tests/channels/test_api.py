@@ -11,13 +11,10 @@ from support.accounts.service import issue_api_token
 from support.extensions import db
 from support.tickets import service
 from support.tickets.models import Ticket
-from tests.conftest import login
+from tests.conftest import login, module_data
 from tests.tickets.conftest import build_org, ticket_maker
 
-
-@pytest.fixture
-def org(factory):
-    return build_org(factory)
+org = module_data(build_org, name="org")
 
 
 @pytest.fixture

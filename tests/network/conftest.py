@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
-
 from support.extensions import db
-
-
-@pytest.fixture
-def org(factory):
-    return build_network_org(factory)
+from tests.conftest import module_data
 
 
 def build_network_org(factory):
@@ -45,6 +39,9 @@ def build_network_org(factory):
     )
     db.session.commit()
     return people
+
+
+org = module_data(build_network_org, name="org")
 
 
 ROLES = ["anonymous", "guardian", "student", "pedagogue", "administrator", "superuser_here", "superuser_other",

@@ -11,12 +11,10 @@ from support.database import utcnow
 from support.network import announcements
 from support.network.announcement_models import Announcement
 from support.policy import can
+from tests.conftest import module_data
 from tests.network.conftest import ROLES, build_network_org
 
-
-@pytest.fixture
-def org(factory):
-    return build_network_org(factory)
+org = module_data(build_network_org, name="org")
 
 
 PUBLISHERS = {"agent", "admin"}

@@ -9,13 +9,10 @@ import pytest
 
 from support.extensions import db
 from support.policy import can
-from tests.conftest import login
+from tests.conftest import login, module_data
 from tests.network.conftest import ROLES, build_network_org
 
-
-@pytest.fixture
-def org(factory):
-    return build_network_org(factory)
+org = module_data(build_network_org, name="org")
 
 
 ALLOWED = {

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 
 from support.policy import can
+from tests.conftest import module_data
 from tests.network.conftest import ROLES, build_network_org
 
-
-@pytest.fixture
-def org(factory):
-    return build_network_org(factory)
+org = module_data(build_network_org, name="org")
 
 
 # Who may, per action, with Ekbackaskolan as the object.

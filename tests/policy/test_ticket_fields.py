@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from support.policy.tickets import STAFF_TICKET_FIELDS, hidden_ticket_fields, refused_creation_choices
+from tests.conftest import module_data
 from tests.tickets.conftest import build_org, ticket_maker
 
 WHO = ["guardian_a", "student", "teacher", "superuser", "agent", "admin"]
 STAFF = {"superuser", "agent", "admin"}
 
 
-@pytest.fixture
-def org(factory):
-    return build_org(factory)
+org = module_data(build_org, name="org")
 
 
 @pytest.mark.parametrize("who", WHO)

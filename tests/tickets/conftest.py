@@ -7,16 +7,12 @@ from types import SimpleNamespace
 import pytest
 
 from support.extensions import db
-
-
-@pytest.fixture
-def org(factory):
-    """Two schools with superusers, one without; requesters of every group; two agents; an admin."""
-    return build_org(factory)
+from tests.conftest import module_data
 
 
 def build_org(factory):
-    """The `org` fixture's data set, for test packages outside tests/tickets."""
+    """Two schools with superusers, one without; requesters of every group; two agents; an admin (the `org`
+    fixture, built once per test module; also for test packages outside tests/tickets)."""
     ekbacka = factory.school("Ekbackaskolan", slug="ekbackaskolan")
     hasselby = factory.school("Hässelbyskolan", slug="hasselbyskolan")
     komvux = factory.school("Komvux Söder", forms=("adult",), slug="komvux-soder")
@@ -39,6 +35,9 @@ def build_org(factory):
     )
     db.session.commit()
     return people
+
+
+org = module_data(build_org, name="org")
 
 
 @pytest.fixture

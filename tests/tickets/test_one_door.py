@@ -18,12 +18,10 @@ from support.extensions import db
 from support.tickets import service
 from support.tickets.commands import Filing
 from support.tickets.models import MAX_SUBJECT, Ticket
+from tests.conftest import module_data
 from tests.tickets.conftest import build_org
 
-
-@pytest.fixture
-def org(factory):
-    return build_org(factory)
+org = module_data(build_org, name="org")
 
 
 @dataclass

@@ -15,6 +15,8 @@ from support.policy import can
 from support.policy.tickets import internal_readable_tickets, visible_tickets
 from support.tickets import service
 from support.tickets.models import Ticket, TicketParticipant
+from tests.conftest import module_data, module_data_of
+from tests.tickets.conftest import build_org, ticket_maker
 
 ACTORS = ("anonymous", "guardian_a", "guardian_b", "student", "teacher", "teacher_hasselby", "superuser",
           "superuser_hasselby", "agent", "agent2", "admin", "editor")
@@ -35,8 +37,9 @@ EXPECTED_VIEWERS = {
 }
 
 
-@pytest.fixture
-def world(org, new_ticket):
+def build_world(factory):
+    org = module_data_of(build_org)
+    new_ticket = ticket_maker(org)
     people = {name: getattr(org, name) for name in ACTORS if name != "anonymous"}
     people["anonymous"] = AnonymousUserMixin()
     people["teacher_komvux"] = org.teacher_komvux
@@ -63,6 +66,9 @@ def world(org, new_ticket):
     db.session.commit()
     assert tickets["teacher_tier1"].tier == 1 and tickets["komvux_tier2"].tier == 2
     return people, tickets
+
+
+world = module_data(build_world, name="world")
 
 
 def expected(actor: str, ticket_name: str) -> bool:
