@@ -313,28 +313,30 @@ def module_data_of(builder):
 
 
 def _references(value):
-    state = inspect(value, raiseerr=False)
-    if state is not None and getattr(state, "mapper", None) is not None:
-        return _Reference(state.mapper.class_, state.identity)
-    if isinstance(value, SimpleNamespace):
-        return SimpleNamespace(**{key: _references(item) for key, item in vars(value).items()})
-    if isinstance(value, dict):
-        return {key: _references(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_references(item) for item in value)
-    return value
+    return _each_leaf(value, _reference_of)
 
 
 def _load(value):
-    if isinstance(value, _Reference):
-        return db.session.get(value.cls, value.identity)
-    if isinstance(value, SimpleNamespace):
-        return SimpleNamespace(**{key: _load(item) for key, item in vars(value).items()})
-    if isinstance(value, dict):
-        return {key: _load(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_load(item) for item in value)
+    return _each_leaf(value, lambda leaf: db.session.get(leaf.cls, leaf.identity)
+                      if isinstance(leaf, _Reference) else leaf)
+
+
+def _reference_of(value):
+    state = inspect(value, raiseerr=False)
+    if state is not None and getattr(state, "mapper", None) is not None:
+        return _Reference(state.mapper.class_, state.identity)
     return value
+
+
+def _each_leaf(value, change):
+    """`value` with `change` applied to everything inside its namespaces, dicts, lists and tuples."""
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{key: _each_leaf(item, change) for key, item in vars(value).items()})
+    if isinstance(value, dict):
+        return {key: _each_leaf(item, change) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_each_leaf(item, change) for item in value)
+    return change(value)
 
 
 @dataclass(frozen=True)
