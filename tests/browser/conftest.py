@@ -133,6 +133,16 @@ def _init_other_areas() -> None:
 
 
 @pytest.fixture(scope="session")
+def demo_articles(live_server):
+    """The demo knowledge base, imported once per test process (an import costs seconds; tests that edit an
+    article add to it and leave the others as they were)."""
+    from kb.demo import load_demo_articles
+
+    with live_server.app.app_context():
+        load_demo_articles()
+
+
+@pytest.fixture(scope="session")
 def browser(_require_chromium):
     from playwright.sync_api import Error, sync_playwright
 

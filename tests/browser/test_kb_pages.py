@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
-
-
-@pytest.fixture(scope="module")
-def demo_articles(live_server):
-    from kb.demo import load_demo_articles
-
-    with live_server.app.app_context():
-        load_demo_articles()
-
 
 READER_PAGES = [
     "/kb/",

@@ -9,14 +9,6 @@ from playwright.sync_api import expect
 from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
 
 
-@pytest.fixture(scope="module")
-def demo_articles(live_server):
-    from kb.demo import load_demo_articles
-
-    with live_server.app.app_context():
-        load_demo_articles()
-
-
 def test_search_results_keep_their_heading_and_announce_the_count_apart(page, live_server, demo_articles,
                                                                         axe_check):
     page.goto("/kb/sok?q=frånvaro")

@@ -13,14 +13,6 @@ from tests.browser.conftest import DESKTOP, NARROWEST, PHONE, WIDE, new_page, si
 ARTICLE = "/kb/artikel/guardian-report-absence"
 
 
-@pytest.fixture(scope="module")
-def demo_articles(live_server):
-    from kb.demo import load_demo_articles
-
-    with live_server.app.app_context():
-        load_demo_articles()
-
-
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 def test_the_contact_box_calls_with_a_tap_and_its_sign_in_leads_on_to_the_ticket_form(
         browser, live_server, demo_articles, axe_check, viewport):
