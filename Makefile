@@ -35,9 +35,11 @@ run: $(VENV)/.installed-run
 	$(BIN)/support serve
 
 ## make test: ruff and the whole pytest suite (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+# Bytecode caching stays on even where the environment turns it off (PYTHONDONTWRITEBYTECODE): without it every
+# test process, and every server and CLI process the tests start, compiles the project and rewrites the tests anew.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
