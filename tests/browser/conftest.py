@@ -217,12 +217,15 @@ def format_violations(violations: list[dict]) -> str:
 
 
 def check_accessibility(page, context=None) -> None:
-    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page; fail with a readable list of violations."""
-    from axe_playwright_python.sync_playwright import Axe
+    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page; fail with a readable list of violations. axe-core
+    (the copy axe-playwright-python ships) is put into a document once, not again for each check of it."""
+    from axe_playwright_python.base import AXE_SCRIPT
 
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.evaluate(AXE_SCRIPT)
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    results = Axe().run(page, context=context, options=options)
-    violations = results.response["violations"]
+    results = page.evaluate("([context, options]) => axe.run(context || document, options)", [context, options])
+    violations = results["violations"]
     assert not violations, f"Accessibility violations on {page.url}:\n{format_violations(violations)}"
 
 
