@@ -8,6 +8,7 @@ instead of editing the shared demo people, so the tests never depend on their or
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import uuid
@@ -214,6 +215,15 @@ def format_violations(violations: list[dict]) -> str:
         if len(violation["nodes"]) > 5:
             lines.append(f"    … and {len(violation['nodes']) - 5} more")
     return "\n".join(lines)
+
+
+def keep_screenshot(page, name: str) -> None:
+    """A full-page screenshot to look at, saved as `<name>.png` in the folder BROWSER_SCREENSHOTS names (not
+    taken when it is unset: nothing checks them, and the suite would pay for 30 of them on every run)."""
+    folder = os.environ.get("BROWSER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def check_accessibility(page, context=None) -> None:

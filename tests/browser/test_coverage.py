@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import keep_screenshot
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 
@@ -26,7 +28,7 @@ def test_an_agent_reads_and_sorts_the_city_coverage_page(page, live_server, logi
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"horizontal overflow of {overflow}px at {width}px"
         axe_check(page)
-        page.screenshot(path=f"/tmp/coverage-city-{width}.png", full_page=True)
+        keep_screenshot(page, f"coverage-city-{width}")
     header = page.locator("#skolor ~ .table-scroll").get_by_role("link", name="Skola", exact=True)
     header.click()
     expect(page.locator("#skolor ~ .table-scroll th[aria-sort='ascending']")).to_contain_text("Skola")

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.browser.conftest import keep_screenshot
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 WIDTHS = (390, 1366)
@@ -17,7 +19,7 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         axe_check(page)
-        page.screenshot(path=f"/tmp/network-{name}-{width}.png", full_page=True)
+        keep_screenshot(page, f"network-{name}-{width}")
 
 
 def _stockholm_today(live_server):

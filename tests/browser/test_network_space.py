@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.browser.conftest import keep_screenshot
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 WIDTHS = (390, 1366)
@@ -18,7 +20,7 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
         axe_check(page)
-        page.screenshot(path=f"/tmp/network-space-{name}-{width}.png", full_page=True)
+        keep_screenshot(page, f"network-space-{name}-{width}")
 
 
 def test_a_superuser_asks_the_network_an_agent_answers_and_the_asker_marks_the_answer(

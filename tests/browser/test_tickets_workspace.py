@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import keep_screenshot
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 
@@ -133,7 +135,7 @@ def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(browser, 
     expect(page.locator(".escalation-reason")).to_contain_text("Felet ligger i schemaintegrationen.")
     assert _horizontal_overflow(page) <= 0
     axe_check(page)
-    page.screenshot(path=f"/tmp/staff-ticket-{width}.png", full_page=True)
+    keep_screenshot(page, f"staff-ticket-{width}")
     context.close()
 
 
