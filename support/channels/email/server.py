@@ -18,6 +18,7 @@ import contextlib
 import logging
 import signal
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
@@ -102,7 +103,7 @@ class InboundHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         try:
             inbound_id, created = await self.committer.commit(
-                Received(raw, envelope.mail_from or "", list(envelope.rcpt_tos), _client_address(session)))
+                Received(raw, envelope.mail_from or "", list(envelope.rcpt_tos), _client_address(session)), session)
         except Exception:  # the database is down or locked: the sender keeps the mail and retries
             log.exception("smtp: could not commit an inbound message; answering 451")
             return TRY_LATER
@@ -165,6 +166,11 @@ class GroupCommitter:
     previous commit ran goes into the next batch, one INSERT and one commit (one fsync) for all of them. Each
     sender gets `(id, created)` only once its row is committed, or the exception (every sender of a batch).
 
+    Before the next batch it waits, for at most as long as a commit takes, for the connections it has just
+    answered to send again: senders answered together come back together, and without the wait they split into
+    two groups that take turns, each paying a commit of its own (four connections: 1.5–1.7 messages per commit
+    instead of 3.8–4). A connection that sends one message at a time is never waited for (it is the one sending).
+
     The store keeps one connection of its own (a checkout from the pool would cost a ping per batch). On
     PostgreSQL it is an asynchronous psycopg connection in autocommit mode on the event loop itself: a batch is one
     prepared statement, committed and flushed to the write-ahead log when it returns (synchronous_commit), and no
@@ -173,31 +179,50 @@ class GroupCommitter:
     `BEGIN IMMEDIATE` transaction through SQLAlchemy."""
 
     MAX_BATCH = 100
+    MAX_WAIT_FOR_SENDERS = 0.005  # seconds
 
     def __init__(self, app: Flask):
         with app.app_context():
             postgresql = db.engine.dialect.name == "postgresql"
         self.store = PostgresStore(app) if postgresql else ThreadStore(app)
-        self.waiting: list[tuple[Received, asyncio.Future]] = []
+        self.waiting: list[tuple[Received, asyncio.Future, object]] = []
         self.flushing: asyncio.Task | None = None
+        self.answered: weakref.WeakSet = weakref.WeakSet()  # sessions of the last batch not yet back
+        self.arrived = asyncio.Event()
+        self.commit_seconds = 0.0  # how long the last batch took
 
-    async def commit(self, message: Received) -> tuple[int, bool]:
+    async def commit(self, message: Received, session) -> tuple[int, bool]:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self.waiting.append((message, future))
+        self.waiting.append((message, future, session))
+        self.answered.discard(session)
+        self.arrived.set()
         if self.flushing is None:
             self.flushing = loop.create_task(self._flush())
         return await future
 
+    async def _wait_for_answered_senders(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.commit_seconds, self.MAX_WAIT_FOR_SENDERS)
+        while self.answered and len(self.waiting) < self.MAX_BATCH and (remaining := deadline - loop.time()) > 0:
+            self.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.wait(), remaining)
+
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.waiting:
+                await self._wait_for_answered_senders()
                 batch, self.waiting = self.waiting[:self.MAX_BATCH], self.waiting[self.MAX_BATCH:]
+                began = loop.time()
                 try:
-                    results = await self.store.store([message for message, _future in batch])
+                    results = await self.store.store([message for message, _future, _session in batch])
                 except Exception as error:  # noqa: BLE001 - every sender in the batch gets 451 and retries
                     results = [error] * len(batch)
-                for (_message, future), result in zip(batch, results, strict=True):
+                self.commit_seconds = loop.time() - began
+                self.answered = weakref.WeakSet(session for _message, _future, session in batch)
+                for (_message, future, _session), result in zip(batch, results, strict=True):
                     if future.done():  # the sender hung up
                         continue
                     if isinstance(result, Exception):
