@@ -14,12 +14,14 @@ committed, so a sending server keeps and retries whatever we could not store (Re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import queue
 import signal
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import psycopg
 from aiosmtpd.controller import Controller
 from flask import Flask
 from limits import parse
@@ -30,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from support.accounts.throttle import address_key
 from support.channels.email.addresses import support_recipient
+from support.channels.email.service import Received, store_received_postgres
 from support.extensions import db
 
 log = logging.getLogger(__name__)
@@ -99,8 +102,8 @@ class InboundHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            inbound_id, created = await asyncio.wrap_future(self.committer.submit(
-                raw, envelope.mail_from or "", list(envelope.rcpt_tos), _client_address(session)))
+            inbound_id, created = await self.committer.commit(
+                Received(raw, envelope.mail_from or "", list(envelope.rcpt_tos), _client_address(session)), session)
         except Exception:  # the database is down or locked: the sender keeps the mail and retries
             log.exception("smtp: could not commit an inbound message; answering 451")
             return TRY_LATER
@@ -136,7 +139,6 @@ class InboundHandler:
             future.exception(timeout=timeout)
 
     def close(self) -> None:
-        self.committer.close()
         self.processor.shutdown(wait=True)
 
 
@@ -160,63 +162,151 @@ def _school_alias_exists(address: str) -> bool:
 
 
 class GroupCommitter:
-    """One thread commits the raw messages: whatever arrived on every connection while the previous commit ran
-    goes into the next batch, one INSERT and one commit (one fsync) for all of them. Each submitter gets
-    `(id, created)` only once its row is committed, or the exception.
+    """Commits the raw messages in groups, on the server's event loop: whatever every connection sent while the
+    previous commit ran goes into the next batch, one INSERT and one commit (one fsync) for all of them. Each
+    sender gets `(id, created)` only once its row is committed, or the exception (every sender of a batch).
 
-    The thread keeps one connection of its own (a checkout from the pool would cost a ping per batch). On
-    PostgreSQL that connection is in autocommit mode: a batch is one statement, committed and flushed to the
-    write-ahead log when it returns (synchronous_commit), so a batch costs one round trip instead of BEGIN, INSERT
-    and COMMIT. SQLite keeps its `BEGIN IMMEDIATE` transaction, whose extra calls cost no round trip."""
+    Before the next batch it waits, for at most as long as a commit takes, for the connections it has just
+    answered to send again: senders answered together come back together, and without the wait they split into
+    two groups that take turns, each paying a commit of its own (four connections: 1.5–1.7 messages per commit
+    instead of 3.8–4). A connection that sends one message at a time is never waited for (it is the one sending).
+
+    The store keeps one connection of its own (a checkout from the pool would cost a ping per batch). On
+    PostgreSQL it is an asynchronous psycopg connection in autocommit mode on the event loop itself: a batch is one
+    prepared statement, committed and flushed to the write-ahead log when it returns (synchronous_commit), and no
+    thread hands the message over and back (with a thread, each hand-over waited for the interpreter lock while
+    the loop served the other connections). SQLite's driver blocks, so there one thread runs the batch in a
+    `BEGIN IMMEDIATE` transaction through SQLAlchemy."""
 
     MAX_BATCH = 100
+    MAX_WAIT_FOR_SENDERS = 0.005  # seconds
+
+    def __init__(self, app: Flask):
+        with app.app_context():
+            postgresql = db.engine.dialect.name == "postgresql"
+        self.store = PostgresStore(app) if postgresql else ThreadStore(app)
+        self.waiting: list[tuple[Received, asyncio.Future, object]] = []
+        self.flushing: asyncio.Task | None = None
+        self.answered: weakref.WeakSet = weakref.WeakSet()  # sessions of the last batch not yet back
+        self.arrived = asyncio.Event()
+        self.commit_seconds = 0.0  # how long the last batch took
+
+    async def commit(self, message: Received, session) -> tuple[int, bool]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((message, future, session))
+        self.answered.discard(session)
+        self.arrived.set()
+        if self.flushing is None:
+            self.flushing = loop.create_task(self._flush())
+        return await future
+
+    async def _wait_for_answered_senders(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(self.commit_seconds, self.MAX_WAIT_FOR_SENDERS)
+        while self.answered and len(self.waiting) < self.MAX_BATCH and (remaining := deadline - loop.time()) > 0:
+            self.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.wait(), remaining)
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.waiting:
+                await self._wait_for_answered_senders()
+                batch, self.waiting = self.waiting[:self.MAX_BATCH], self.waiting[self.MAX_BATCH:]
+                began = loop.time()
+                try:
+                    results = await self.store.store([message for message, _future, _session in batch])
+                except Exception as error:  # noqa: BLE001 - every sender in the batch gets 451 and retries
+                    results = [error] * len(batch)
+                self.commit_seconds = loop.time() - began
+                self.answered = weakref.WeakSet(session for _message, _future, session in batch)
+                for (_message, future, _session), result in zip(batch, results, strict=True):
+                    if future.done():  # the sender hung up
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self.flushing = None
+
+    async def aclose(self) -> None:
+        """Let the batch being committed finish, then close the store's connection."""
+        if self.flushing is not None:
+            await asyncio.wait({self.flushing}, timeout=30)
+        await self.store.close()
+
+
+class PostgresStore:
+    """Batches committed on the event loop through an asynchronous psycopg connection of the store's own."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.connection: psycopg.AsyncConnection | None = None
+
+    async def store(self, messages: list[Received]) -> list[tuple[int, bool]]:
+        try:
+            if self.connection is None:
+                self.connection = await self._connect()
+            return await store_received_postgres(self.connection, messages)
+        except Exception:
+            await self.close()  # the next batch connects afresh
+            raise
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        with self.app.app_context():
+            engine = db.engine
+        _args, options = engine.dialect.create_connect_args(engine.url)
+        options.pop("context", None)  # SQLAlchemy's adapters; the store uses psycopg's own
+        connection = await psycopg.AsyncConnection.connect(**options, autocommit=True)
+        # 250 means flushed to disk: a database or role set to synchronous_commit=off would break that promise.
+        cursor = await connection.execute("SHOW synchronous_commit")
+        if (await cursor.fetchone())[0] == "off":
+            await connection.execute("SET synchronous_commit = on")
+        # The raw bytes are compressed before the commit returns; lz4 does that several times faster than the
+        # default pglz (a 55 kB mail: 0.3 ms instead of 2.6 ms). A server built without lz4 keeps pglz.
+        with contextlib.suppress(psycopg.Error):
+            await connection.execute("SET default_toast_compression = lz4")
+        return connection
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection is dropped all the same
+                log.warning("smtp: closing the commit connection failed", exc_info=True)
+
+
+class ThreadStore:
+    """Batches committed through SQLAlchemy on one thread of their own (SQLite: its driver blocks the caller)."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.connection: Connection | None = None
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="inbound-commit", daemon=True)
-        self.thread.start()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbound-commit")
 
-    def submit(self, raw: bytes, envelope_from: str, envelope_to: list[str], client_address: str) -> Future:
-        from support.channels.email.service import Received
+    async def store(self, messages: list[Received]) -> list[tuple[int, bool]]:
+        return await asyncio.get_running_loop().run_in_executor(self.thread, self._store, messages)
 
-        future: Future = Future()
-        self.queue.put((future, Received(raw, envelope_from, envelope_to, client_address)))
-        return future
+    def _store(self, messages: list[Received]) -> list[tuple[int, bool]]:
+        from support.channels.email import service
 
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join(timeout=30)
-
-    def _run(self) -> None:
         try:
-            while True:
-                item = self.queue.get()
-                if item is None:
-                    return
-                batch = [item]
-                while len(batch) < self.MAX_BATCH:
-                    try:
-                        item = self.queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        self.queue.put(None)
-                        break
-                    batch.append(item)
-                self._commit(batch)
-        finally:
-            self._disconnect()
+            connection = self._connect()
+            results = service.store_received(connection, messages)
+            connection.commit()
+        except Exception:
+            self._disconnect(broken=True)
+            raise
+        return results
 
     def _connect(self) -> Connection:
         if self.connection is None:
             with self.app.app_context():
-                engine = db.engine
-            connection = engine.connect()
-            if engine.dialect.name == "postgresql":
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            self.connection = connection
+                self.connection = db.engine.connect()
         return self.connection
 
     def _disconnect(self, *, broken: bool = False) -> None:
@@ -231,20 +321,9 @@ class GroupCommitter:
         except Exception:  # noqa: BLE001 - the next batch connects afresh
             log.warning("smtp: closing the commit connection failed", exc_info=True)
 
-    def _commit(self, batch) -> None:
-        from support.channels.email import service
-
-        try:
-            connection = self._connect()
-            results = service.store_received(connection, [message for _future, message in batch])
-            connection.commit()
-        except Exception as error:  # noqa: BLE001 - every sender in the batch gets 451 and retries
-            self._disconnect(broken=True)
-            for future, _message in batch:
-                future.set_exception(error)
-            return
-        for (future, _message), result in zip(batch, results, strict=True):
-            future.set_result(result)
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.thread, self._disconnect)
+        self.thread.shutdown(wait=False)
 
 
 class InboundServer:
@@ -265,6 +344,8 @@ class InboundServer:
         return self
 
     def stop(self) -> None:
+        # The committer's connection lives on the server's loop, which stopping the controller closes.
+        asyncio.run_coroutine_threadsafe(self.handler.committer.aclose(), self.controller.loop).result(timeout=60)
         self.controller.stop()
         self.handler.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.policy
 import functools
+import json
 import logging
 from email.parser import BytesHeaderParser
 from typing import NamedTuple
@@ -66,28 +67,74 @@ def store_received(connection, messages: list[Received]) -> list[tuple[int, bool
     racing its original) never make two rows: for each message `(id, True)` when this call stored it, else
     `(id of the stored one, False)` — also for the second of two messages with the same Message-ID in one batch.
     `connection` is a session or a connection; the caller commits."""
-    keys = [raw_message_id(message.raw) for message in messages]
-    first: dict[str, int] = {}
-    for index, key in enumerate(keys):
-        first.setdefault(key, index)
+    keys, first = _dedupe_keys(messages)
     received_at = utcnow()
     values = {}
     for number, index in enumerate(first.values()):
         message = messages[index]
         values.update({
             f"message_id_{number}": keys[index], f"raw_{number}": message.raw, f"size_{number}": len(message.raw),
-            f"envelope_from_{number}": (message.envelope_from or "")[:320],
-            f"envelope_to_{number}": [address[:320] for address in message.envelope_to][:100],
+            f"envelope_from_{number}": _envelope_from(message), f"envelope_to_{number}": _envelope_to(message),
             f"client_address_{number}": message.client_address[:64], f"received_at_{number}": received_at})
     stored = dict(connection.execute(_insert_new(len(first)), values).all())
     missing = [key for key in first if key not in stored]
     already = dict(connection.execute(select(InboundMail.message_id, InboundMail.id)
                                       .where(InboundMail.message_id.in_(missing))).all()) if missing else {}
-    results = []
+    return _outcomes(keys, first, stored, already)
+
+
+SELECT_STORED = "SELECT message_id, id FROM inbound_mail WHERE message_id = ANY(%s)"
+
+
+async def store_received_postgres(connection, messages: list[Received]) -> list[tuple[int, bool]]:
+    """`store_received` on an asynchronous psycopg connection in autocommit mode (the SMTP server's event loop):
+    the same one INSERT … ON CONFLICT DO NOTHING, committed (and flushed, synchronous_commit) when it returns,
+    prepared once per batch size, the bytes sent as binary, without SQLAlchemy's work per statement."""
+    keys, first = _dedupe_keys(messages)
+    received_at = utcnow()
+    parameters = []
+    for key, index in first.items():
+        message = messages[index]
+        parameters += (key, message.raw, len(message.raw), _envelope_from(message),
+                       json.dumps(_envelope_to(message)), message.client_address[:64], received_at)
+    cursor = await connection.execute(_insert_values(len(first)), parameters, prepare=True)
+    stored = dict(await cursor.fetchall())
+    missing = [key for key in first if key not in stored]
+    already = {}
+    if missing:
+        cursor = await connection.execute(SELECT_STORED, (missing,))
+        already = dict(await cursor.fetchall())
+    return _outcomes(keys, first, stored, already)
+
+
+@functools.cache
+def _insert_values(rows: int) -> str:
+    """`_insert_new` for psycopg's placeholders (the raw bytes as binary, `%b`: no hex text to encode and parse)."""
+    row = "(%s, %b, %s, %s, %s::json, %s, %s, 'pending', '', '', '', 0)"
+    return (f"INSERT INTO inbound_mail ({', '.join(COLUMNS)}, state, reason, subject, from_address, attempts)"  # noqa: S608
+            f" VALUES {', '.join([row] * rows)} ON CONFLICT (message_id) DO NOTHING RETURNING message_id, id")
+
+
+def _dedupe_keys(messages: list[Received]) -> tuple[list[str], dict[str, int]]:
+    """Each message's dedupe key, and the index of the first message with each key (the one that is inserted)."""
+    keys = [raw_message_id(message.raw) for message in messages]
+    first: dict[str, int] = {}
     for index, key in enumerate(keys):
-        created = key in stored and first[key] == index
-        results.append((stored[key] if key in stored else already.get(key), created))
-    return results
+        first.setdefault(key, index)
+    return keys, first
+
+
+def _envelope_from(message: Received) -> str:
+    return (message.envelope_from or "")[:320]
+
+
+def _envelope_to(message: Received) -> list[str]:
+    return [address[:320] for address in message.envelope_to][:100]
+
+
+def _outcomes(keys, first, stored: dict[str, int], already: dict[str, int]) -> list[tuple[int, bool]]:
+    return [(stored[key] if key in stored else already.get(key), key in stored and first[key] == index)
+            for index, key in enumerate(keys)]
 
 
 COLUMNS = ("message_id", "raw", "size", "envelope_from", "envelope_to", "client_address", "received_at")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import threading
 import time
@@ -111,13 +112,13 @@ def test_a_message_without_message_id_is_deduplicated_by_its_bytes(org, mailer):
     assert row.message_id.startswith("sha256:")
 
 
-def test_when_the_database_cannot_commit_the_answer_is_451_and_nothing_is_kept(org, mailer, monkeypatch):
-    from support.channels.email import service
+async def _database_down(_messages):
+    raise OperationalError("INSERT", {}, Exception("database is unavailable"))
 
-    def database_down(*_args, **_kwargs):
-        raise OperationalError("INSERT", {}, Exception("database is unavailable"))
 
-    monkeypatch.setattr(service, "store_received", database_down)
+def test_when_the_database_cannot_commit_the_answer_is_451_and_nothing_is_kept(org, mailer, smtp_server,
+                                                                               monkeypatch):
+    monkeypatch.setattr(smtp_server.handler.committer.store, "store", _database_down)
     with mailer.connect() as smtp, pytest.raises(smtplib.SMTPDataError) as deferred:
         smtp.sendmail("maria@example.com", [SUPPORT], make_mail())
     assert deferred.value.smtp_code == 451
@@ -126,22 +127,20 @@ def test_when_the_database_cannot_commit_the_answer_is_451_and_nothing_is_kept(o
 
 def _batched(monkeypatch, smtp_server, store, messages: list[bytes]) -> tuple[list[int], list[int]]:
     """Send `messages` at once over a connection each, the first alone and the rest while the committer holds
-    the first until they are all queued, so they form one batch; `store` does the storing. Returns each
+    the first until they are all waiting, so they form one batch; `store` does the storing. Returns each
     message's answer code and the sizes of the batches."""
-    from support.channels.email import service
-
     committer, batches, first_held = smtp_server.handler.committer, [], threading.Event()
 
-    def held(connection, batch):
+    async def held(batch):
         if not batches:
             first_held.set()
             deadline = time.monotonic() + 10
-            while committer.queue.qsize() < len(messages) - 1 and time.monotonic() < deadline:
-                time.sleep(0.01)
+            while len(committer.waiting) < len(messages) - 1 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
         batches.append(len(batch))
-        return store(connection, batch)
+        return await store(batch)
 
-    monkeypatch.setattr(service, "store_received", held)
+    monkeypatch.setattr(committer.store, "store", held)
     codes = [0] * len(messages)
 
     def send(index):
@@ -164,10 +163,7 @@ def _batched(monkeypatch, smtp_server, store, messages: list[bytes]) -> tuple[li
 
 
 def test_a_batch_that_cannot_be_committed_answers_451_to_every_sender_in_it(org, smtp_server, monkeypatch):
-    def database_down(*_args):
-        raise OperationalError("INSERT", {}, Exception("database is unavailable"))
-
-    codes, batches = _batched(monkeypatch, smtp_server, database_down, [make_mail() for _ in range(4)])
+    codes, batches = _batched(monkeypatch, smtp_server, _database_down, [make_mail() for _ in range(4)])
     assert batches == [1, 3]
     assert codes == [451, 451, 451, 451]
     assert _rows() == []
@@ -175,10 +171,9 @@ def test_a_batch_that_cannot_be_committed_answers_451_to_every_sender_in_it(org,
 
 def test_the_same_message_twice_in_one_batch_is_stored_once_and_both_senders_get_250(org, smtp_server,
                                                                                    monkeypatch):
-    from support.channels.email import service
-
     resent = make_mail(subject="Skickat två gånger")
-    codes, batches = _batched(monkeypatch, smtp_server, service.store_received, [make_mail(), resent, resent])
+    codes, batches = _batched(monkeypatch, smtp_server, smtp_server.handler.committer.store.store,
+                              [make_mail(), resent, resent])
     assert batches == [1, 2]
     assert codes == [250, 250, 250]
     assert [row.raw.rstrip() for row in _rows()][1:] == [on_the_wire(resent).rstrip()]
