@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
-from tests.browser.test_kb_phone_and_keyboard import demo_articles  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("demo_articles")
 
