@@ -56,6 +56,30 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.committing)
+    items[:] = _browser_modules_spread_out(items)
+
+
+def _browser_modules_spread_out(items: list) -> list:
+    """The browser test modules placed evenly among the others (each module's tests stay together, in their
+    order). A browser test mostly waits for Chromium, whose work is on another core: xdist gives each worker a
+    stretch of the list, so spread out every worker waits for Chromium part of the time while the others use
+    the processor, instead of one worker running all the browser tests end to end while the rest queue."""
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    browser = [tests for path, tests in modules.items() if path.startswith("tests/browser/")]
+    others = [tests for path, tests in modules.items() if not path.startswith("tests/browser/")]
+    if not browser or not others:
+        return items
+    slots: dict[int, list] = {}
+    for number, tests in enumerate(browser):
+        slots.setdefault(int((number + 0.5) * len(others) / len(browser)), []).append(tests)
+    ordered: list = []
+    for index, tests in enumerate(others):
+        for browser_tests in slots.get(index, ()):
+            ordered.extend(browser_tests)
+        ordered.extend(tests)
+    return ordered
 
 
 def _postgres_url(base: str, schema: str) -> str:
@@ -90,8 +114,18 @@ def migrated_database(database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("migrate")))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+        with db.engine.connect() as connection:
+            for table in db.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in connection.execute(table.select())]
+                if rows:
+                    SEEDED_ROWS[table.name] = rows
         db.engine.dispose()
     return database_url
+
+
+# Rows the migrations themselves insert (the knowledge base's cache stamp): part of a clean database, so they are
+# put back after a committing test empties the tables.
+SEEDED_ROWS: dict[str, list[dict]] = {}
 
 
 def _test_config(database_url: str, instance_dir: Path) -> dict:
@@ -119,6 +153,9 @@ def _empty_all_tables() -> None:
             db.session.execute(table.delete())
         if _has_sqlite_sequence():
             db.session.execute(text("DELETE FROM sqlite_sequence"))
+    for table in db.metadata.sorted_tables:
+        if table.name in SEEDED_ROWS:
+            db.session.execute(table.insert(), SEEDED_ROWS[table.name])
     db.session.commit()
 
 
