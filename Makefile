@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist worksteal
 # Installs come from the lock files under requirements/ (exact versions and hashes), so a fresh machine gets what
 # the suite passed with; `make lock` refreshes them on purpose.
 PIP_VERSION := 26.3
