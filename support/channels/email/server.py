@@ -5,9 +5,10 @@ committed, so a sending server keeps and retries whatever we could not store (Re
 - Size: aiosmtpd's `data_size_limit` refuses larger messages with 552 before they are stored.
 - Rate: per envelope sender and per client address (the `limits` library in the shared rate-limit store); too many
   answers 451 so good senders come back later.
-- DATA: the bytes are committed by one thread that groups what every connection sent meanwhile into one
-  INSERT (one transaction); a database that cannot commit answers 451 to every sender of that batch. A message
-  whose Message-ID we already hold answers 250 without a second row. Filing is the worker's (SUPPORT_INBOUND_PROCESS_IN_SMTP turns on filing here, on a
+- DATA: the bytes are committed in batches (`GroupCommitter`: on the event loop for PostgreSQL, on one thread for
+  SQLite) that group what every connection sent meanwhile into one INSERT and one commit; a database that cannot
+  commit answers 451 to every sender of that batch. A message whose Message-ID we already hold answers 250
+  without a second row. Filing is the worker's (SUPPORT_INBOUND_PROCESS_IN_SMTP turns on filing here, on a
   background thread, right after the commit; see docs/decisions.md for why it is off).
 """
 
