@@ -1,8 +1,9 @@
 """Browser fixtures: the real app on a free port, driven by Debian's Chromium through Playwright.
 
 One server per test session (per xdist worker): a SQLite file database migrated to heads, CSRF and rate limits on,
-with the demo organisation and the README's demo users loaded once. Every test gets a fresh browser context (no
-cookies carried over). Tests that change data should create their own objects (see `live_server.create_user`)
+with the demo organisation and the README's demo users loaded once. Every test's page starts signed out, with no
+cookies, routes or listeners carried over (pages are pooled and reset between tests: see `PagePool`; `open_page`
+gives one with other context options). Tests that change data should create their own objects (see `live_server.create_user`)
 instead of editing the shared demo people, so the tests never depend on their order.
 """
 
@@ -156,37 +157,139 @@ def browser(_require_chromium):
         chromium.close()
 
 
-def new_page(browser, live_server, **context_options):
-    """`(context, page)` in a fresh Swedish context on the live server; close the context when done."""
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", timezone_id="Europe/Stockholm",
-                                  **context_options)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
+class PagePool:
+    """Browser pages kept open between the tests of one process, one context each.
+
+    A new context and page cost Chromium about 0.4 s of CPU (a renderer process, a storage partition, the first
+    parse of the stylesheet and script) and a test may open several; over the suite that was most of Chromium's
+    work. A page goes back into the pool at the end of a test that passed, reset to what a new one would show the
+    server: no cookies, no routes or permissions, on about:blank, at the viewport the next test asks for. What the
+    reset cannot undo makes the page be closed instead of kept: a closed page, a second page in its context, an
+    event listener the test added, web storage. The HTTP cache is kept, as a returning visitor's browser keeps
+    it; a test that must see a first visit asks for `@pytest.mark.fresh_context`.
+    """
+
+    def __init__(self, browser, base_url: str):
+        self._browser = browser
+        self._base_url = base_url
+        self._idle: dict[tuple, list] = {}
+
+    def take(self, fresh: bool = False, viewport: dict | None = None, **options):
+        """`(context, page)` with these context options (locale sv-SE and Stockholm time unless given)."""
+        viewport = viewport or DESKTOP
+        options = {"locale": "sv-SE", "timezone_id": "Europe/Stockholm", **options}
+        key = tuple(sorted(options.items()))
+        idle = self._idle.get(key)
+        if idle and not fresh:
+            context, page, listening = idle.pop()
+            if page.viewport_size != viewport:
+                page.set_viewport_size(viewport)
+        else:
+            context = self._browser.new_context(base_url=self._base_url, viewport=viewport, **options)
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            listening = _listening(page)
+        return _Taken(key, context, page, listening, fresh)
+
+    def give_back(self, taken: _Taken) -> None:
+        """Reset the page for the next test, or close its context if it cannot be reset."""
+        from playwright.sync_api import Error
+
+        context, page = taken.context, taken.page
+        try:
+            reusable = (not taken.fresh and not page.is_closed() and context.pages == [page]
+                        and _listening(page) == taken.listening)
+            if reusable:
+                page.unroute_all(behavior="ignoreErrors")
+                context.unroute_all(behavior="ignoreErrors")
+                page.set_content("")
+                context.clear_cookies()
+                context.clear_permissions()
+                page.set_default_timeout(10_000)
+                reusable = not context.storage_state()["origins"]
+        except Error:
+            reusable = False
+        if reusable:
+            self._idle.setdefault(taken.key, []).append((context, page, taken.listening))
+        else:
+            context.close()
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            for context, _page, _listening in idle:
+                context.close()
+        self._idle.clear()
+
+
+@dataclass
+class _Taken:
+    key: tuple
+    context: object
+    page: object
+    listening: dict
+    fresh: bool
+
+
+def _listening(page) -> dict:
+    """The page's event listeners by event (Playwright's own and any a test added)."""
+    emitter = page._impl_obj  # Playwright's client-side page: the public API adds no way to list its listeners
+    return {event: emitter.listener_count(event) for event in emitter.event_names()}
+
+
+@pytest.fixture(scope="session")
+def page_pool(browser, live_server):
+    pool = PagePool(browser, live_server.url)
+    yield pool
+    pool.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A desktop page (1280×800) in a fresh context; relative URLs resolve against the live server."""
-    context, desktop_page = new_page(browser, live_server, viewport=DESKTOP)
-    yield desktop_page
-    context.close()
+def open_page(page_pool, request):
+    """`open_page(viewport=…, **context_options)` gives a page for this test; pages go back to the pool when the
+    test ends (closed instead if it failed, so a broken page never reaches another test)."""
+    fresh = request.node.get_closest_marker("fresh_context") is not None
+    taken = []
+
+    def open_page(**options):
+        taken.append(page_pool.take(fresh=fresh, **options))
+        return taken[-1].page
+
+    yield open_page
+    failed = request.node.stash.get(_FAILED, False)
+    for one in taken:
+        if failed:
+            one.context.close()
+        else:
+            page_pool.give_back(one)
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
-    """A phone-sized touch page (390×844) in a fresh context."""
-    context, mobile_page = new_page(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True,
-                                     device_scale_factor=3)
-    yield mobile_page
-    context.close()
+def page(open_page):
+    """A desktop page (1280×800); relative URLs resolve against the live server."""
+    return open_page(viewport=DESKTOP)
 
 
 @pytest.fixture
-def no_script_page(browser, live_server):
+def phone_page(open_page):
+    """A phone-sized touch page (390×844)."""
+    return open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3)
+
+
+@pytest.fixture
+def no_script_page(open_page):
     """A desktop page with JavaScript turned off: what every form must still do on its own."""
-    context, plain_page = new_page(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
-    yield plain_page
-    context.close()
+    return open_page(viewport=DESKTOP, java_script_enabled=False)
 
 
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:

@@ -8,13 +8,13 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.conftest import NARROWEST, PHONE, WIDE
 
 
-def _admin_page(browser, live_server, login_page, viewport, **options):
-    context, page = new_page(browser, live_server, viewport=viewport, **options)
+def _admin_page(open_page, live_server, login_page, viewport, **options):
+    page = open_page(viewport=viewport, **options)
     login_page(page, live_server.create_user("Adam Admin", roles=["admin"]))
-    return context, page
+    return page
 
 
 def test_an_admin_adds_a_superuser_by_picking_the_school_by_name(page, live_server, login_page, axe_check):
@@ -61,8 +61,8 @@ def test_an_admin_adds_a_superuser_by_picking_the_school_by_name(page, live_serv
 @pytest.mark.parametrize("path", ["/admin/", "/admin/anvandare", "/admin/anvandare/ny", "/admin/routning",
                                   "a person's page"])
 def test_the_admin_pages_pass_axe_on_a_phone_and_a_wide_screen_and_do_not_scroll_sideways_at_320_px(
-        browser, live_server, login_page, axe_check, path):
-    context, page = _admin_page(browser, live_server, login_page, PHONE, is_mobile=True, has_touch=True)
+        open_page, live_server, login_page, axe_check, path):
+    page = _admin_page(open_page, live_server, login_page, PHONE, is_mobile=True, has_touch=True)
     if path.startswith("/"):
         page.goto(path)
     else:
@@ -74,4 +74,3 @@ def test_the_admin_pages_pass_axe_on_a_phone_and_a_wide_screen_and_do_not_scroll
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     page.set_viewport_size(WIDE)
     axe_check(page)
-    context.close()

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import new_page
 from tests.browser.test_network import WIDTHS
 from tests.browser.test_network import check_at_both_widths as check_axe_at_both_widths
 
@@ -23,11 +22,11 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
 
 
-def _signed_in(browser, live_server, login_page, person):
-    """A browser context of its own for `person`, signed in on the start page."""
-    context, person_page = new_page(browser, live_server)
+def _signed_in(open_page, login_page, person):
+    """A page of its own for `person` (another browser context), signed in on the start page."""
+    person_page = open_page()
     login_page(person_page, person)
-    return context, person_page
+    return person_page
 
 
 def _not_shown(person_page, title: str) -> None:
@@ -36,7 +35,7 @@ def _not_shown(person_page, title: str) -> None:
 
 
 def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people(
-        browser, page, live_server, login_page, axe_check):
+        open_page, page, live_server, login_page, axe_check):
     title = f"Frånvaro går inte att registrera {uuid.uuid4().hex[:6]}"
     agent = live_server.create_user(name="Ada Agent", roles=["agent"])
     teacher = live_server.create_user(name="Tea Lärare", groups=["pedagogue:ekbackaskolan"])
@@ -60,13 +59,13 @@ def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people
     expect(page.locator(".announcement-card", has_text=title)).to_contain_text("Registrera på papper")
     check_at_both_widths(page, axe_check, "status")
 
-    teacher_context, teacher_page = _signed_in(browser, live_server, login_page, teacher)
+    teacher_page = _signed_in(open_page, login_page, teacher)
     expect(teacher_page.locator(".announcement-banner")).to_contain_text(title)
     teacher_page.goto("/arenden/nytt")
     expect(teacher_page.locator(".incident-notice")).to_contain_text(title)
     check_at_both_widths(teacher_page, axe_check, "ticket-form")
 
-    guardian_context, guardian_page = _signed_in(browser, live_server, login_page, preschool_guardian)
+    guardian_page = _signed_in(open_page, login_page, preschool_guardian)
     _not_shown(guardian_page, title)
 
     page.locator("#main").get_by_role("link", name=title).click()
@@ -76,8 +75,6 @@ def test_an_agent_publishes_an_incident_that_reaches_exactly_the_targeted_people
     expect(page.locator(".flash-success")).to_contain_text("Driftinformationen är avslutad.")
     teacher_page.goto("/")
     expect(teacher_page.get_by_text(title)).to_have_count(0)
-    for context in (teacher_context, guardian_context):
-        context.close()
 
 
 def _schools_with_a_wave(live_server, tag: str) -> tuple[str, str, str]:
@@ -103,7 +100,7 @@ def _schools_with_a_wave(live_server, tag: str) -> tuple[str, str, str]:
 
 
 def test_an_incident_for_a_rollout_wave_reaches_the_schools_in_the_wave_and_not_their_neighbours(
-        browser, page, live_server, login_page, axe_check):
+        open_page, page, live_server, login_page, axe_check):
     tag = uuid.uuid4().hex[:6]
     wave, in_wave, neighbour = _schools_with_a_wave(live_server, tag)
     title = f"Bedömningsmodulen svarar inte {tag}"
@@ -121,11 +118,9 @@ def test_an_incident_for_a_rollout_wave_reaches_the_schools_in_the_wave_and_not_
     expect(page.locator(".flash-success")).to_contain_text("Driftinformationen är publicerad.")
     expect(page.locator("dl.meta")).to_contain_text(f"Införandevåg: {wave}")
 
-    teacher_context, teacher_page = _signed_in(browser, live_server, login_page, teacher)
+    teacher_page = _signed_in(open_page, login_page, teacher)
     expect(teacher_page.locator(".announcement-banner")).to_contain_text(title)
     check_at_both_widths(teacher_page, axe_check, "banner-wave")
 
-    neighbour_context, neighbour_page = _signed_in(browser, live_server, login_page, neighbour_teacher)
+    neighbour_page = _signed_in(open_page, login_page, neighbour_teacher)
     _not_shown(neighbour_page, title)
-    for context in (teacher_context, neighbour_context):
-        context.close()

@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.conftest import NARROWEST, PHONE, WIDE
 
 
 def test_editor_writes_previews_and_publishes_an_article(page, live_server, login_page, axe_check):
@@ -152,25 +152,23 @@ def test_a_title_whose_id_is_taken_gets_the_next_free_one_and_a_taken_id_is_expl
     axe_check(page)
 
 
-def _editor_page(browser, live_server, login_page, viewport, **options):
-    context, page = new_page(browser, live_server, viewport=viewport, **options)
+def _editor_page(open_page, live_server, login_page, viewport, **options):
+    page = open_page(viewport=viewport, **options)
     login_page(page, live_server.create_user("Pia Paddan", roles=["kb_editor"]))
-    return context, page
+    return page
 
 
-def test_the_new_article_form_passes_axe_on_a_phone_and_a_wide_screen(browser, live_server, login_page, axe_check):
+def test_the_new_article_form_passes_axe_on_a_phone_and_a_wide_screen(open_page, live_server, login_page, axe_check):
     for viewport, options in ((PHONE, {"is_mobile": True, "has_touch": True}), (WIDE, {})):
-        context, page = _editor_page(browser, live_server, login_page, viewport, **options)
+        page = _editor_page(open_page, live_server, login_page, viewport, **options)
         page.goto("/kb/redaktion/ny")
         axe_check(page)
         page.goto("/kb/redaktion/bilder")
         axe_check(page)
-        context.close()
 
 
-def test_the_editor_pages_do_not_scroll_sideways_at_320_px(browser, live_server, login_page):
-    context, page = _editor_page(browser, live_server, login_page, NARROWEST)
+def test_the_editor_pages_do_not_scroll_sideways_at_320_px(open_page, live_server, login_page):
+    page = _editor_page(open_page, live_server, login_page, NARROWEST)
     for path in ("/kb/redaktion/", "/kb/redaktion/ny", "/kb/redaktion/bilder"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-    context.close()

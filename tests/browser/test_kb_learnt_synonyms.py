@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kb import reading_log
-from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.conftest import NARROWEST, PHONE, WIDE
 
 pytestmark = pytest.mark.usefixtures("demo_articles")
 
@@ -26,7 +26,7 @@ def _accessible_without_sideways_scrolling(page, viewport, axe_check) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
-def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser, live_server, page, login_page,
+def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(open_page, live_server, page, login_page,
                                                                         axe_check):
     for _ in range(2):  # two searches that both had to go past the first result
         page.goto(f"/kb/sok?q={QUERY}")
@@ -40,7 +40,7 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
 
     editor = live_server.create_user("Elsa Redaktör", roles=["kb_editor"])
     for viewport in (NARROWEST, PHONE, WIDE):
-        context, editor_page = new_page(browser, live_server, viewport=viewport)
+        editor_page = open_page(viewport=viewport)
         login_page(editor_page, editor)
         suggestions = _suggestions_table(editor_page)
         expect(suggestions).to_contain_text(f"{QUERY} =>")
@@ -50,7 +50,6 @@ def test_an_editor_approves_a_synonym_learnt_from_what_searchers_opened(browser,
                 suggestions.get_by_role("button", name=f"Godkänn för ”{QUERY}”").click()
             expect(editor_page.get_by_role("status").first).to_contain_text("Synonymen är tillagd")
             expect(suggestions).not_to_contain_text(f"{QUERY} =>")
-        context.close()
 
     page.goto(f"/kb/sok?q={QUERY}")
     expect(page.locator(".kb-hit h3 a").first).to_have_attribute("data-article-id", ARTICLE)
@@ -60,7 +59,7 @@ TICKET_QUERY = "barnlistan är tom"
 
 
 def test_an_editor_sees_a_search_that_ended_in_a_ticket_and_approves_the_article_the_reply_pointed_to(
-        browser, live_server, page, login_page, axe_check):
+        open_page, live_server, page, login_page, axe_check):
     guardian = live_server.create_user("Tova Vårdnadshavare", groups=["guardian:ekbackaskolan"])
     login_page(page, guardian)
     page.goto(f"/kb/sok?q={TICKET_QUERY}")
@@ -72,19 +71,18 @@ def test_an_editor_sees_a_search_that_ended_in_a_ticket_and_approves_the_article
         page.get_by_role("button", name="Skicka ärendet").click()
     number = page.locator(".ticket-number-big").inner_text().lstrip("#")
 
-    agent_context, agent_page = new_page(browser, live_server, viewport=WIDE)
+    agent_page = open_page(viewport=WIDE)
     login_page(agent_page, live_server.create_user("Ada Agent", roles=["agent"]))
     agent_page.goto(f"/arenden/{number}")
     agent_page.get_by_label("Meddelande").fill(f"Hej! Så här gör du: /kb/artikel/{ARTICLE}")
     agent_page.get_by_role("button", name="Skicka", exact=True).click()
     expect(agent_page.locator(".flash-success")).to_contain_text("Svaret är skickat.")
-    agent_context.close()
     with live_server.app.app_context():
         reading_log.flush()
 
     editor = live_server.create_user("Erik Redaktör", roles=["kb_editor"])
     for viewport in (NARROWEST, WIDE):
-        context, editor_page = new_page(browser, live_server, viewport=viewport)
+        editor_page = open_page(viewport=viewport)
         login_page(editor_page, editor)
         editor_page.goto("/kb/redaktion/rapport")
         ended = editor_page.locator('table[aria-labelledby="ticket-heading"]')
@@ -98,7 +96,6 @@ def test_an_editor_sees_a_search_that_ended_in_a_ticket_and_approves_the_article
             with editor_page.expect_navigation():
                 row.get_by_role("button", name=f"Godkänn för ”{TICKET_QUERY}”").click()
             expect(editor_page.get_by_role("status").first).to_contain_text("Synonymen är tillagd")
-        context.close()
 
     page.goto(f"/kb/sok?q={TICKET_QUERY}")
     expect(page.locator(".kb-hit h3 a").first).to_have_attribute("data-article-id", ARTICLE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.conftest import NARROWEST, PHONE, WIDE
 
 
 def test_search_results_keep_their_heading_and_announce_the_count_apart(page, live_server, demo_articles,
@@ -31,11 +31,10 @@ def test_focus_moves_to_the_error_summary_after_a_failed_submit(page, live_serve
 
 @pytest.mark.parametrize("path", ["/", "/kb/", "/kb/vardnadshavare", "/kb/sok?q=frånvaro",
                                   "/kb/artikel/guardian-report-absence"])
-def test_no_page_scrolls_sideways_at_320_px(browser, live_server, demo_articles, path):
-    context, page = new_page(browser, live_server, viewport=NARROWEST)
+def test_no_page_scrolls_sideways_at_320_px(open_page, live_server, demo_articles, path):
+    page = open_page(viewport=NARROWEST)
     page.goto(path)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-    context.close()
 
 
 def test_on_a_phone_the_header_stays_short_and_a_menu_button_opens_the_links(phone_page, live_server,
@@ -57,21 +56,19 @@ def test_on_a_phone_the_header_stays_short_and_a_menu_button_opens_the_links(pho
     expect(menu).to_be_focused()
 
 
-def test_on_a_wide_screen_the_links_show_without_a_menu_button(browser, live_server, axe_check):
-    context, page = new_page(browser, live_server, viewport=WIDE)
+def test_on_a_wide_screen_the_links_show_without_a_menu_button(open_page, live_server, axe_check):
+    page = open_page(viewport=WIDE)
     page.goto("/kb/")
     expect(page.get_by_role("button", name="Meny")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
     axe_check(page)
-    context.close()
 
 
-def test_without_javascript_a_phone_shows_the_menu_links(browser, live_server):
-    context, page = new_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
+def test_without_javascript_a_phone_shows_the_menu_links(open_page, live_server):
+    page = open_page(viewport=PHONE, java_script_enabled=False)
     page.goto("/kb/")
     expect(page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Logga in")).to_be_visible()
     expect(page.get_by_role("button", name="Meny")).to_be_hidden()
-    context.close()
 
 
 def test_searching_from_a_group_page_on_a_phone_shows_the_first_result_above_the_fold(phone_page, live_server,
@@ -93,9 +90,9 @@ def test_searching_from_a_group_page_on_a_phone_shows_the_first_result_above_the
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
-def test_the_start_page_has_the_knowledge_base_search_box(browser, live_server, demo_articles, axe_check,
+def test_the_start_page_has_the_knowledge_base_search_box(open_page, live_server, demo_articles, axe_check,
                                                           viewport):
-    context, page = new_page(browser, live_server, viewport=viewport)
+    page = open_page(viewport=viewport)
     page.goto("/")
     axe_check(page)
     box = page.get_by_role("combobox", name="Sök i hjälpen")
@@ -104,7 +101,6 @@ def test_the_start_page_has_the_knowledge_base_search_box(browser, live_server, 
         box.press("Enter")
     assert "/kb/sok?q=l%C3%B6senord" in page.url
     expect(page.locator(".kb-hit").first).to_be_visible()
-    context.close()
 
 
 def test_feedback_asks_once_shows_the_choice_and_thanks_where_the_buttons_are(phone_page, live_server,

@@ -8,16 +8,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, NARROWEST, PHONE, WIDE, new_page, sign_in
+from tests.browser.conftest import DESKTOP, NARROWEST, PHONE, WIDE, sign_in
 
 ARTICLE = "/kb/artikel/guardian-report-absence"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 def test_the_contact_box_calls_with_a_tap_and_its_sign_in_leads_on_to_the_ticket_form(
-        browser, live_server, demo_articles, axe_check, viewport):
+        open_page, live_server, demo_articles, axe_check, viewport):
     email = live_server.create_user("Vilma Vårdnadshavare", groups=["guardian:ekbackaskolan"])
-    context, page = new_page(browser, live_server, viewport=viewport)
+    page = open_page(viewport=viewport)
     page.goto(ARTICLE + "?q=sjukt+barn")
     contact = page.get_by_role("region", name="Hittade du inte svaret?")
     expect(contact.get_by_role("link", name="08-465 004 00")).to_have_attribute("href", "tel:+46846500400")
@@ -31,14 +31,13 @@ def test_the_contact_box_calls_with_a_tap_and_its_sign_in_leads_on_to_the_ticket
     assert page.url.endswith("/arenden/nytt?q=sjukt+barn&artikel=guardian-report-absence"), page.url
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe_check(page)
-    context.close()
 
 
-def test_a_long_support_address_wraps_instead_of_widening_the_page_at_320_px(browser, live_server, demo_articles):
+def test_a_long_support_address_wraps_instead_of_widening_the_page_at_320_px(open_page, live_server, demo_articles):
     app = live_server.app
     mailbox = app.config["SUPPORT_MAILBOX"]
     app.config["SUPPORT_MAILBOX"] = "servicedesk.skolplattformen.vardnadshavare.och.elever"
-    context, page = new_page(browser, live_server, viewport=NARROWEST)
+    page = open_page(viewport=NARROWEST)
     try:
         for path in ("/", ARTICLE, "/kb/sok?q=frånvaro"):
             page.goto(path)
@@ -46,7 +45,6 @@ def test_a_long_support_address_wraps_instead_of_widening_the_page_at_320_px(bro
             assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST["width"], path
     finally:
         app.config["SUPPORT_MAILBOX"] = mailbox
-        context.close()
 
 
 @pytest.mark.parametrize("form", ["login", "ticket"])
@@ -68,8 +66,8 @@ def test_focus_moves_to_the_error_summary_when_a_form_comes_back_with_errors(pag
     axe_check(page)
 
 
-def test_without_javascript_feedback_thanks_in_view_and_keeps_the_choice(browser, live_server, demo_articles):
-    context, page = new_page(browser, live_server, viewport=PHONE, java_script_enabled=False)
+def test_without_javascript_feedback_thanks_in_view_and_keeps_the_choice(open_page, live_server, demo_articles):
+    page = open_page(viewport=PHONE, java_script_enabled=False)
     page.goto(ARTICLE)
     feedback = page.locator("#feedback")
     feedback.get_by_label("Ja").check()
@@ -81,9 +79,9 @@ def test_without_javascript_feedback_thanks_in_view_and_keeps_the_choice(browser
     expect(thanks).to_be_in_viewport()
     expect(feedback.get_by_label("Ja")).to_be_checked()
     expect(feedback).to_contain_text("Du har svarat: ja.")
-    context.close()
 
 
+@pytest.mark.fresh_context  # a first visit: a kept page would find the stylesheet in its cache
 @pytest.mark.parametrize("path", ["/", "/kb/vardnadshavare", ARTICLE, "/kb/sok?q=frånvaro"])
 def test_a_readers_page_loads_one_stylesheet_kept_a_year_and_sent_compressed(page, live_server, demo_articles,
                                                                              path):
@@ -123,9 +121,9 @@ def test_on_a_phone_the_header_is_short_from_the_first_paint_not_only_once_the_s
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
-def test_an_english_reader_meets_english_furniture_dates_and_language_tags(browser, live_server, demo_articles,
+def test_an_english_reader_meets_english_furniture_dates_and_language_tags(open_page, live_server, demo_articles,
                                                                           axe_check, viewport):
-    context, page = new_page(browser, live_server, viewport=viewport)
+    page = open_page(viewport=viewport)
     page.goto("/kb/")
     menu = page.get_by_role("button", name="Meny")
     if menu.is_visible():
@@ -145,4 +143,3 @@ def test_an_english_reader_meets_english_furniture_dates_and_language_tags(brows
     expect(page.locator(".kb-meta time")).to_have_text(re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$"))
     expect(page.get_by_role("heading", name="Was this helpful?")).to_have_count(1)
     axe_check(page)
-    context.close()

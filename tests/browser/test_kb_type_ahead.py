@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import NARROWEST, PHONE, WIDE, new_page
+from tests.browser.conftest import NARROWEST, PHONE, WIDE
 
 pytestmark = pytest.mark.usefixtures("demo_articles")
 
@@ -27,9 +27,9 @@ def _suggested_titles(page, typed: str) -> list[str]:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390px", "1366px"])
-def test_a_partly_typed_word_finds_on_enter_the_titles_the_type_ahead_suggested(browser, live_server,
+def test_a_partly_typed_word_finds_on_enter_the_titles_the_type_ahead_suggested(open_page, live_server,
                                                                                 axe_check, viewport):
-    context, page = new_page(browser, live_server, viewport=viewport)
+    page = open_page(viewport=viewport)
     page.goto("/kb/sok")
     suggested = _suggested_titles(page, "sjukanm")
     assert suggested
@@ -40,7 +40,6 @@ def test_a_partly_typed_word_finds_on_enter_the_titles_the_type_ahead_suggested(
     assert found[:len(suggested)] == suggested
     expect(page.locator(".kb-did-you-mean")).to_have_count(0)
     axe_check(page)
-    context.close()
 
 
 def test_the_search_boxs_own_example_gets_suggestions(page, live_server):
@@ -60,12 +59,11 @@ def test_on_the_guardians_page_the_type_ahead_suggests_only_what_enter_finds_the
     assert page.locator(".kb-hit h3 a").all_inner_texts()[:len(suggested)] == suggested
 
 
-def test_the_suggestions_do_not_scroll_sideways_at_320_px(browser, live_server):
-    context, page = new_page(browser, live_server, viewport=NARROWEST)
+def test_the_suggestions_do_not_scroll_sideways_at_320_px(open_page, live_server):
+    page = open_page(viewport=NARROWEST)
     page.goto("/kb/sok")
     _suggested_titles(page, "sjukanm")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    context.close()
 
 
 def test_with_a_filter_chosen_the_type_ahead_suggests_only_what_enter_finds(page, live_server):

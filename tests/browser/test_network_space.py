@@ -24,7 +24,7 @@ def check_at_both_widths(page, axe_check, name: str) -> None:
 
 
 def test_a_superuser_asks_the_network_an_agent_answers_and_the_asker_marks_the_answer(
-        browser, page, live_server, login_page, axe_check):
+        open_page, page, live_server, login_page, axe_check):
     title = f"Frånvaron syns inte i appen {uuid.uuid4().hex[:6]}"
     asker = live_server.create_user(name="Stina Superanvändare", groups=["pedagogue:ekbackaskolan"],
                                     roles=["superuser:ekbackaskolan"])
@@ -44,16 +44,12 @@ def test_a_superuser_asks_the_network_an_agent_answers_and_the_asker_marks_the_a
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     thread_url = page.url
 
-    desk = browser.new_context(base_url=live_server.url, locale="sv-SE")
-    try:
-        desk_page = desk.new_page()
-        login_page(desk_page, agent)
-        desk_page.goto(thread_url)
-        desk_page.get_by_label("Ditt svar").fill("Det är ett känt fel. Det rättas i kväll.")
-        desk_page.get_by_role("button", name="Publicera svaret").click()
-        expect(desk_page.locator(".flash-success")).to_contain_text("Ditt svar är publicerat.")
-    finally:
-        desk.close()
+    desk_page = open_page()
+    login_page(desk_page, agent)
+    desk_page.goto(thread_url)
+    desk_page.get_by_label("Ditt svar").fill("Det är ett känt fel. Det rättas i kväll.")
+    desk_page.get_by_role("button", name="Publicera svaret").click()
+    expect(desk_page.locator(".flash-success")).to_contain_text("Ditt svar är publicerat.")
 
     page.reload()
     answer = page.locator(".post", has_text="Det är ett känt fel.")

@@ -71,41 +71,37 @@ def test_suggestions_appear_while_the_subject_is_typed(page, live_server, login_
     expect(link).to_have_attribute("href", re.compile(r"^/arenden/nytt/forslag/logga-in-med-bankid\?"))
 
 
-def test_teachers_ticket_reaches_the_schools_superuser_who_answers_it(browser, live_server, axe_check):
-    from tests.browser.conftest import new_page, sign_in
+def test_teachers_ticket_reaches_the_schools_superuser_who_answers_it(open_page, live_server, axe_check):
+    from tests.browser.conftest import sign_in
 
     teacher = live_server.create_user(name="Tove Lärare", groups=["pedagogue:hasselbyskolan"])
     superuser = live_server.create_user(name="Sune Superanvändare", groups=["pedagogue:hasselbyskolan"],
                                         roles=["superuser:hasselbyskolan"])
-    teacher_context, teacher_page = new_page(browser, live_server, viewport={"width": 1280, "height": 800})
-    super_context, super_page = new_page(browser, live_server, viewport={"width": 1280, "height": 800})
-    try:
-        sign_in(teacher_page, teacher)
-        number = send_ticket(teacher_page, "Schemat visar fel sal",
-                             "I Skola24 står sal 204 men vi är i 310.", system="Schema (Skola24)")
-        expect(teacher_page.locator("main")).to_contain_text("superanvändarna på Hässelbyskolan")
+    teacher_page = open_page(viewport={"width": 1280, "height": 800})
+    super_page = open_page(viewport={"width": 1280, "height": 800})
+    sign_in(teacher_page, teacher)
+    number = send_ticket(teacher_page, "Schemat visar fel sal",
+                         "I Skola24 står sal 204 men vi är i 310.", system="Schema (Skola24)")
+    expect(teacher_page.locator("main")).to_contain_text("superanvändarna på Hässelbyskolan")
 
-        sign_in(super_page, superuser)
-        super_page.goto("/arbetsyta?ko=my_schools")
-        axe_check(super_page)
-        super_page.get_by_role("link", name="Schemat visar fel sal").click()
-        expect(super_page.get_by_role("heading", level=1)).to_contain_text(number)
-        axe_check(super_page)
-        super_page.locator("body").press("r")  # keyboard shortcut: write a reply
-        expect(super_page.get_by_label("Meddelande")).to_be_focused()
-        super_page.keyboard.type("Hej Tove! Jag har rättat salen i Skola24.")
-        super_page.get_by_label("Status efter svaret").select_option("resolved")
-        super_page.get_by_role("button", name="Skicka", exact=True).click()
-        expect(super_page.locator(".flash-success")).to_contain_text("Svaret är skickat.")
+    sign_in(super_page, superuser)
+    super_page.goto("/arbetsyta?ko=my_schools")
+    axe_check(super_page)
+    super_page.get_by_role("link", name="Schemat visar fel sal").click()
+    expect(super_page.get_by_role("heading", level=1)).to_contain_text(number)
+    axe_check(super_page)
+    super_page.locator("body").press("r")  # keyboard shortcut: write a reply
+    expect(super_page.get_by_label("Meddelande")).to_be_focused()
+    super_page.keyboard.type("Hej Tove! Jag har rättat salen i Skola24.")
+    super_page.get_by_label("Status efter svaret").select_option("resolved")
+    super_page.get_by_role("button", name="Skicka", exact=True).click()
+    expect(super_page.locator(".flash-success")).to_contain_text("Svaret är skickat.")
 
-        teacher_page.goto("/arenden")
-        teacher_page.get_by_role("link", name=re.compile(re.escape(number))).click()
-        expect(teacher_page.locator(".message-list")).to_contain_text("Jag har rättat salen i Skola24.")
-        expect(teacher_page.get_by_role("heading", name="Vad tyckte du om hjälpen?")).to_be_visible()
-        teacher_page.get_by_label("5 – mycket nöjd").check()
-        teacher_page.get_by_role("button", name="Skicka betyg").click()
-        expect(teacher_page.locator("main")).to_contain_text("betyget 5 av 5")
-        axe_check(teacher_page)
-    finally:
-        teacher_context.close()
-        super_context.close()
+    teacher_page.goto("/arenden")
+    teacher_page.get_by_role("link", name=re.compile(re.escape(number))).click()
+    expect(teacher_page.locator(".message-list")).to_contain_text("Jag har rättat salen i Skola24.")
+    expect(teacher_page.get_by_role("heading", name="Vad tyckte du om hjälpen?")).to_be_visible()
+    teacher_page.get_by_label("5 – mycket nöjd").check()
+    teacher_page.get_by_role("button", name="Skicka betyg").click()
+    expect(teacher_page.locator("main")).to_contain_text("betyget 5 av 5")
+    axe_check(teacher_page)

@@ -112,15 +112,13 @@ def _horizontal_overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(browser, live_server, login_page, axe_check,
+def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(open_page, live_server, login_page, axe_check,
                                                                      width):
     guardian = live_server.create_user(name="Greta Vårdnadshavare", groups=["guardian:ekbackaskolan"])
     agent = live_server.create_user(name="Anton Agent", roles=["agent"])
     number = create_ticket(live_server, guardian, "Schemat visar fel vecka för hela klassen",
                            body="Schemat för klass 4B visar vecka 12 fast det är vecka 13. " * 8, system="schedule")
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900},
-                                  is_mobile=width < 500, has_touch=width < 500)
-    page = context.new_page()
+    page = open_page(viewport={"width": width, "height": 900}, is_mobile=width < 500, has_touch=width < 500)
     login_page(page, agent)
     page.goto(f"/arenden/{number}")
     assert _horizontal_overflow(page) <= 0
@@ -136,7 +134,6 @@ def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(browser, 
     assert _horizontal_overflow(page) <= 0
     axe_check(page)
     keep_screenshot(page, f"staff-ticket-{width}")
-    context.close()
 
 
 def test_agent_adds_a_call_to_the_callers_open_ticket(page, live_server, login_page, axe_check):
@@ -200,7 +197,7 @@ _SPLIT_WORDS = """() => {
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_the_queue_table_never_breaks_a_word(browser, live_server, login_page, axe_check, width):
+def test_the_queue_table_never_breaks_a_word(open_page, live_server, login_page, axe_check, width):
     guardian = live_server.create_user(name="Frida Frågeställare", groups=["guardian:ekbackaskolan"])
     agent = live_server.create_user(name="Amir Agent", roles=["agent"])
     number = create_ticket(live_server, guardian, "Vårdnadshavaren kan inte se omdömen i Unikum",
@@ -212,13 +209,10 @@ def test_the_queue_table_never_breaks_a_word(browser, live_server, login_page, a
     with live_server.app.app_context():
         service.change_state(service.ticket_by_number(number), "open", by=find_user_by_email(agent))
         db.session.commit()
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900},
-                                  is_mobile=width < 500, has_touch=width < 500)
-    page = context.new_page()
+    page = open_page(viewport={"width": width, "height": 900}, is_mobile=width < 500, has_touch=width < 500)
     login_page(page, agent)
     page.goto("/arbetsyta?ko=tier2")
     expect(page.locator(".queue-table")).to_contain_text("Öppen")
     assert page.evaluate(_SPLIT_WORDS) == []
     assert _horizontal_overflow(page) <= 0
     axe_check(page)
-    context.close()
