@@ -33,7 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from support import create_app
@@ -354,6 +354,16 @@ def _references(value):
 
 
 def _load(value):
+    """`value` with its references loaded in the test's session: one SELECT per class (with the class's eager
+    relationships loaded alongside), not one per object, since every test of the module asks for all of them."""
+    wanted: dict[type, set[tuple]] = {}
+    _each_leaf(value, lambda leaf: wanted.setdefault(leaf.cls, set()).add(leaf.identity)
+               if isinstance(leaf, _Reference) else None)
+    loaded = []  # held until the end: the session's identity map keeps only weak references
+    for cls, identities in wanted.items():
+        key = inspect(cls).primary_key
+        if len(key) == 1:
+            loaded += db.session.scalars(select(cls).where(key[0].in_([identity[0] for identity in identities])))
     return _each_leaf(value, lambda leaf: db.session.get(leaf.cls, leaf.identity)
                       if isinstance(leaf, _Reference) else leaf)
 
