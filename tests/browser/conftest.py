@@ -163,10 +163,12 @@ class PagePool:
     A new context and page cost Chromium about 0.4 s of CPU (a renderer process, a storage partition, the first
     parse of the stylesheet and script) and a test may open several; over the suite that was most of Chromium's
     work. A page goes back into the pool at the end of a test that passed, reset to what a new one would show the
-    server: no cookies, no routes or permissions, on about:blank, at the viewport the next test asks for. What the
+    server: no cookies, no routes or permissions, an empty document (in the same renderer process: leaving for
+    about:blank would start a new one at the next visit), at the viewport the next test asks for. What the
     reset cannot undo makes the page be closed instead of kept: a closed page, a second page in its context, an
     event listener the test added, web storage. The HTTP cache is kept, as a returning visitor's browser keeps
-    it; a test that must see a first visit asks for `@pytest.mark.fresh_context`.
+    it. A test that must see a first visit, or changes what the reset cannot see (emulated media, an init script,
+    a fake clock, an exposed function), asks for `@pytest.mark.fresh_context`.
     """
 
     def __init__(self, browser, base_url: str):
@@ -175,7 +177,7 @@ class PagePool:
         self._idle: dict[tuple, list] = {}
 
     def take(self, fresh: bool = False, viewport: dict | None = None, **options):
-        """`(context, page)` with these context options (locale sv-SE and Stockholm time unless given)."""
+        """A page (and its context) with these context options: locale sv-SE and Stockholm time unless given."""
         viewport = viewport or DESKTOP
         options = {"locale": "sv-SE", "timezone_id": "Europe/Stockholm", **options}
         key = tuple(sorted(options.items()))
@@ -206,6 +208,7 @@ class PagePool:
                 context.clear_cookies()
                 context.clear_permissions()
                 page.set_default_timeout(10_000)
+                page.set_default_navigation_timeout(10_000)
                 reusable = not context.storage_state()["origins"]
         except Error:
             reusable = False
