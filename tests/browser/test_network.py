@@ -16,8 +16,10 @@ WIDTHS = (390, 1366)
 
 
 def check_at_both_widths(page, axe_check, name: str) -> None:
+    """axe-clean, and nothing wider than the window, on a phone and on a laptop."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
         axe_check(page)
         keep_screenshot(page, f"network-{name}-{width}")
 
