@@ -15,6 +15,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -229,7 +230,7 @@ def show_service_error(form, error, field_names: dict[str, str] | None = None) -
         form.form_errors.append(str(error))
 
 
-def school_group_choices(user) -> list[tuple[str, str]]:
+def school_group_choices(user) -> list[SelectChoice]:
     """The person's own schools, each with the group they belong to it as (`"<school id>:<group>"`).
 
     The group matters for routing: a teacher's question goes to their school's superusers, a guardian's to the
@@ -241,7 +242,7 @@ def school_group_choices(user) -> list[tuple[str, str]]:
         key = f"{membership.school.id}:{membership.group}"
         seen[key] = gettext("%(school)s – som %(group)s", school=membership.school.name,
                             group=str(GROUP_LABELS.get(membership.group, membership.group)).lower())
-    return list(seen.items())
+    return select_choices(seen.items())
 
 
 def school_and_group(choice: str | None) -> tuple[School | None, str | None]:
