@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from kb.labels import AUDIENCE_LABELS, LANGUAGE_LABELS, SCHOOL_FORM_LABELS, SYSTEM_LABELS
+from support.form_choices import select_choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,7 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class FeedbackForm(FlaskForm):
-    helpful = RadioField(_l("Var detta till hjälp?"), choices=[("ja", _l("Ja")), ("nej", _l("Nej"))],
+    helpful = RadioField(_l("Var detta till hjälp?"), choices=select_choices([("ja", _l("Ja")), ("nej", _l("Nej"))]),
                          validators=[DataRequired(_l("Välj ja eller nej."))])
     comment = TextAreaField(_l("Vill du berätta mer? (frivilligt)"), validators=[Optional(), Length(max=2000)])
 
@@ -39,18 +40,18 @@ class ArticleForm(FlaskForm):
     title = StringField(_l("Rubrik"), validators=[DataRequired(_l("Rubrik saknas.")), Length(max=200)])
     summary = TextAreaField(_l("Sammanfattning"), validators=[Optional(), Length(max=600)])
     body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=200_000)])
-    language = SelectField(_l("Språk"), choices=list(LANGUAGE_LABELS.items()))
+    language = SelectField(_l("Språk"), choices=select_choices(LANGUAGE_LABELS.items()))
     translation_of = StringField(_l("Översättning av (id på originalet)"), validators=[Optional(), Length(max=80)])
-    audiences = MultiCheckboxField(_l("Målgrupper"), choices=list(AUDIENCE_LABELS.items()),
+    audiences = MultiCheckboxField(_l("Målgrupper"), choices=select_choices(AUDIENCE_LABELS.items()),
                                    validators=[DataRequired(_l("Välj minst en målgrupp."))])
-    visibility = RadioField(_l("Synlighet"), choices=[
+    visibility = RadioField(_l("Synlighet"), choices=select_choices([
         ("public", _l("Publik: alla i målgrupperna")),
         ("internal", _l("Intern: bara inloggade superanvändare och servicedesk")),
-    ], default="public")
+    ]), default="public")
     school_forms = MultiCheckboxField(_l("Skolformer (inget val betyder alla)"),
-                                      choices=list(SCHOOL_FORM_LABELS.items()))
+                                      choices=select_choices(SCHOOL_FORM_LABELS.items()))
     # No silent default: an article filed under the wrong system is hard to find.
-    system = SelectField(_l("System"), choices=[("", _l("Välj system"))] + list(SYSTEM_LABELS.items()),
+    system = SelectField(_l("System"), choices=select_choices([("", _l("Välj system")), *SYSTEM_LABELS.items()]),
                          validators=[DataRequired(_l("Välj vilket system artikeln handlar om."))])
     tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
     review_by = DateField(_l("Granskas senast"), validators=[Optional()])

@@ -12,6 +12,7 @@ from support import vocabulary
 from support.accounts import service
 from support.accounts.models import STAFF_ROLES, USER_GROUPS
 from support.accounts.service import MIN_PASSWORD_LENGTH
+from support.form_choices import select_choices
 from support.orgs.service import administration_by_name_or_slug, school_by_name_or_slug
 
 GROUP_LABELS = vocabulary.GROUP_LABELS
@@ -50,7 +51,7 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ditt namn.")), Length(max=200)])
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
-    locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Språk"), choices=select_choices([("sv", "Svenska"), ("en", "English")]))
 
 
 class ApiTokenForm(FlaskForm):
@@ -95,12 +96,14 @@ class UserCreateForm(FlaskForm):
         _l("Lösenord (lämna tomt för inloggning enbart via e-postlänk eller inloggningstjänst)"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_LENGTH_MESSAGE)],
     )
-    group = SelectField(_l("Grupp"), choices=[("", _l("Ingen"))] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS],
+    group = SelectField(_l("Grupp"),
+                        choices=select_choices([("", _l("Ingen"))] + [(g, GROUP_LABELS[g]) for g in USER_GROUPS]),
                         validators=[Optional()])
     # 750 schools: picked by name from a searchable list (templates/admin/_org_list.html), not a slug from memory.
     # No Optional(): it would skip the check that a superuser or coordinator has their school or administration.
     group_school = StringField(_l("Skola"), validators=[Length(max=160)])
-    role = SelectField(_l("Roll"), choices=[("", _l("Ingen"))] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES],
+    role = SelectField(_l("Roll"),
+                       choices=select_choices([("", _l("Ingen"))] + [(r, ROLE_LABELS[r]) for r in STAFF_ROLES]),
                        validators=[Optional()])
     role_school = StringField(_l("Skola eller förvaltning"), validators=[Length(max=160)])
     group_scope: str | None = None  # the picked slugs, set when the form validates

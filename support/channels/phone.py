@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from support.accounts.models import User
 from support.accounts.service import people_matching
@@ -58,19 +59,19 @@ def findable_person(user_id: str) -> User | None:
     return db.session.scalar(select(User).where(User.id == number, findable_people(current_user)))
 
 
-def call_school_choices(selected: User | None) -> list[tuple[str, str]]:
+def call_school_choices(selected: User | None) -> list[SelectChoice]:
     """The caller's schools (with the group they call as), and the schools of the person logging the call."""
-    choices = [("", gettext("Ingen särskild skola"))]
+    choices = [SelectChoice("", gettext("Ingen särskild skola"))]
     seen = set()
     if selected is not None:
-        for key, label in forms.school_group_choices(selected):
-            choices.append((key, label))
-            seen.add(key.partition(":")[0])
+        for choice in forms.school_group_choices(selected):
+            choices.append(choice)
+            seen.add(choice.value.partition(":")[0])
     for school_id in sorted(current_user.school_ids_for_role("superuser")):
         if str(school_id) not in seen:
             school = db.session.get(School, school_id)
             if school is not None:
-                choices.append((f"{school.id}:", school.name))
+                choices.append(SelectChoice(f"{school.id}:", school.name))
     return choices
 
 

@@ -14,6 +14,7 @@ import secrets
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 from wtforms.validators import DataRequired
 
 from support.channels import deflection
@@ -93,7 +94,7 @@ def new_ticket():
         abort(404)
     form = forms.NewTicketForm()
     choices = forms.school_group_choices(current_user)
-    form.school.choices = ([("", gettext("Välj skola"))] + choices) if len(choices) > 1 else choices
+    form.school.choices = [SelectChoice("", gettext("Välj skola")), *choices] if len(choices) > 1 else choices
     if len(choices) > 1:
         form.school.validators = [DataRequired(gettext("Välj vilken skola frågan gäller."))]
     article = _article_for_prefill(form.article_id.data or request.args.get("artikel", ""))

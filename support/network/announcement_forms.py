@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
 from wtforms.validators import DataRequired, Length, Optional
 
 from kb.labels import SCHOOL_FORM_LABELS, SYSTEM_LABELS
+from support.form_choices import select_choices
 from support.network.forms import CheckboxesField, system_choices
 
 KIND_LABELS = {"incident": _l("Driftstörning"), "change": _l("Planerad ändring")}
@@ -44,18 +45,18 @@ def labels() -> dict:
 
 
 class AnnouncementForm(FlaskForm):
-    kind = RadioField(_l("Typ"), choices=list(KIND_LABELS.items()), default="incident",
+    kind = RadioField(_l("Typ"), choices=select_choices(KIND_LABELS.items()), default="incident",
                       validators=[DataRequired(_l("Välj typ."))])
     title = StringField(_l("Rubrik"), validators=[DataRequired(_l("Skriv en rubrik.")), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("Beskrivning"), validators=[Optional(), Length(max=BODY_MAX)])
-    severity = SelectField(_l("Allvarlighetsgrad"), choices=list(SEVERITY_LABELS.items()), default="minor")
+    severity = SelectField(_l("Allvarlighetsgrad"), choices=select_choices(SEVERITY_LABELS.items()), default="minor")
     starts_at = DateTimeLocalField(_l("Från"), format=LOCAL_FORMAT,
                                    validators=[DataRequired(_l("Ange när det börjar."))])
     ends_at = DateTimeLocalField(_l("Till (valfritt)"), format=LOCAL_FORMAT, validators=[Optional()])
     internal = BooleanField(_l("Bara för personal (visas inte för vårdnadshavare, elever och pedagoger, "
                                "och inte i flödet)"))
-    audiences = CheckboxesField(_l("Användargrupper"), choices=list(AUDIENCE_LABELS.items()))
-    school_forms = CheckboxesField(_l("Skolformer"), choices=list(SCHOOL_FORM_LABELS.items()))
+    audiences = CheckboxesField(_l("Användargrupper"), choices=select_choices(AUDIENCE_LABELS.items()))
+    school_forms = CheckboxesField(_l("Skolformer"), choices=select_choices(SCHOOL_FORM_LABELS.items()))
     administrations = CheckboxesField(_l("Förvaltningar"), choices=[])
     schools = TextAreaField(_l("Skolor"), validators=[Optional(), Length(max=SCHOOLS_MAX)])
     systems = CheckboxesField(_l("System"), choices=system_choices)

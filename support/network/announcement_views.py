@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms import SelectChoice
 
 from kb.labels import GROUP_SLUGS
 from support.extensions import db
@@ -88,7 +89,7 @@ def ticket_announcements(ticket) -> dict:
 
 def _link_form(formdata=None) -> LinkForm:
     form = LinkForm(formdata=formdata)
-    form.announcement.choices = [(str(n.id), f"{labels()['kinds'][n.kind]}: {n.title}")
+    form.announcement.choices = [SelectChoice(str(n.id), f"{labels()['kinds'][n.kind]}: {n.title}")
                                  for n in service.linkable_announcements()]
     return form
 
@@ -134,8 +135,8 @@ def _to_local(moment: datetime | None) -> datetime | None:
 
 def _form(announcement: Announcement | None = None) -> AnnouncementForm:
     form = AnnouncementForm(formdata=request.form if request.method == "POST" else None, obj=None)
-    form.administrations.choices = [(str(a.id), a.name) for a in service.administrations()]
-    form.waves.choices = [(wave, wave) for wave in rollout.wave_names(announcement.waves if announcement else ())]
+    form.administrations.choices = [SelectChoice(str(a.id), a.name) for a in service.administrations()]
+    form.waves.choices = [SelectChoice(wave) for wave in rollout.wave_names(announcement.waves if announcement else ())]
     if request.method == "GET":
         if announcement is None:
             form.starts_at.data = _to_local(service.utcnow())

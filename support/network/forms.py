@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.labels import SYSTEM_LABELS
+from support.form_choices import select_choices
 from support.tickets.models import SYSTEMS
 
 TRAINING_LABELS = {
@@ -19,8 +20,8 @@ TRAINING_LABELS = {
 }
 
 
-def system_choices():
-    return [(system, SYSTEM_LABELS[system]) for system in SYSTEMS]
+def system_choices() -> list[SelectChoice]:
+    return select_choices((system, SYSTEM_LABELS[system]) for system in SYSTEMS)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -44,7 +45,7 @@ class AppointForm(FlaskForm):
 class RolloutForm(FlaskForm):
     """A system's go-live at a school; saving a system already listed changes its line."""
 
-    system = SelectField(_l("System"), choices=lambda: [("", "—")] + system_choices(),
+    system = SelectField(_l("System"), choices=lambda: [SelectChoice("", "—"), *system_choices()],
                          validators=[DataRequired(_l("Välj ett system."))])
     live_on = DateField(_l("I drift från och med"), validators=[DataRequired(_l("Ange datumet för driftstarten."))])
     wave = StringField(_l("Införandevåg (valfritt)"), validators=[Optional(), Length(max=40)])
@@ -54,9 +55,9 @@ class RolloutForm(FlaskForm):
 
 
 class TrainingForm(FlaskForm):
-    module = SelectField(_l("Utbildning"), choices=[("", "—")] + list(TRAINING_LABELS.items()),
+    module = SelectField(_l("Utbildning"), choices=select_choices([("", "—"), *TRAINING_LABELS.items()]),
                          validators=[DataRequired(_l("Välj en utbildning."))])
     completed_on = DateField(_l("Datum då utbildningen avslutades"),
                              validators=[DataRequired(_l("Ange datumet."))])
-    system = SelectField(_l("System (för fördjupning)"), choices=lambda: [("", "—")] + system_choices(),
+    system = SelectField(_l("System (för fördjupning)"), choices=lambda: [SelectChoice("", "—"), *system_choices()],
                          validators=[Optional()])

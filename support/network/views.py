@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from kb.labels import SYSTEM_LABELS
 from support.accounts.service import find_user_by_email
@@ -48,8 +49,8 @@ def _school_or_404(slug: str) -> School:
 
 def _absence_form(user) -> AbsenceForm:
     form = AbsenceForm()
-    form.stand_in.choices = [("", gettext("Ingen ersättare"))] + [
-        (str(person.id), person.name) for person in service.stand_in_candidates(user)]
+    form.stand_in.choices = [SelectChoice("", gettext("Ingen ersättare"))] + [
+        SelectChoice(str(person.id), person.name) for person in service.stand_in_candidates(user)]
     return form
 
 

@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from support.accounts.models import USER_GROUPS
 from support.extensions import db
+from support.form_choices import select_choices
 from support.orgs.service import school_by_name_or_slug, school_choices
 from support.policy import can
 from support.request_input import parse_int
@@ -38,23 +40,24 @@ WEEKDAY_LABELS = [lazy_gettext("Måndag"), lazy_gettext("Tisdag"), lazy_gettext(
 
 
 def _any(label):
-    return [("", label)]
+    return [SelectChoice("", label)]
 
 
 class RoutingRuleForm(FlaskForm):
     # The translated label tables of the ticket forms: the routing page reads in English too.
     position = IntegerField(lazy_gettext("Ordning"), default=100, validators=[InputRequired(), NumberRange(0, 9999)])
     user_group = SelectField(lazy_gettext("Användargrupp"),
-                             choices=_any(lazy_gettext("Alla grupper")) + [(g, ticket_labels.GROUP_LABELS[g]) for g in USER_GROUPS])
-    system = SelectField(lazy_gettext("System"), choices=_any(lazy_gettext("Alla system")) + [
-        (s, ticket_labels.SYSTEM_LABELS[s]) for s in SYSTEMS])
+                             choices=_any(lazy_gettext("Alla grupper")) + select_choices(
+                                 (g, ticket_labels.GROUP_LABELS[g]) for g in USER_GROUPS))
+    system = SelectField(lazy_gettext("System"), choices=_any(lazy_gettext("Alla system")) + select_choices(
+        (s, ticket_labels.SYSTEM_LABELS[s]) for s in SYSTEMS))
     school = StringField(lazy_gettext("Skola"), validators=[Optional(), Length(max=160)])
-    channel = SelectField(lazy_gettext("Kanal"), choices=_any(lazy_gettext("Alla kanaler")) + [
-        (c, ticket_labels.CHANNEL_LABELS[c]) for c in CHANNELS])
+    channel = SelectField(lazy_gettext("Kanal"), choices=_any(lazy_gettext("Alla kanaler")) + select_choices(
+        (c, ticket_labels.CHANNEL_LABELS[c]) for c in CHANNELS))
     tier = SelectField(lazy_gettext("Till nivå"),
-                       choices=[(str(t), label) for t, label in ticket_labels.TIER_LABELS.items()])
-    priority = SelectField(lazy_gettext("Sätt prioritet"), choices=_any(lazy_gettext("Ändra inte")) + [
-        (p, ticket_labels.PRIORITY_LABELS[p]) for p in PRIORITIES])
+                       choices=select_choices((str(t), label) for t, label in ticket_labels.TIER_LABELS.items()))
+    priority = SelectField(lazy_gettext("Sätt prioritet"), choices=_any(lazy_gettext("Ändra inte")) + select_choices(
+        (p, ticket_labels.PRIORITY_LABELS[p]) for p in PRIORITIES))
     description = StringField(lazy_gettext("Beskrivning"), validators=[Optional(), Length(max=200)])
     active = BooleanField(lazy_gettext("Aktiv"), default=True)
 
@@ -84,7 +87,7 @@ class BusinessHoursForm(FlaskForm):
     start = TimeField(lazy_gettext("Öppnar"), validators=[InputRequired()])
     end = TimeField(lazy_gettext("Stänger"), validators=[InputRequired()])
     weekdays = MultiCheckboxField(lazy_gettext("Arbetsdagar"), coerce=int,
-                                  choices=[(index, label) for index, label in enumerate(WEEKDAY_LABELS)])
+                                  choices=select_choices(enumerate(WEEKDAY_LABELS)))
     public_holidays = BooleanField(lazy_gettext("Svenska helgdagar är lediga"))
     closed_dates = TextAreaField(lazy_gettext("Extra lediga dagar (ett datum per rad, ÅÅÅÅ-MM-DD)"))
 
@@ -106,8 +109,8 @@ class BusinessHoursForm(FlaskForm):
 
 class CannedResponseForm(FlaskForm):
     title = StringField(lazy_gettext("Rubrik"), validators=[DataRequired(), Length(max=120)])
-    system = SelectField(lazy_gettext("Passar för system"), choices=_any(lazy_gettext("Alla system")) + [
-        (s, routing.SYSTEM_LABELS[s]) for s in SYSTEMS])
+    system = SelectField(lazy_gettext("Passar för system"), choices=_any(lazy_gettext("Alla system")) + select_choices(
+        (s, routing.SYSTEM_LABELS[s]) for s in SYSTEMS))
     body = TextAreaField(lazy_gettext("Text"), validators=[DataRequired(), Length(max=10000)])
     active = BooleanField(lazy_gettext("Aktiv"), default=True)
 

@@ -15,6 +15,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -24,6 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from support import vocabulary
 from support.extensions import db
+from support.form_choices import select_choices
 from support.orgs.models import School
 from support.request_input import parse_int
 from support.tickets.models import MAX_BODY, MAX_SUBJECT
@@ -42,7 +44,7 @@ BODY_LENGTH = _l("Texten får vara högst %(limit)s tecken.", limit=MAX_BODY)
 
 
 def _system_choices():
-    return [("", _l("Välj vad det gäller"))] + list(SYSTEM_LABELS.items())
+    return select_choices([("", _l("Välj vad det gäller")), *SYSTEM_LABELS.items()])
 
 
 class NewTicketForm(FlaskForm):
@@ -83,13 +85,14 @@ class StaffReplyForm(ReplyForm):
     ])
     kind = RadioField(
         _l("Typ av meddelande"),
-        choices=[("public", _l("Svar till frågeställaren")), ("internal", _l("Intern anteckning"))],
+        choices=select_choices([("public", _l("Svar till frågeställaren")), ("internal", _l("Intern anteckning"))]),
         default="public",
     )
     canned_id = SelectField(_l("Standardsvar"), choices=[], validators=[Optional()])
     state_after = SelectField(
         _l("Status efter svaret"),
-        choices=[("", _l("Oförändrad")), ("pending", STAFF_STATE_LABELS["pending"]), ("resolved", STATE_LABELS["resolved"])],
+        choices=select_choices([("", _l("Oförändrad")), ("pending", STAFF_STATE_LABELS["pending"]),
+                                ("resolved", STATE_LABELS["resolved"])]),
         validators=[Optional()],
     )
 
@@ -97,7 +100,8 @@ class StaffReplyForm(ReplyForm):
 class RateForm(FlaskForm):
     score = RadioField(
         _l("Hur nöjd är du med hjälpen?"),
-        choices=[("5", _l("5 – mycket nöjd")), ("4", "4"), ("3", "3"), ("2", "2"), ("1", _l("1 – inte alls nöjd"))],
+        choices=select_choices([("5", _l("5 – mycket nöjd")), ("4", "4"), ("3", "3"), ("2", "2"),
+                                ("1", _l("1 – inte alls nöjd"))]),
         validators=[DataRequired(_l("Välj ett betyg mellan 1 och 5."))],
     )
     comment = TextAreaField(_l("Kommentar (valfritt)"), validators=[Optional(), Length(max=2000)])
@@ -108,8 +112,9 @@ class TicketDetailsForm(FlaskForm):
     value the page showed, so only what this person changed is applied: a field someone else changed meanwhile
     keeps their change."""
 
-    state = SelectField(_l("Status"), choices=[(k, v) for k, v in STAFF_STATE_LABELS.items() if k != "merged"])
-    priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()))
+    state = SelectField(_l("Status"), choices=select_choices(
+        (k, v) for k, v in STAFF_STATE_LABELS.items() if k != "merged"))
+    priority = SelectField(_l("Prioritet"), choices=select_choices(PRIORITY_LABELS.items()))
     assignee = SelectField(_l("Handläggare"), choices=[], validators=[Optional()])
     tags = StringField(_l("Taggar (kommaseparerade)"), validators=[Optional(), Length(max=500)])
     state_was = HiddenField()
@@ -199,7 +204,7 @@ class PhoneCallForm(CallSummaryForm):
     school = SelectField(_l("Skola"), choices=[], validators=[Optional()])
     system = SelectField(_l("Vad gäller samtalet?"), choices=_system_choices(),
                          validators=[DataRequired(_l("Välj vad samtalet gäller."))])
-    priority = SelectField(_l("Prioritet"), choices=list(PRIORITY_LABELS.items()), default="normal")
+    priority = SelectField(_l("Prioritet"), choices=select_choices(PRIORITY_LABELS.items()), default="normal")
     subject = StringField(_l("Rubrik"), validators=[
         DataRequired(_l("Skriv en kort rubrik.")),
         Length(min=3, max=MAX_SUBJECT, message=SUBJECT_LENGTH)])
@@ -225,7 +230,7 @@ def show_service_error(form, error, field_names: dict[str, str] | None = None) -
         form.form_errors.append(str(error))
 
 
-def school_group_choices(user) -> list[tuple[str, str]]:
+def school_group_choices(user) -> list[SelectChoice]:
     """The person's own schools, each with the group they belong to it as (`"<school id>:<group>"`).
 
     The group matters for routing: a teacher's question goes to their school's superusers, a guardian's to the
@@ -237,7 +242,7 @@ def school_group_choices(user) -> list[tuple[str, str]]:
         key = f"{membership.school.id}:{membership.group}"
         seen[key] = gettext("%(school)s – som %(group)s", school=membership.school.name,
                             group=str(GROUP_LABELS.get(membership.group, membership.group)).lower())
-    return list(seen.items())
+    return select_choices(seen.items())
 
 
 def school_and_group(choice: str | None) -> tuple[School | None, str | None]:

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from support.accounts.models import User
 from support.database import utcnow
@@ -292,24 +293,26 @@ DETAIL_NAMES = {"assignee": _l("handläggare"), "priority": _l("prioritet"), "ta
                 "state": _l("status")}
 
 
-def assignee_choices(ticket: Ticket) -> list[tuple[str, str]]:
-    return [("", gettext("Ingen"))] + [(str(person.id), person.name) for person in possible_assignees(ticket)]
+def assignee_choices(ticket: Ticket) -> list[SelectChoice]:
+    return [SelectChoice("", gettext("Ingen"))] + [SelectChoice(str(person.id), person.name)
+                                                 for person in possible_assignees(ticket)]
 
 
-def move_destinations(ticket: Ticket) -> list[tuple[str, str]]:
+def move_destinations(ticket: Ticket) -> list[SelectChoice]:
     """Where the ticket can go from here: another tier, or tier 1 at its own or one of the requester's schools."""
-    choices = [("", gettext("Välj"))]
-    for value, label in school_choices(ticket)[1:]:
-        if not (ticket.tier == 1 and value == str(ticket.school_id)):
-            choices.append((f"1:{value}", gettext("Superanvändarna på %(school)s (nivå 1)", school=label)))
+    choices = [SelectChoice("", gettext("Välj"))]
+    for school in school_choices(ticket)[1:]:
+        if not (ticket.tier == 1 and school.value == str(ticket.school_id)):
+            choices.append(SelectChoice(f"1:{school.value}",
+                                        gettext("Superanvändarna på %(school)s (nivå 1)", school=school.label)))
     if ticket.tier != 2:
-        choices.append(("2", gettext("Servicedesk (nivå 2)")))
+        choices.append(SelectChoice("2", gettext("Servicedesk (nivå 2)")))
     if ticket.tier != 3:
-        choices.append(("3", gettext("Systemförvaltning (nivå 3)")))
+        choices.append(SelectChoice("3", gettext("Systemförvaltning (nivå 3)")))
     return choices
 
 
-def school_choices(ticket: Ticket) -> list[tuple[str, str]]:
+def school_choices(ticket: Ticket) -> list[SelectChoice]:
     """The ticket's school and the requester's schools (a de-escalation goes to one of them)."""
     schools = {}
     if ticket.school is not None:
@@ -317,7 +320,8 @@ def school_choices(ticket: Ticket) -> list[tuple[str, str]]:
     for membership in ticket.requester.groups:
         if membership.school is not None:
             schools[membership.school.id] = membership.school
-    return [("", gettext("Välj skola"))] + [(str(s.id), s.name) for s in sorted(schools.values(), key=lambda s: s.name)]
+    return [SelectChoice("", gettext("Välj skola"))] + [SelectChoice(str(s.id), s.name)
+                                                       for s in sorted(schools.values(), key=lambda s: s.name)]
 
 
 def possible_assignees(ticket: Ticket) -> list:
@@ -330,11 +334,12 @@ def possible_assignees(ticket: Ticket) -> list:
     return sorted(people.values(), key=lambda person: person.name)
 
 
-def canned_choices(ticket: Ticket) -> list[tuple[str, str]]:
+def canned_choices(ticket: Ticket) -> list[SelectChoice]:
 
     if not can(current_user, "ticket.canned", ticket):
-        return [("", gettext("Välj standardsvar"))]
-    return [("", gettext("Välj standardsvar"))] + [(str(c.id), c.title) for c in canned.for_ticket(ticket)]
+        return [SelectChoice("", gettext("Välj standardsvar"))]
+    return [SelectChoice("", gettext("Välj standardsvar"))] + [SelectChoice(str(c.id), c.title)
+                                                             for c in canned.for_ticket(ticket)]
 
 
 def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200):

@@ -1,0 +1,13 @@
+"""The options of select, radio and checkbox fields as WTForms `SelectChoice` objects: WTForms 3.3 deprecates
+(value, label) tuples and 3.4 drops them. An option is read as `choice.value` and `choice.label`; it is not a pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wtforms import SelectChoice
+
+
+def select_choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """The (value, label) `pairs`, in order, as the options a field's `choices` takes."""
+    return [SelectChoice(value, label) for value, label in pairs]
