@@ -337,7 +337,8 @@ def canned_choices(ticket: Ticket) -> list[tuple[str, str]]:
     return [("", gettext("Välj standardsvar"))] + [(str(c.id), c.title) for c in canned.for_ticket(ticket)]
 
 
-def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200):
+def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200,
+                        canned_notes: list[str] | None = None):
 
     service.note_viewing(ticket, current_user, replying=False)
     if reply_form is None:
@@ -361,7 +362,7 @@ def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | No
                   and can(current_user, "ticket.assignable", ticket)),
         back_url=url_for("tickets.workspace", ko=queue or None),
         neighbours=queue_neighbours(ticket, queue) if queue else {},
-        limits=limits(),
+        limits=limits(), canned_notes=canned_notes or [],
     ), status
 
 
@@ -495,6 +496,7 @@ def _staff_reply(ticket: Ticket):
         # Without JavaScript: put the chosen canned response into the text and show the form again.
         canned_id = parse_int(form.canned_id.data, minimum=1)
         response = db.session.get(CannedResponse, canned_id) if canned_id else None
+        notes = []
         if response is not None and response.active:
             try:
                 addition = canned.render(response, ticket, agent=current_user)
@@ -502,7 +504,8 @@ def _staff_reply(ticket: Ticket):
                 form.canned_id.errors = [str(error)]
             else:
                 form.body.data = f"{form.body.data}\n\n{addition}".strip() if form.body.data else addition
-        return render_staff_ticket(ticket, reply_form=form)
+                notes = canned.gap_notes(response, ticket, agent=current_user)
+        return render_staff_ticket(ticket, reply_form=form, canned_notes=notes)
     internal = form.kind.data == "internal"
     if not internal and not can(current_user, "ticket.reply", ticket):
         abort(404)
@@ -674,7 +677,8 @@ def canned_text(number: int, canned_id: int):
     if response is None or not response.active:
         abort(404)
     try:
-        return jsonify(text=canned.render(response, ticket, agent=current_user))
+        return jsonify(text=canned.render(response, ticket, agent=current_user),
+                       notes=canned.gap_notes(response, ticket, agent=current_user))
     except canned.CannedResponseError as error:
         return jsonify(error="canned", message=str(error)), 400
 
