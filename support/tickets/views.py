@@ -193,11 +193,16 @@ EVENT_TEXTS = {
 }
 
 
+# Events store a tier as its number ("2"); the history names it ("Nivå 2 – Servicedesk").
+_TIER_VALUE_LABELS = {str(tier): label for tier, label in forms.TIER_LABELS.items()}
 _EVENT_VALUE_LABELS = {
     "state": forms.STAFF_STATE_LABELS,
     "reopened": forms.STAFF_STATE_LABELS,
     "priority": forms.PRIORITY_LABELS,
     "created": forms.CHANNEL_LABELS,
+    "tier": _TIER_VALUE_LABELS,
+    "escalated": _TIER_VALUE_LABELS,
+    "deescalated": _TIER_VALUE_LABELS,
 }
 
 

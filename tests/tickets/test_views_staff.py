@@ -222,6 +222,22 @@ def test_agent_deescalates_to_a_school_with_a_superuser(org, new_ticket, login_a
     assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
 
 
+def test_history_names_the_tiers_a_ticket_moved_between(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="Osäker")
+    db.session.commit()
+    login_as(org.agent).post(f"/arenden/{ticket.number}/till-skolan",
+                             data={"school": str(org.ekbacka.id), "reason": "Skolan kan lösa detta"})
+    client = login_as(org.superuser)  # back at the school: the service desk no longer sees it
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "eskalerade: Nivå 1 – skolans superanvändare → Nivå 2 – Servicedesk" in page
+    assert "skickade tillbaka till skolan: Nivå 2 – Servicedesk → Nivå 1 – skolans superanvändare" in page
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Tier 2 – Servicedesk → Tier 1 – the school’s superusers" in page
+
+
 def test_merge_moves_messages_and_points_to_the_survivor(org, new_ticket, login_as):
     survivor = new_ticket(org.guardian_a, subject="Kan inte logga in")
     duplicate = new_ticket(org.guardian_a, subject="Inloggningen krånglar", body="Samma fel här")
