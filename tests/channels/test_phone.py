@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from support.accounts.models import User
@@ -104,6 +106,14 @@ def test_a_new_callers_number_finds_their_ticket_in_the_workspace_however_it_is_
     for query in PHONE_FORMATS:
         page = client.get("/arbetsyta", query_string={"q": query}).get_data(as_text=True)
         assert ticket.display_number in page, query
+
+
+def test_the_call_form_says_up_front_that_a_new_contact_needs_an_email_address(org, login_as):
+    page = login_as(org.agent).get("/arbetsyta/samtal").get_data(as_text=True)
+    assert "Krävs för en ny kontakt: svaren skickas dit." in page
+    email_input = re.search(r'<input[^>]*name="contact_email"[^>]*>', page).group(0)
+    assert " required" in email_input
+    assert "Telefonnummer (valfritt)" in page
 
 
 def test_call_without_a_person_or_email_shows_an_error_and_keeps_input(org, login_as):
