@@ -106,6 +106,11 @@
             textarea.focus();
             var status = document.getElementById("canned-status");
             if (status) { status.textContent = status.getAttribute("data-done"); }
+            var notes = document.getElementById("canned-notes");
+            if (notes) {
+              notes.textContent = (data.notes || []).join(" ");
+              notes.hidden = !notes.textContent;
+            }
           });
       });
     }

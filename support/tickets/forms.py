@@ -197,10 +197,11 @@ class CallSummaryForm(FlaskForm):
 
 class PhoneCallForm(CallSummaryForm):
     requester_id = HiddenField()
-    contact_name = StringField(_l("Namn på den som ringer"), validators=[Optional(), Length(max=200)])
+    contact_name = StringField(_l("Namn på den som ringer (valfritt)"), validators=[Optional(), Length(max=200)])
+    # Every ticket's requester is an account with an e-mail address, so a new contact needs one (phone.html says so).
     contact_email = EmailField(_l("E-postadress för svar"), validators=[
         Optional(), Email(_l("Ange en giltig e-postadress.")), Length(max=254)])
-    contact_phone = StringField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
+    contact_phone = StringField(_l("Telefonnummer (valfritt)"), validators=[Optional(), Length(max=40)])
     school = SelectField(_l("Skola"), choices=[], validators=[Optional()])
     system = SelectField(_l("Vad gäller samtalet?"), choices=_system_choices(),
                          validators=[DataRequired(_l("Välj vad samtalet gäller."))])

@@ -477,6 +477,7 @@ def _filing_parties(filing: Filing) -> tuple[User, User]:
             if filed_by is not None and not can(filed_by, "ticket.add_contact"):
                 raise NotAllowed(str(_ONLY_FOR_YOURSELF))
             requester, new_contact = _contact(filing.contact_email, filing.contact_name)
+        _keep_contact_phone(requester, filing.contact_phone)
     requester = requester or filed_by
     if requester is None:
         raise TicketError(_("Ange vem ärendet gäller (en användare eller en e-postadress)."))
@@ -493,6 +494,14 @@ def _filing_parties(filing: Filing) -> tuple[User, User]:
     if school is not None and not can(filed_by, "ticket.file_at", school):
         raise NotAllowed(_("Välj en av dina egna skolor."))
     return requester, filed_by
+
+
+def _keep_contact_phone(contact: User, phone) -> None:
+    """A caller entered by e-mail address keeps the number they gave on their account (when it has none), so the
+    caller search and the ticket search find them by it however it is typed (`User.phone_digits`)."""
+    phone = _one_line(phone)[:40]
+    if phone and not contact.phone:
+        contact.phone = phone
 
 
 def _check_choices(filing: Filing, filed_by: User) -> None:

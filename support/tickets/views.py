@@ -194,11 +194,16 @@ EVENT_TEXTS = {
 }
 
 
+# Events store a tier as its number ("2"); the history names it ("Nivå 2 – Servicedesk").
+_TIER_VALUE_LABELS = {str(tier): label for tier, label in forms.TIER_LABELS.items()}
 _EVENT_VALUE_LABELS = {
     "state": forms.STAFF_STATE_LABELS,
     "reopened": forms.STAFF_STATE_LABELS,
     "priority": forms.PRIORITY_LABELS,
     "created": forms.CHANNEL_LABELS,
+    "tier": _TIER_VALUE_LABELS,
+    "escalated": _TIER_VALUE_LABELS,
+    "deescalated": _TIER_VALUE_LABELS,
 }
 
 
@@ -342,7 +347,8 @@ def canned_choices(ticket: Ticket) -> list[SelectChoice]:
                                                              for c in canned.for_ticket(ticket)]
 
 
-def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200):
+def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | None = None, status: int = 200,
+                        canned_notes: list[str] | None = None):
 
     service.note_viewing(ticket, current_user, replying=False)
     if reply_form is None:
@@ -366,7 +372,7 @@ def render_staff_ticket(ticket: Ticket, *, reply_form=None, overrides: dict | No
                   and can(current_user, "ticket.assignable", ticket)),
         back_url=url_for("tickets.workspace", ko=queue or None),
         neighbours=queue_neighbours(ticket, queue) if queue else {},
-        limits=limits(),
+        limits=limits(), canned_notes=canned_notes or [],
     ), status
 
 
@@ -500,6 +506,7 @@ def _staff_reply(ticket: Ticket):
         # Without JavaScript: put the chosen canned response into the text and show the form again.
         canned_id = parse_int(form.canned_id.data, minimum=1)
         response = db.session.get(CannedResponse, canned_id) if canned_id else None
+        notes = []
         if response is not None and response.active:
             try:
                 addition = canned.render(response, ticket, agent=current_user)
@@ -507,7 +514,8 @@ def _staff_reply(ticket: Ticket):
                 form.canned_id.errors = [str(error)]
             else:
                 form.body.data = f"{form.body.data}\n\n{addition}".strip() if form.body.data else addition
-        return render_staff_ticket(ticket, reply_form=form)
+                notes = canned.gap_notes(response, ticket, agent=current_user)
+        return render_staff_ticket(ticket, reply_form=form, canned_notes=notes)
     internal = form.kind.data == "internal"
     if not internal and not can(current_user, "ticket.reply", ticket):
         abort(404)
@@ -679,7 +687,8 @@ def canned_text(number: int, canned_id: int):
     if response is None or not response.active:
         abort(404)
     try:
-        return jsonify(text=canned.render(response, ticket, agent=current_user))
+        return jsonify(text=canned.render(response, ticket, agent=current_user),
+                       notes=canned.gap_notes(response, ticket, agent=current_user))
     except canned.CannedResponseError as error:
         return jsonify(error="canned", message=str(error)), 400
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from support.accounts.models import User
@@ -76,6 +78,42 @@ def test_agent_logs_a_call_from_a_new_contact(org, login_as):
     ticket = db.session.scalar(select(Ticket))
     assert (ticket.requester_id, ticket.channel, ticket.tier) == (contact.id, "phone", 2)
     assert "070-123 45 67" in ticket.messages[0].body
+
+
+PHONE_FORMATS = ("070-123 45 67", "0701234567", "+46701234567")
+
+
+def _log_call_from_a_new_parent(client):
+    response = client.post("/arbetsyta/samtal", data=_call(contact_name="Okänd Förälder",
+                                                           contact_email="okand.foralder@example.com",
+                                                           contact_phone="070-123 45 67"))
+    assert response.status_code == 302
+    return db.session.scalar(select(Ticket))
+
+
+def test_a_new_callers_number_finds_them_on_the_call_form_however_it_is_typed(org, login_as):
+    client = login_as(org.agent)
+    _log_call_from_a_new_parent(client)
+    for query in PHONE_FORMATS:
+        page = client.get("/arbetsyta/samtal", query_string={"person": query}).get_data(as_text=True)
+        assert "Okänd Förälder" in page, query
+        assert "Ingen person matchar" not in page, query
+
+
+def test_a_new_callers_number_finds_their_ticket_in_the_workspace_however_it_is_typed(org, login_as):
+    client = login_as(org.agent)
+    ticket = _log_call_from_a_new_parent(client)
+    for query in PHONE_FORMATS:
+        page = client.get("/arbetsyta", query_string={"q": query}).get_data(as_text=True)
+        assert ticket.display_number in page, query
+
+
+def test_the_call_form_says_up_front_that_a_new_contact_needs_an_email_address(org, login_as):
+    page = login_as(org.agent).get("/arbetsyta/samtal").get_data(as_text=True)
+    assert "Krävs för en ny kontakt: svaren skickas dit." in page
+    email_input = re.search(r'<input[^>]*name="contact_email"[^>]*>', page).group(0)
+    assert " required" in email_input
+    assert "Telefonnummer (valfritt)" in page
 
 
 def test_call_without_a_person_or_email_shows_an_error_and_keeps_input(org, login_as):

@@ -71,6 +71,44 @@ def test_canned_response_is_inserted_with_placeholders_filled(org, new_ticket, l
     assert len(_reload(ticket).messages) == 1
 
 
+def test_canned_response_says_the_school_when_the_ticket_has_none_and_tells_the_agent(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a, school=None)
+    response_row = canned.create(title="Frånvaro", body="Kontakta mentorn på {{ school.name }}, så rättar de det.")
+    db.session.commit()
+    client = login_as(org.agent)
+    data = client.get(f"/arenden/{ticket.number}/standardsvar/{response_row.id}").get_json()
+    assert data["text"] == "Kontakta mentorn på skolan, så rättar de det."
+    assert data["notes"] == ["Ärendet saknar skola: texten säger ”skolan”."]
+    # Without JavaScript the note is shown next to the reply box.
+    page = client.post(f"/arenden/{ticket.number}/svar",
+                       data={"kind": "public", "body": "", "canned_id": str(response_row.id),
+                             "insert_canned": "1"}).get_data(as_text=True)
+    assert "Kontakta mentorn på skolan, så rättar de det." in page
+    assert "Ärendet saknar skola: texten säger ”skolan”." in page
+
+
+def test_canned_response_fallback_is_in_the_requesters_language(org, new_ticket, login_as):
+    org.guardian_b.locale = "en"
+    ticket = new_ticket(org.guardian_b, school=None)
+    response_row = canned.create(title="Skola", body="Contact {{ school.name }}.")
+    db.session.commit()
+    try:
+        data = login_as(org.agent).get(f"/arenden/{ticket.number}/standardsvar/{response_row.id}").get_json()
+    finally:
+        org.guardian_b.locale = "sv"
+        db.session.commit()
+    assert data["text"] == "Contact the school."
+    assert data["notes"] == ["Ärendet saknar skola: texten säger ”the school”."]
+
+
+def test_canned_response_with_every_value_present_has_no_notes(org, new_ticket, login_as):
+    ticket = new_ticket(org.guardian_a)
+    response_row = canned.create(title="Skola2", body="Kontakta {{ school.name }}.")
+    db.session.commit()
+    data = login_as(org.agent).get(f"/arenden/{ticket.number}/standardsvar/{response_row.id}").get_json()
+    assert data == {"text": "Kontakta Ekbackaskolan.", "notes": []}
+
+
 def _details(ticket, **changes):
     """The sidebar form as the page shows it for `ticket`, with `changes` made by the person."""
     shown = {"state": ticket.state, "priority": ticket.priority, "assignee": str(ticket.assignee_id or ""),
@@ -182,6 +220,22 @@ def test_agent_deescalates_to_a_school_with_a_superuser(org, new_ticket, login_a
     assert response.status_code == 302
     ticket = _reload(ticket)
     assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
+
+
+def test_history_names_the_tiers_a_ticket_moved_between(org, new_ticket, login_as):
+    ticket = new_ticket(org.teacher)
+    service.escalate(ticket, by=org.superuser, reason="Osäker")
+    db.session.commit()
+    login_as(org.agent).post(f"/arenden/{ticket.number}/till-skolan",
+                             data={"school": str(org.ekbacka.id), "reason": "Skolan kan lösa detta"})
+    client = login_as(org.superuser)  # back at the school: the service desk no longer sees it
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "eskalerade: Nivå 1 – skolans superanvändare → Nivå 2 – Servicedesk" in page
+    assert "skickade tillbaka till skolan: Nivå 2 – Servicedesk → Nivå 1 – skolans superanvändare" in page
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    page = client.get(f"/arenden/{ticket.number}").get_data(as_text=True)
+    assert "Tier 2 – Servicedesk → Tier 1 – the school’s superusers" in page
 
 
 def test_merge_moves_messages_and_points_to_the_survivor(org, new_ticket, login_as):

@@ -123,6 +123,16 @@ def test_search_finds_tickets_by_the_requesters_name_email_or_phone_number(org, 
         assert other.display_number not in page, query
 
 
+def test_search_results_page_is_titled_by_the_search(org, login_as):
+    client = login_as(org.agent)
+    page = client.get("/arbetsyta", query_string={"q": "Svensson"}).get_data(as_text=True)
+    assert "<title>Sökresultat för ”Svensson” – Arbetsyta – Skolsupport</title>" in page
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    page = client.get("/arbetsyta", query_string={"q": "Svensson"}).get_data(as_text=True)
+    assert "<title>Search results for “Svensson” – Workspace – Skolsupport</title>" in page
+
+
 def test_superuser_finds_no_tickets_by_the_name_of_someone_they_may_not_look_up(org, login_as):
     # A caller without an account, filed at the superuser's school: the ticket is theirs to see, the person is no
     # one they may look up (nobody with a group or role at their school), so the name finds nothing.
