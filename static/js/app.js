@@ -1,5 +1,5 @@
-/* Every page, progressive enhancement only: the header's menu button on small screens, and focus moved to what a
-   reader must see first after a submit (an error summary, a confirmation) without the autofocus attribute. */
+/* Every page, progressive enhancement only: the header's menu button on small screens, copy buttons, and focus moved
+   to what a reader must see first after a submit (an error summary, a confirmation) without the autofocus attribute. */
 (function () {
   "use strict";
 
@@ -30,6 +30,24 @@
     target.focus();
   }
 
+  /* A copy button for a value shown once (a new API key), only where the Clipboard API is there to do it. */
+  function setupCopy(box) {
+    var source = document.getElementById(box.getAttribute("data-copy"));
+    var button = box.querySelector("button");
+    var status = box.querySelector("[role=status]");
+    if (!source || !button || !status || !navigator.clipboard || !navigator.clipboard.writeText) { return; }
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = "";  // so a second copy is announced again
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        status.textContent = box.getAttribute("data-copied");
+      }, function () {
+        status.textContent = box.getAttribute("data-copy-failed");
+      });
+    });
+  }
+
   document.querySelectorAll(".menu-button[aria-controls]").forEach(setupMenu);
+  document.querySelectorAll("[data-copy]").forEach(setupCopy);
   focusFirstMessage();
 })();

@@ -64,6 +64,49 @@
     if (suggestButton) { suggestButton.hidden = true; }
   }
 
+  /* New-ticket form: show only the known incidents about the chosen system (an incident naming no system is about
+     them all), as the server does when it renders the form. A screen reader hears the notice once it settles on a
+     new set of incidents, not at every option arrowed past, and nothing when it goes away. */
+  function setupIncidentNotice() {
+    var notice = document.getElementById("incident-notice");
+    var status = document.getElementById("incident-notice-status");
+    var system = document.getElementById("system");
+    if (!notice || !status || !system) { return; }
+    var heading = document.getElementById("incident-notice-heading");
+    var items = Array.prototype.slice.call(notice.querySelectorAll("li[data-systems]"));
+    var timer = null;
+    var announced = "";
+
+    function isAbout(item, chosen) {
+      var systems = item.getAttribute("data-systems").split(" ").filter(Boolean);
+      return !chosen || !systems.length || systems.indexOf(chosen) !== -1;
+    }
+
+    function description() {
+      var titles = items.filter(function (item) { return !item.hidden; })
+        .map(function (item) { return item.querySelector("a").textContent; });
+      return titles.length ? heading.textContent + ": " + titles.join("; ") : "";
+    }
+
+    function announce() {
+      var text = description();
+      if (text !== announced) { status.textContent = text; announced = text; }
+    }
+
+    function update() {
+      items.forEach(function (item) { item.hidden = !isAbout(item, system.value); });
+      notice.hidden = items.every(function (item) { return item.hidden; });
+    }
+
+    update();  // a choice the browser restored (back button, autofill) may differ from the rendered one
+    announced = description();  // what the page shows from the start is read with the page, not announced
+    system.addEventListener("change", function () {
+      update();
+      window.clearTimeout(timer);
+      timer = window.setTimeout(announce, 600);
+    });
+  }
+
   /* Any form: disable its submit buttons once sent (the server also refuses duplicates by key). */
   function setupSubmitOnce() {
     document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
@@ -202,6 +245,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupSuggestions();
+    setupIncidentNotice();
     setupSubmitOnce();
     setupReplyBox();
     setupPresence();

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -68,12 +69,19 @@ def banner_helpers():
     return {"announcement_banner": announcement_banner, "announcement_labels": labels()}
 
 
+class FormIncident(NamedTuple):
+    notice: service.Notice
+    about_chosen_system: bool
+
+
 @bp.app_template_global()
-def incident_notices(system: str | None = None) -> list:
-    """Active incidents for the new-ticket form of the signed-in person."""
+def incident_notices(system: str | None = None) -> list[FormIncident]:
+    """Active incidents for the new-ticket form of the signed-in person, each marked with whether it is about the
+    chosen `system`. The form hides the others but keeps them, so choosing another system shows them at once."""
     if not current_user.is_authenticated:
         return []
-    return service.incidents_for_ticket_form(current_user, system or None)
+    return [FormIncident(notice, service.is_about_system(notice, system or None))
+            for notice in service.incidents_for_ticket_form(current_user)]
 
 
 @bp.app_template_global()

@@ -253,10 +253,15 @@ def banner_for(user, chosen_group: str | None = None, now: datetime | None = Non
     return _by_weight(notice for notice in active if concerns(notice, reader))
 
 
+def is_about_system(notice: Notice, system: str | None) -> bool:
+    """Whether a notice may be about `system`: one that names no system is about them all, and with no system chosen
+    yet every notice may be. static/js/tickets.js applies the same rule on the new-ticket form."""
+    return not system or not notice.systems or system in notice.systems
+
+
 def incidents_for_ticket_form(user, system: str | None = None) -> list[Notice]:
     """Active incidents that concern this person (and `system`, when one is chosen), for the new-ticket form."""
-    return [notice for notice in banner_for(user) if notice.kind == "incident"
-            and (not system or not notice.systems or system in notice.systems)]
+    return [notice for notice in banner_for(user) if notice.kind == "incident" and is_about_system(notice, system)]
 
 
 # --- the status page and the feed ---------------------------------------------------------------------------------

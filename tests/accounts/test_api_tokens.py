@@ -64,3 +64,11 @@ def test_reading_with_a_token_does_not_write_on_every_call(login_as, app):
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     assert client.get("/profil/api-nycklar").status_code == 302
+
+
+def test_the_copy_button_of_a_new_token_speaks_english_in_english(login_as):
+    person = login_as("pedagogue")
+    person.post("/sprak", data={"language": "en", "next": "/"})
+    _token, page = _issue(person)
+    assert '<button type="button" class="button secondary">Copy</button>' in page
+    assert 'data-copied="Copied"' in page

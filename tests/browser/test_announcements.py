@@ -124,3 +124,62 @@ def test_an_incident_for_a_rollout_wave_reaches_the_schools_in_the_wave_and_not_
 
     neighbour_page = _signed_in(open_page, login_page, neighbour_teacher)
     _not_shown(neighbour_page, title)
+
+
+def _incident_at_a_school_of_its_own(live_server, tag: str, systems: list[str]) -> tuple[str, str]:
+    """An active incident about `systems` at a compulsory school no other test uses; returns its title and a
+    student of the school."""
+    from datetime import timedelta
+
+    from support.accounts.service import find_user_by_email
+    from support.database import utcnow
+    from support.extensions import db
+    from support.network import announcements
+    from support.orgs.models import Administration
+    from support.orgs.service import get_or_create_school
+
+    title = f"Frånvaroanmälan i appen tar lång tid {tag}"
+    agent = live_server.create_user(name="Ada Agent", roles=["agent"])
+    with live_server.app.app_context():
+        bromma = db.session.query(Administration).filter_by(slug="bromma").one()
+        school = get_or_create_school(f"Störningsskolan {tag}", bromma, ["compulsory"], slug=f"storningsskolan-{tag}")
+        db.session.flush()
+        announcements.publish(by=find_user_by_email(agent), kind="incident", title=title, severity="major",
+                              starts_at=utcnow() - timedelta(minutes=5), body="Vi felsöker.",
+                              school_ids=[school.id], systems=systems)
+        db.session.commit()
+    student = live_server.create_user(name="Elsa Elev", groups=[f"student:storningsskolan-{tag}"])
+    return title, student
+
+
+def test_the_ticket_form_shows_an_incident_only_while_its_system_is_chosen(
+        phone_page, live_server, login_page, axe_check):
+    tag = uuid.uuid4().hex[:6]
+    title, student = _incident_at_a_school_of_its_own(live_server, tag, ["attendance", "app"])
+    login_page(phone_page, student)
+    phone_page.goto("/arenden/nytt")
+    notice = phone_page.get_by_role("region", name="Det pågår en känd störning")
+    expect(notice).to_contain_text(title)  # nothing chosen yet: it may be what they are asking about
+    status = phone_page.locator("#incident-notice-status")
+    expect(status).to_have_attribute("role", "status")
+
+    phone_page.get_by_label("Vad gäller det?").select_option(label="Schema (Skola24)")
+    phone_page.get_by_label("Rubrik").fill("Schemat visar fel sal")
+    expect(notice).to_be_hidden()
+    ticket_form = phone_page.locator("form[data-suggest-url]")  # the page's banner tells of it as on every page
+    expect(ticket_form.get_by_role("link", name=title)).to_have_count(0)
+
+    phone_page.get_by_role("button", name="Skicka ärendet").click()  # without a description: back with errors
+    expect(phone_page.locator(".error-summary")).to_be_visible()
+    expect(phone_page.get_by_label("Vad gäller det?")).to_have_value("schedule")
+    expect(notice).to_be_hidden()  # as the server renders it for the chosen system
+    expect(status).to_have_text("")
+    axe_check(phone_page)
+
+    phone_page.get_by_label("Vad gäller det?").select_option(label="Frånvaro och närvaro")
+    expect(notice).to_be_visible()
+    expect(status).to_have_text(f"Det pågår en känd störning: {title}")
+    phone_page.get_by_label("Vad gäller det?").focus()
+    phone_page.keyboard.press("Tab")  # the notice comes right after the choice it depends on
+    expect(ticket_form.get_by_role("link", name=title)).to_be_focused()
+    axe_check(phone_page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, select
@@ -291,12 +292,59 @@ def test_the_ticket_form_tells_of_an_active_incident_at_the_persons_school(app, 
     assert "Det pågår en känd störning" not in _page(_client(app, org.superuser_other), "/arenden/nytt")
 
 
-def test_the_ticket_form_leaves_out_incidents_of_another_system_once_one_is_chosen(app, org):
-    _publish(org.agent, title="Frånvaro går inte att registrera", systems=["attendance"])
+class _ShownIncidents(HTMLParser):
+    """The incident titles the ticket form's notice shows: none while the notice is hidden, and no item it hides."""
+
+    def __init__(self):
+        super().__init__()
+        self.titles: list[str] = []
+        self._in_notice = self._notice_hidden = self._item_hidden = self._in_link = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and attrs.get("id") == "incident-notice":
+            self._in_notice, self._notice_hidden = True, "hidden" in attrs
+        elif self._in_notice and tag == "li":
+            self._item_hidden = "hidden" in attrs
+        elif self._in_notice and tag == "a":
+            self._in_link = not (self._notice_hidden or self._item_hidden)
+
+    def handle_endtag(self, tag):
+        self._in_notice = self._in_notice and tag != "section"
+        self._in_link = self._in_link and tag != "a"
+
+    def handle_data(self, data):
+        if self._in_link:
+            self.titles.append(data)
+
+
+def _shown_incidents(page: str) -> list[str]:
+    parser = _ShownIncidents()
+    parser.feed(page)
+    return parser.titles
+
+
+def test_the_ticket_form_shows_only_incidents_about_the_chosen_system_once_one_is_chosen(app, org):
+    _publish(org.agent, title="Frånvaro går inte att registrera", systems=["attendance", "app"])
+    _publish(org.agent, title="Schemat visar fel salar", systems=["schedule"])
+    _publish(org.agent, title="Inloggningen fungerar inte")  # names no system: about them all
     client = _client(app, org.pedagogue)
+    everything = ["Schemat visar fel salar", "Inloggningen fungerar inte", "Frånvaro går inte att registrera"]
+    assert sorted(_shown_incidents(_page(client, "/arenden/nytt"))) == sorted(everything)
+
     page = client.post("/arenden/nytt", data={"system": "schedule", "subject": "Schemat", "suggest": "1",
                                               "school": str(org.ekbacka.id) + ":pedagogue"})
-    assert "Det pågår en känd störning" not in page.get_data(as_text=True)
+    assert sorted(_shown_incidents(page.get_data(as_text=True))) == ["Inloggningen fungerar inte",
+                                                                      "Schemat visar fel salar"]
+
+
+def test_the_ticket_form_hides_the_notice_when_no_incident_is_about_the_chosen_system(app, org):
+    _publish(org.agent, title="Frånvaro går inte att registrera", systems=["attendance"])
+    client = _client(app, org.pedagogue)
+    page = client.post("/arenden/nytt", data={"system": "schedule", "subject": "", "send": "1",
+                                              "school": str(org.ekbacka.id) + ":pedagogue"})
+    assert page.status_code == 400  # sent without a subject: the form comes back with its errors
+    assert _shown_incidents(page.get_data(as_text=True)) == []
 
 
 def _guardian_ticket(person, subject: str):
