@@ -9,20 +9,13 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from kb.labels import AUDIENCE_LABELS, LANGUAGE_LABELS, SCHOOL_FORM_LABELS, SYSTEM_LABELS
-from support.form_choices import select_choices
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from support.form_choices import CheckboxesField, select_choices
 
 
 class FeedbackForm(FlaskForm):
@@ -42,14 +35,14 @@ class ArticleForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=200_000)])
     language = SelectField(_l("Språk"), choices=select_choices(LANGUAGE_LABELS.items()))
     translation_of = StringField(_l("Översättning av (id på originalet)"), validators=[Optional(), Length(max=80)])
-    audiences = MultiCheckboxField(_l("Målgrupper"), choices=select_choices(AUDIENCE_LABELS.items()),
-                                   validators=[DataRequired(_l("Välj minst en målgrupp."))])
+    audiences = CheckboxesField(_l("Målgrupper"), choices=select_choices(AUDIENCE_LABELS.items()),
+                                validators=[DataRequired(_l("Välj minst en målgrupp."))])
     visibility = RadioField(_l("Synlighet"), choices=select_choices([
         ("public", _l("Publik: alla i målgrupperna")),
         ("internal", _l("Intern: bara inloggade superanvändare och servicedesk")),
     ]), default="public")
-    school_forms = MultiCheckboxField(_l("Skolformer (inget val betyder alla)"),
-                                      choices=select_choices(SCHOOL_FORM_LABELS.items()))
+    school_forms = CheckboxesField(_l("Skolformer (inget val betyder alla)"),
+                                   choices=select_choices(SCHOOL_FORM_LABELS.items()))
     # No silent default: an article filed under the wrong system is hard to find.
     system = SelectField(_l("System"), choices=select_choices([("", _l("Välj system")), *SYSTEM_LABELS.items()]),
                          validators=[DataRequired(_l("Välj vilket system artikeln handlar om."))])

@@ -8,8 +8,8 @@ from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField, S
 from wtforms.validators import DataRequired, Length, Optional
 
 from kb.labels import SCHOOL_FORM_LABELS, SYSTEM_LABELS
-from support.form_choices import select_choices
-from support.network.forms import CheckboxesField, system_choices
+from support.form_choices import CheckboxesField, select_choices
+from support.network.forms import system_choices
 
 KIND_LABELS = {"incident": _l("Driftstörning"), "change": _l("Planerad ändring")}
 SEVERITY_LABELS = {

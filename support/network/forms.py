@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.labels import SYSTEM_LABELS
-from support.form_choices import select_choices
+from support.form_choices import CheckboxesField, select_choices
 from support.tickets.models import SYSTEMS
 
 TRAINING_LABELS = {
@@ -22,11 +21,6 @@ TRAINING_LABELS = {
 
 def system_choices() -> list[SelectChoice]:
     return select_choices((system, SYSTEM_LABELS[system]) for system in SYSTEMS)
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AbsenceForm(FlaskForm):

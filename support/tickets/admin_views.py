@@ -15,17 +15,15 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from support.accounts.models import USER_GROUPS
 from support.extensions import db
-from support.form_choices import select_choices
+from support.form_choices import CheckboxesField, select_choices
 from support.orgs.service import school_by_name_or_slug, school_choices
 from support.policy import can
 from support.request_input import parse_int
@@ -78,16 +76,11 @@ for _priority in PRIORITIES:
         lazy_gettext("Lösning (arbetstimmar)"), places=2, validators=[InputRequired(), NumberRange(0.1, 5000)]))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class BusinessHoursForm(FlaskForm):
     start = TimeField(lazy_gettext("Öppnar"), validators=[InputRequired()])
     end = TimeField(lazy_gettext("Stänger"), validators=[InputRequired()])
-    weekdays = MultiCheckboxField(lazy_gettext("Arbetsdagar"), coerce=int,
-                                  choices=select_choices(enumerate(WEEKDAY_LABELS)))
+    weekdays = CheckboxesField(lazy_gettext("Arbetsdagar"), coerce=int,
+                               choices=select_choices(enumerate(WEEKDAY_LABELS)))
     public_holidays = BooleanField(lazy_gettext("Svenska helgdagar är lediga"))
     closed_dates = TextAreaField(lazy_gettext("Extra lediga dagar (ett datum per rad, ÅÅÅÅ-MM-DD)"))
 
