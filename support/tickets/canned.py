@@ -101,9 +101,17 @@ def render_text(body: str, context: dict) -> str:
     try:
         return _environment.from_string(body).render(**context)
     except (TemplateError, OverflowError) as error:
+        allowed = ", ".join("{{ " + p + " }}" for p in PLACEHOLDERS)
+        unknown = [name for name in dict.fromkeys(_PLACEHOLDER_RE.findall(body)) if name not in PLACEHOLDERS]
+        if unknown:  # named as the editor wrote them, not as Jinja's error message puts it
+            found = ", ".join("{{ " + name + " }}" for name in unknown)
+            raise CannedResponseError(f"Platshållaren {found} finns inte. Tillåtna: {allowed}.") from error
         raise CannedResponseError(
-            "Svarsmallen har en platshållare som inte finns eller är felskriven. Tillåtna: "
-            + ", ".join("{{ " + p + " }}" for p in PLACEHOLDERS) + f" ({error})") from error
+            f"Svarsmallen har en platshållare som är felskriven (kontrollera {{{{ och }}}}). Tillåtna: {allowed}."
+        ) from error
+
+
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
 def render(canned: CannedResponse, ticket, agent=None) -> str:

@@ -349,3 +349,27 @@ def check_accessibility(page, context=None) -> None:
 def axe_check():
     """`axe_check(page)` fails the test with every WCAG 2.0/2.1 A/AA violation axe-core finds on the page."""
     return check_accessibility
+
+
+_SPLIT_WORDS = """([selector, skipLinks]) => {
+  const split = [];
+  for (const root of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (skipLinks && node.parentElement.closest('a')) continue;  // an address may break anywhere
+      for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(match[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def split_words(page, selector: str, skip_links: bool = False) -> list[str]:
+    """The words inside the elements `selector` finds that the layout split across two lines ("Frågestäl|lare")."""
+    return page.evaluate(_SPLIT_WORDS, [selector, skip_links])

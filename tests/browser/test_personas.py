@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import split_words
+
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
 PERSONAS = [
@@ -137,6 +139,21 @@ def test_admin_pages_pass_axe(page, login_page, axe_check, path):
     response = page.goto(path)
     assert response.status == 200, path
     axe_check(page)
+
+
+def test_the_outbox_never_splits_a_column_name_or_a_status_mid_word(page, login_page, live_server):
+    from support.extensions import db
+    from support.outbox.service import enqueue_mail
+
+    with live_server.app.app_context():
+        enqueue_mail("forald.rarna.till.elever.i.arskurs.nio@skolplattformen.example",
+                     "Ditt ärende #1040 har fått ett svar från Servicedesk Skolplattformen", "Hej!")
+        db.session.commit()
+    login_page(page, "admin@skolplattformen.example")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/admin/utkorg")
+    expect(page.locator(".data-table .badge").first).to_be_visible()
+    assert split_words(page, ".data-table th, .data-table .badge") == []
 
 
 def test_user_detail_page_passes_axe(page, login_page, axe_check):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import keep_screenshot
+from tests.browser.conftest import keep_screenshot, split_words
 
 expect = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright").expect
 
@@ -122,7 +122,7 @@ def test_agent_takes_and_moves_a_ticket_on_a_page_that_fits_the_screen(open_page
     login_page(page, agent)
     page.goto(f"/arenden/{number}")
     assert _horizontal_overflow(page) <= 0
-    assert page.evaluate(_SPLIT_WORDS, [".ticket-side", True]) == []  # "Vårdnadshav|are" in the details
+    assert split_words(page, ".ticket-side", skip_links=True) == []  # "Vårdnadshav|are" in the details
     page.get_by_role("button", name="Ta ärendet", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("Du handlägger nu ärendet.")
     page.get_by_role("button", name="Flytta ärendet").click()
@@ -181,21 +181,6 @@ def test_agent_saves_the_sidebar_with_one_button(page, live_server, login_page, 
 
 # Every word in the queue table on one line: a word split over two lines ("Frågestäl|lare") has line boxes at two
 # heights. A hyphen is a word boundary ("BankID-|inloggningen" may wrap there). Returns the split words.
-_SPLIT_WORDS = """([selector, skipLinks]) => {
-  const split = [];
-  const walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    if (skipLinks && node.parentElement.closest('a')) continue;  // an address may break anywhere
-    for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
-      const range = document.createRange();
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-      if (tops.size > 1) split.push(match[0]);
-    }
-  }
-  return split;
-}"""
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -224,7 +209,7 @@ def test_the_queue_table_never_breaks_a_word_fits_the_screen_and_labels_each_val
     table = page.locator(".queue-table")
     expect(table).to_contain_text("Väntar på frågeställaren")
     expect(table).to_contain_text("SLA överskriden")
-    assert page.evaluate(_SPLIT_WORDS, [".queue-table", False]) == []
+    assert split_words(page, ".queue-table") == []
     assert _horizontal_overflow(page) <= 0
     if width < 500:  # the header row is not shown: each value says what it is
         shown = table.locator("tr", has_text=f"#{waiting}").locator("td").evaluate_all(

@@ -1,5 +1,7 @@
 """Admin pages of the ticket area: routing rules, SLA targets, business hours, canned responses, access log."""
 
+import html
+
 from sqlalchemy import select
 
 from support.extensions import db
@@ -92,7 +94,12 @@ def test_agent_manages_canned_responses_and_bad_placeholders_are_explained(app, 
     saved = db.session.scalars(select(CannedResponse)).one()
     bad = client.post(f"/admin/arenden/svarsmallar/{saved.id}", data={
         "title": "Hälsning", "system": "", "body": "Hej {{ requester.password_hash }}", "active": "y"})
-    assert bad.status_code == 400 and "platshållare" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Platshållaren {{ requester.password_hash }} finns inte." in html.unescape(bad.get_data(as_text=True))
+    typo = client.post(f"/admin/arenden/svarsmallar/{saved.id}", data={
+        "title": "Hälsning", "system": "", "body": "Ärende #{{ ticket.numer }}", "active": "y"}).get_data(as_text=True)
+    assert "Platshållaren {{ ticket.numer }} finns inte." in html.unescape(typo)  # named as the editor wrote it
+    assert "dict object" not in typo and "has no attribute" not in typo  # not Jinja's own words
     assert signed_in(app, org.guardian_a).get("/admin/arenden/svarsmallar").status_code == 403
 
 
