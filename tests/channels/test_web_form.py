@@ -56,7 +56,21 @@ def test_teachers_ticket_goes_to_the_schools_superusers(org, login_as):
     ticket = db.session.scalar(select(Ticket))
     assert (ticket.tier, ticket.school_id) == (1, org.ekbacka.id)
     receipt = client.get(f"/arenden/nytt/skickat/{ticket.number}").get_data(as_text=True)
-    assert "superanvändarna på Ekbackaskolan" in receipt
+    assert "superanvändarna på Ekbackaskolan, som är första stöd för personal på skolan" in receipt
+
+
+def test_a_guardians_ticket_routed_to_the_superusers_is_not_called_staff_support(org, login_as):
+    from support.tickets.routing import create_rule
+
+    create_rule(tier=1, user_group="guardian", system="attendance", description="Frånvaro hanteras på skolan")
+    db.session.commit()
+    client = login_as(org.guardian_a)
+    client.post("/arenden/nytt", data=_form(school=f"{org.ekbacka.id}:guardian", system="attendance"))
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.tier, ticket.user_group) == (1, "guardian")
+    receipt = client.get(f"/arenden/nytt/skickat/{ticket.number}").get_data(as_text=True)
+    assert "superanvändarna på Ekbackaskolan, som hjälper till med Skolplattformen på skolan" in receipt
+    assert "personal" not in receipt
 
 
 def test_a_person_in_two_roles_chooses_which_hat_they_wear(org, login_as, factory):
