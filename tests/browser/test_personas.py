@@ -156,6 +156,18 @@ def test_the_outbox_never_splits_a_column_name_or_a_status_mid_word(page, login_
     assert split_words(page, ".data-table th, .data-table .badge") == []
 
 
+def test_business_hours_shows_each_weekday_as_a_box_with_its_name_beside_it(page, login_page, axe_check):
+    login_page(page, "admin@skolplattformen.example")
+    page.goto("/admin/arenden/arbetstid")
+    monday = page.get_by_label("Måndag")
+    expect(monday).to_be_checked()
+    box, label = monday.bounding_box(), page.locator("label", has_text="Måndag").bounding_box()
+    assert label["x"] > box["x"] and abs(label["y"] + label["height"] / 2 - (box["y"] + box["height"] / 2)) < 6
+    assert page.locator("fieldset.checkbox-group li").first.evaluate("li => getComputedStyle(li).display") == "flex"
+    assert page.get_by_label("Öppnar").bounding_box()["height"] >= 40  # the form's own input size
+    axe_check(page)
+
+
 def test_user_detail_page_passes_axe(page, login_page, axe_check):
     login_page(page, "admin@skolplattformen.example")
     page.goto("/admin/anvandare")
