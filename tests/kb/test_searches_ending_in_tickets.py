@@ -47,10 +47,10 @@ def test_a_guardians_search_before_a_ticket_is_counted_for_the_editor_as_ending_
 
     page = login_as(org.editor).get("/kb/redaktion/rapport").get_data(as_text=True)
     section = _ended_in_ticket_section(page)
-    assert f"<td>{QUERY}</td><td>1</td><td>1</td>" in section
-    assert "<td>kalender</td><td>1</td>" in section
+    assert f'<td data-label="Sökfråga">{QUERY}</td><td data-label="Slutade i ärende">1</td><td data-label="Sökningar">1</td>' in section
+    assert '<td data-label="Sökfråga">kalender</td><td data-label="Slutade i ärende">1</td>' in section
     # The form's own suggestions for the subject were a search too, and it ended in the ticket.
-    assert "<td>barnet syns inte</td><td>1</td>" in section
+    assert '<td data-label="Sökfråga">barnet syns inte</td><td data-label="Slutade i ärende">1</td>' in section
     assert f"/kb/redaktion/synonymer?ord={QUERY.replace(' ', '+')}" in section
     assert "/kb/redaktion/ny?rubrik=barnet+syns+inte" in section
 
