@@ -201,6 +201,9 @@ def _start_from_the_test_configuration(shared: SharedApp, instance_dir: Path) ->
                       MAIL_SINK_DIR=str(instance_dir / "mail-sink"))
     app.instance_path = str(instance_dir)
     app.extensions.pop("kb_reading_cache", None)  # lists cached per corpus stamp, which rolled back with the test
+    # The process's copy of the current announcements: a test's announcement, rolled back with it, stayed in the
+    # copy for up to ANNOUNCEMENT_CACHE_SECONDS and showed in the next test's banner.
+    app.extensions.pop("announcement_copy", None)
     cached_index = app.extensions.pop("kb_index", None)
     if cached_index is not None:
         cached_index[0].close()

@@ -136,6 +136,7 @@ def _add_articles(first: int, last: int) -> None:
 def _statements_of(app, client, path: str) -> tuple[int, int]:
     """Statements of a view that works its page out (this process's caches emptied) and of the next one."""
     app.extensions.pop(stamps.CACHE_KEY, None)
+    app.extensions.pop("announcement_copy", None)  # the banner's copy of the announcements: loaded in both
     with statements() as first:
         assert client.get(path).status_code == 200
     with statements() as next_one:
