@@ -477,7 +477,7 @@ def _filing_parties(filing: Filing) -> tuple[User, User]:
             if filed_by is not None and not can(filed_by, "ticket.add_contact"):
                 raise NotAllowed(str(_ONLY_FOR_YOURSELF))
             requester, new_contact = _contact(filing.contact_email, filing.contact_name)
-        _keep_contact_phone(requester, filing.contact_phone)
+    by_address = requester is not None and filing.requester is None
     requester = requester or filed_by
     if requester is None:
         raise TicketError(_("Ange vem ärendet gäller (en användare eller en e-postadress)."))
@@ -493,6 +493,8 @@ def _filing_parties(filing: Filing) -> tuple[User, User]:
                            "Be Servicedesk registrera det här ärendet."))
     if school is not None and not can(filed_by, "ticket.file_at", school):
         raise NotAllowed(_("Välj en av dina egna skolor."))
+    if by_address:  # only once the policy has let this person file for them
+        _keep_contact_phone(requester, filing.contact_phone)
     return requester, filed_by
 
 

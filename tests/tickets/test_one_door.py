@@ -261,6 +261,16 @@ def test_the_callers_phone_number_is_noted_by_the_service(org):
     assert "070-123 45 67" in ticket.messages[0].body
 
 
+def test_a_callers_number_goes_on_their_account_only_when_the_filer_may_file_for_them(org):
+    with pytest.raises(service.NotAllowed):  # a superuser calling in for a guardian of another school
+        service.file_ticket(Filing(channel="phone", subject="Samtal", body="Ringde", filed_by=org.superuser,
+                                   contact_email=org.guardian_b.email, contact_phone="070-999 88 77"))
+    assert org.guardian_b.phone in (None, "")
+    service.file_ticket(Filing(channel="phone", subject="Samtal", body="Ringde", filed_by=org.agent,
+                               contact_email=org.guardian_b.email, contact_phone="070-999 88 77"))
+    assert org.guardian_b.phone == "070-999 88 77"
+
+
 def test_an_article_the_requester_may_not_read_is_not_noted(org):
     ticket = service.file_ticket(Filing(channel="web", subject="Hej", body="Text", filed_by=org.guardian_a,
                                         read_article_id="finns-inte"))
