@@ -17,6 +17,9 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired
 
+from kb import recent_searches
+from kb import service as kb_service
+from kb.models import Article
 from support.channels import deflection
 from support.extensions import configured_limit, db, limiter
 from support.policy import can
@@ -37,10 +40,6 @@ def _article_for_prefill(article_id: str):
     """The article the requester came from, if it exists and they may read it."""
     if not article_id:
         return None
-    try:
-        from kb.models import Article
-    except ImportError:
-        return None
     article = db.session.get(Article, article_id[:80])
     if article is None or not can(current_user, "article.read", article):
         return None
@@ -55,23 +54,9 @@ def _suggestion_links(text: str, form_key: str) -> list[dict]:
     return items
 
 
-def _knowledge_base():
-    """The knowledge base's search service and this browser session's searches, or None without a knowledge base."""
-    try:
-        from kb import recent_searches
-        from kb import service as kb_service
-    except ImportError:
-        return None
-    return kb_service, recent_searches
-
-
 def _searches_before_filing(subject: str, form_key: str) -> list[str]:
     """The knowledge-base searches that preceded this ticket: this browser session's, then the form's own
     suggestions for the subject (logged as a search now, under the token opening a suggestion used)."""
-    found = _knowledge_base()
-    if found is None:
-        return []
-    kb_service, recent_searches = found
     try:
         form_search = kb_service.log_form_search(current_user, subject, form_key)
     except Exception:  # a broken search index must not cost the person their ticket
@@ -136,8 +121,7 @@ def new_ticket():
         return _render_form(form, article=article, status=400)
     deflection.ticket_sent_anyway(form.idempotency_key.data, ticket.number)
     db.session.commit()
-    if (found := _knowledge_base()) is not None:
-        found[1].forget()  # the next ticket does not claim the same searches
+    recent_searches.forget()  # the next ticket does not claim the same searches
     return redirect(url_for("web_channel.receipt", number=ticket.number))
 
 
@@ -170,11 +154,9 @@ def open_suggestion(article_id: str):
 def _log_opened_suggestion(article_id: str, text: str, form_key: str) -> None:
     """The form's suggestions as a search with this click on one of them, like a click on a search result; the
     session remembers the search for the ticket, if the form is sent after all."""
-    found = _knowledge_base()
     rank = parse_int(request.args.get("r"), minimum=1, maximum=100)
-    if found is None or rank is None:
+    if rank is None:
         return
-    kb_service, recent_searches = found
     token = kb_service.log_form_search(current_user, text, form_key)
     if token is not None:
         kb_service.record_click(token, article_id, rank)

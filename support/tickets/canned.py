@@ -28,6 +28,7 @@ PLACEHOLDERS = ("requester.first_name", "requester.name", "ticket.number", "tick
                 "agent.first_name", "agent.name")
 
 _environment = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")  # what stands between {{ and }}, as written
 
 
 class CannedResponseError(ValueError):
@@ -70,7 +71,7 @@ def missing_placeholders(canned: CannedResponse, ticket, agent=None) -> list[tup
     values = _values(ticket, agent)
     with in_language_of(ticket.requester):
         fallbacks = _fallbacks()
-    used = [name for name in PLACEHOLDERS if re.search(r"\{\{\s*" + re.escape(name) + r"\s*\}\}", canned.body)]
+    used = [name for name in dict.fromkeys(_PLACEHOLDER_RE.findall(canned.body)) if name in PLACEHOLDERS]
     return [(name, fallbacks[name]) for name in used if not values[name] and name in fallbacks]
 
 
@@ -110,8 +111,6 @@ def render_text(body: str, context: dict) -> str:
             f"Svarsmallen har en platshållare som är felskriven (kontrollera {{{{ och }}}}). Tillåtna: {allowed}."
         ) from error
 
-
-_PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
 def render(canned: CannedResponse, ticket, agent=None) -> str:

@@ -542,19 +542,11 @@ def _filing_notes(filing: Filing, requester: User, filed_by: User) -> str:
     return "".join(f"\n\n{note}" for note in notes)
 
 
-def _knowledge_base():
-    """The knowledge base's service, or None when it is not installed."""
-    try:
-        from kb import service as kb_service
-    except ImportError:
-        return None
-    return kb_service
-
-
 def _link_searches(ticket: Ticket, tokens) -> None:
     """The knowledge-base searches that preceded the ticket ended in it (a failed search for the editors)."""
-    kb_service = _knowledge_base()
-    if kb_service is not None and tokens and not isinstance(tokens, str):
+    from kb import service as kb_service  # at call time: the knowledge base imports no ticket code at import
+
+    if tokens and not isinstance(tokens, str):
         kb_service.link_searches_to_ticket(ticket.id, tokens)
 
 
@@ -562,8 +554,9 @@ def _note_cited_articles(ticket: Ticket, body: str, author: User) -> None:
     """A public reply by staff on the ticket (who may also write its internal notes) pointing to a
     knowledge-base article: the article answers the searches that ended in this ticket (or in those merged into
     it)."""
-    kb_service = _knowledge_base()
-    cited = kb_service.cited_articles(body) if kb_service is not None else []
+    from kb import service as kb_service
+
+    cited = kb_service.cited_articles(body)
     if cited and can(author, "ticket.note", ticket):
         merged = db.session.scalars(select(Ticket.id).where(Ticket.merged_into_id == ticket.id))
         kb_service.note_ticket_answer([ticket.id, *merged], cited, ticket.requester)
@@ -572,10 +565,8 @@ def _note_cited_articles(ticket: Ticket, body: str, author: User) -> None:
 def _readable_article(article_id, reader):
     if not isinstance(article_id, str) or not article_id:
         return None
-    try:
-        from kb.models import Article
-    except ImportError:
-        return None
+    from kb.models import Article
+
     article = db.session.get(Article, article_id[:80])
     return article if article is not None and can(reader, "article.read", article) else None
 

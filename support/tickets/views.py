@@ -392,18 +392,10 @@ def suggested_articles_for(ticket: Ticket) -> list[dict]:
 
 
 def article_suggestions(user, text: str, limit: int = 5) -> list[dict]:
-    """[{id, title, summary, url}] from the knowledge base; empty while the knowledge base has no suggester."""
-    try:
-        from kb.service import suggest_articles
-    except ImportError:
-        return []
-    result = []
-    for item in suggest_articles(user, text, limit=limit):
-        get = item.get if isinstance(item, dict) else lambda key, default="", item=item: getattr(item, key, default)
-        article_id = get("id", "")
-        result.append({"id": article_id, "title": get("title", article_id), "summary": get("summary", "") or "",
-                       "url": get("url", "") or f"/kb/artikel/{article_id}"})
-    return result
+    """[{id, title, summary, url}] from the knowledge base."""
+    from kb.service import suggest_articles
+
+    return [{**item, "summary": item["summary"] or ""} for item in suggest_articles(user, text, limit=limit)]
 
 
 # ----------------------------------------------------------------- attachments
