@@ -259,9 +259,9 @@ def is_about_system(notice: Notice, system: str | None) -> bool:
     return not system or not notice.systems or system in notice.systems
 
 
-def incidents_for_ticket_form(user, system: str | None = None) -> list[Notice]:
-    """Active incidents that concern this person (and `system`, when one is chosen), for the new-ticket form."""
-    return [notice for notice in banner_for(user) if notice.kind == "incident" and is_about_system(notice, system)]
+def incidents_for_ticket_form(user) -> list[Notice]:
+    """Active incidents that concern this person, for the new-ticket form (which shows those `is_about_system`)."""
+    return [notice for notice in banner_for(user) if notice.kind == "incident"]
 
 
 # --- the status page and the feed ---------------------------------------------------------------------------------
